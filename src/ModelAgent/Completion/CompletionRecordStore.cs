@@ -1,0 +1,80 @@
+using System.Text.Json;
+using ModelAgent.Platform;
+
+namespace ModelAgent.Completion;
+
+/// <summary>Reads and atomically writes <c>&lt;dest&gt;/.model-agent/manifest.json</c>.</summary>
+internal static class CompletionRecordStore
+{
+    public const string DirectoryName = ".model-agent";
+    public const string FileName = "manifest.json";
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    public static string PathFor(string modelDirectory) => Path.Combine(modelDirectory, DirectoryName, FileName);
+
+    /// <summary>
+    /// Writes the record last and atomically: temp file, fsync, rename over the old record, fsync the directory.
+    /// A reader sees either the old record, or none, or the whole new one.
+    /// </summary>
+    public static async Task WriteAsync(string modelDirectory, CompletionRecord record, CancellationToken cancellationToken)
+    {
+        var dir = Path.Combine(modelDirectory, DirectoryName);
+        Directory.CreateDirectory(dir);
+        var final = Path.Combine(dir, FileName);
+        var temp = Path.Combine(dir, $"{FileName}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.Asynchronous))
+            {
+                await JsonSerializer.SerializeAsync(stream, record, Json, cancellationToken);
+                await stream.FlushAsync(cancellationToken);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, final, overwrite: true);
+            Fsync.Directory(dir);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>Removes the record first, so that a model being changed is never seen as complete.</summary>
+    public static void Invalidate(string modelDirectory)
+    {
+        var path = PathFor(modelDirectory);
+        if (!File.Exists(path)) return;
+        File.Delete(path);
+        Fsync.Directory(Path.GetDirectoryName(path)!);
+    }
+
+    /// <summary>Parses a record. Expected failures (missing, unreadable, malformed) come back as a reason.</summary>
+    public static RecordRead Read(string modelDirectory)
+    {
+        var path = PathFor(modelDirectory);
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(path); }
+        catch (FileNotFoundException) { return RecordRead.Missing; }
+        catch (DirectoryNotFoundException) { return RecordRead.Missing; }
+        catch (UnauthorizedAccessException) { return RecordRead.Failed($"permission denied reading {DirectoryName}/{FileName}"); }
+        catch (IOException e) { return RecordRead.Failed($"cannot read {DirectoryName}/{FileName}: {e.Message}"); }
+
+        CompletionRecord? record;
+        try { record = JsonSerializer.Deserialize<CompletionRecord>(bytes, Json); }
+        catch (JsonException e) { return RecordRead.Failed($"{DirectoryName}/{FileName}: invalid JSON at byte {e.BytePositionInLine ?? 0} of line {(e.LineNumber ?? 0) + 1}: {e.Message}"); }
+        if (record is null) return RecordRead.Failed($"{DirectoryName}/{FileName} is empty (null)");
+        if (record.FormatVersion != CompletionRecord.CurrentFormatVersion)
+            return RecordRead.Failed($"{DirectoryName}/{FileName} has format version {record.FormatVersion}; this agent reads version {CompletionRecord.CurrentFormatVersion} (upgrade the agent, or delete the record to re-check the directory)");
+        return RecordRead.Found(record);
+    }
+}
+
+/// <summary>The outcome of reading a record: found, missing, or unusable with a reason.</summary>
+internal sealed record RecordRead(CompletionRecord? Record, string? Problem)
+{
+    public static readonly RecordRead Missing = new(null, null);
+    public static RecordRead Found(CompletionRecord record) => new(record, null);
+    public static RecordRead Failed(string problem) => new(null, problem);
+}

@@ -1,0 +1,36 @@
+using System.Runtime.InteropServices;
+
+namespace ModelAgent.Platform;
+
+/// <summary>
+/// Durability primitives .NET lacks: fsync of a directory, so that a rename survives a power cut.
+/// </summary>
+internal static partial class Fsync
+{
+    private const int ORdonly = 0;
+    private const int ODirectory = 0x10000; // Linux x86_64/arm64
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int open(string path, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int fsync(int fd);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int close(int fd);
+
+    /// <summary>Flushes a directory's entries (new names, renames). A no-op where the OS has no such call.</summary>
+    public static void Directory(string path)
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var fd = open(path, ORdonly | ODirectory);
+        if (fd < 0) throw new IOException($"cannot open directory '{path}' to flush it (errno {Marshal.GetLastPInvokeError()})");
+        try
+        {
+            // EINVAL: the filesystem does not support syncing directories (some FUSE mounts); nothing more we can do.
+            if (fsync(fd) != 0 && Marshal.GetLastPInvokeError() != 22)
+                throw new IOException($"cannot flush directory '{path}' (errno {Marshal.GetLastPInvokeError()})");
+        }
+        finally { close(fd); }
+    }
+}
