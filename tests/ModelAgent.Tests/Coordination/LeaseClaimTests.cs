@@ -1,0 +1,156 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using ModelAgent.Coordination;
+using ModelAgent.Tests.Support;
+
+namespace ModelAgent.Tests.Coordination;
+
+/// <summary>The lease algorithm over the lease-file backend on a real directory; each node has its own fake clock.</summary>
+public sealed class LeaseClaimTests : IDisposable
+{
+    private static readonly LeaseTimings Timings = new(TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(10));
+    private readonly TempDirectory _share = new("leases");
+    private const string Key = "model-download-org-model-0123456789";
+
+    private (LeaseClaim Claim, FakeTimeProvider Clock) Node(string name, DateTimeOffset? wallClock = null)
+    {
+        var clock = new FakeTimeProvider(wallClock ?? DateTimeOffset.Parse("2026-11-27T08:00:00Z"));
+        return (new LeaseClaim(new FileLeaseStore(_share.Path), Key, name, Timings, clock, NullLogger.Instance), clock);
+    }
+
+    private static Task<ClaimResult> Look(LeaseClaim claim) => claim.TryAcquireOrRenewAsync(null, CancellationToken.None);
+
+    [Fact]
+    public async Task First_node_acquires_and_the_second_waits()
+    {
+        var (a, _) = Node("node-a");
+        var (b, _) = Node("node-b");
+        Assert.Equal(ClaimState.Held, (await Look(a)).State);
+        var seen = await Look(b);
+        Assert.Equal(ClaimState.HeldByOther, seen.State);
+        Assert.Equal("node-a", seen.Seen!.HolderIdentity);
+    }
+
+    [Fact]
+    public async Task A_renewing_holder_keeps_the_lease_however_long_the_download()
+    {
+        var (a, clockA) = Node("node-a");
+        var (b, clockB) = Node("node-b");
+        await Look(a);
+        for (var i = 0; i < 40; i++) // 40 x 15 s = 10 minutes, ten lease durations
+        {
+            clockA.Advance(Timings.RenewInterval);
+            clockB.Advance(Timings.RenewInterval);
+            Assert.Equal(ClaimState.Held, (await a.TryAcquireOrRenewAsync(new LeaseProgress(i, 40), CancellationToken.None)).State);
+            var seen = await Look(b);
+            Assert.Equal(ClaimState.HeldByOther, seen.State);
+            Assert.Equal(i, seen.Seen!.Progress!.BytesDone);
+        }
+    }
+
+    [Fact]
+    public async Task A_silent_holder_is_replaced_only_after_a_full_duration_on_the_waiters_own_clock()
+    {
+        var (a, _) = Node("node-a");
+        var (b, clockB) = Node("node-b");
+        await Look(a);
+        Assert.Equal(ClaimState.HeldByOther, (await Look(b)).State); // b notes the change now
+        clockB.Advance(Timings.Duration - TimeSpan.FromSeconds(1));
+        Assert.Equal(ClaimState.HeldByOther, (await Look(b)).State);
+        clockB.Advance(TimeSpan.FromSeconds(1));
+        var taken = await Look(b);
+        Assert.Equal(ClaimState.Held, taken.State);
+        Assert.Equal(1, taken.Seen!.LeaseTransitions);
+        Assert.Equal(ClaimState.HeldByOther, (await Look(a)).State); // the old holder learns it lost
+    }
+
+    [Fact]
+    public async Task The_holders_wall_clock_is_never_compared_with_the_waiters()
+    {
+        // The holder's clock is a year behind: a naive "renewTime + duration < now" would call it expired at once.
+        var (a, clockA) = Node("node-a", DateTimeOffset.Parse("2025-11-27T08:00:00Z"));
+        var (b, clockB) = Node("node-b");
+        await Look(a);
+        for (var i = 0; i < 10; i++)
+        {
+            clockA.Advance(Timings.RenewInterval);
+            clockB.Advance(Timings.RenewInterval);
+            await Look(a);
+            Assert.Equal(ClaimState.HeldByOther, (await Look(b)).State);
+        }
+    }
+
+    [Fact]
+    public async Task Of_many_nodes_taking_over_an_expired_lease_exactly_one_wins()
+    {
+        var (a, _) = Node("node-a");
+        await Look(a);
+        var nodes = Enumerable.Range(0, 16).Select(i => Node($"node-{i}")).ToList();
+        foreach (var (claim, _) in nodes) await Look(claim);
+        foreach (var (_, clock) in nodes) clock.Advance(Timings.Duration);
+        using var start = new Barrier(nodes.Count);
+        // Dedicated threads: a barrier of 16 blocked pool threads would wait on the pool's slow thread injection.
+        var results = await Task.WhenAll(nodes.Select(n => Task.Factory.StartNew(() => { start.SignalAndWait(); return Look(n.Claim).GetAwaiter().GetResult(); },
+            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)));
+        Assert.Single(results, r => r.State == ClaimState.Held);
+    }
+
+    [Fact]
+    public async Task A_failed_attempt_makes_others_wait_and_the_wait_doubles()
+    {
+        var (a, _) = Node("node-a");
+        var (b, clockB) = Node("node-b");
+        await Look(a);
+        await a.ReleaseAsync(succeeded: false, "origin answered 503", CancellationToken.None);
+        var seen = await Look(b);
+        Assert.Equal(ClaimState.BackingOff, seen.State);
+        Assert.Equal((1, 30, "origin answered 503"), (seen.Seen!.Outcome!.Failures, seen.Seen.Outcome.RetryAfterSeconds, seen.Seen.Outcome.Message));
+        clockB.Advance(TimeSpan.FromSeconds(30));
+        Assert.Equal(ClaimState.Held, (await Look(b)).State);
+        await b.ReleaseAsync(succeeded: false, "again", CancellationToken.None);
+        var (c, _) = Node("node-c");
+        var second = await Look(c);
+        Assert.Equal(ClaimState.BackingOff, second.State);
+        Assert.Equal((2, 60), (second.Seen!.Outcome!.Failures, second.Seen.Outcome.RetryAfterSeconds));
+    }
+
+    [Fact]
+    public async Task A_released_successful_lease_is_free_at_once_and_old_versions_are_cleaned_up()
+    {
+        var (a, _) = Node("node-a");
+        var (b, _) = Node("node-b");
+        await Look(a);
+        for (var i = 0; i < 5; i++) await Look(a);
+        await a.ReleaseAsync(succeeded: true, null, CancellationToken.None);
+        Assert.Equal(ClaimState.Held, (await Look(b)).State);
+        Assert.Single(Directory.GetFiles(_share.Path, "*.json"));
+        Assert.Empty(Directory.GetFiles(_share.Path, "*.tmp", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task Only_the_holder_can_release()
+    {
+        var (a, _) = Node("node-a");
+        var (b, _) = Node("node-b");
+        await Look(a);
+        await b.ReleaseAsync(succeeded: false, "not mine", CancellationToken.None);
+        Assert.Equal("node-a", (await new FileLeaseStore(_share.Path).GetAsync(Key, CancellationToken.None))!.Record.HolderIdentity);
+    }
+
+    [Theory]
+    [InlineData("hf://meta-llama/Llama-3.1-405B-Instruct-FP8-with-a-very-long-name-indeed", "main")]
+    [InlineData("hf://gpt2", "main")]
+    [InlineData("s3://bucket/UPPER_case/..//weird@@name", "v1")]
+    [InlineData("hf://---", "main")]
+    public void Lease_names_are_rfc1123_labels_of_at_most_63_characters(string source, string revision)
+    {
+        var name = LeaseName.For("share-1", source, revision);
+        Assert.True(name.Length <= 63, name);
+        Assert.Matches(new Regex("^model-download-[a-z0-9]([-a-z0-9]*[a-z0-9])?$"), name);
+        Assert.NotEqual(name, LeaseName.For("share-2", source, revision));
+        Assert.NotEqual(name, LeaseName.For("share-1", source, revision + "x"));
+    }
+
+    public void Dispose() => _share.Dispose();
+}
