@@ -115,6 +115,19 @@ internal sealed class LeaseClaim(ILeaseStore store, string key, string identity,
         logger.LogWarning("Could not release lease {Lease} after 5 conflicts; it will expire on its own", store.Describe(key));
     }
 
+    /// <summary>
+    /// Lets go without judging the attempt (interrupted, shut down): others may take over at once, and a failure
+    /// streak recorded earlier stays as it was.
+    /// </summary>
+    public async Task AbandonAsync(CancellationToken cancellationToken)
+    {
+        var current = await store.GetAsync(key, cancellationToken);
+        if (current is null || current.Record.HolderIdentity != identity) return;
+        var released = current.Record with { HolderIdentity = "", RenewTime = time.GetUtcNow(), Outcome = current.Record.Outcome is { Succeeded: false } streak ? streak with { RetryAfterSeconds = 0 } : null };
+        if (await store.TryUpdateAsync(key, current, released, cancellationToken) is not null)
+            logger.LogInformation("Released lease {Lease} without finishing (interrupted); another node may take over now", store.Describe(key));
+    }
+
     private TimeSpan Backoff(int failures)
     {
         var seconds = timings.FailureBackoff.TotalSeconds * Math.Pow(2, Math.Min(failures - 1, 20));
