@@ -68,10 +68,10 @@ internal static class FileBody
                 if (cutAt >= 0) want = (int)Math.Min(want, cutAt - sent);
                 if (want == 0)
                 {
-                    // Cut: the client got fewer bytes than Content-Length promised, then the connection drops.
+                    // Cut: returning with fewer bytes than Content-Length makes Kestrel send what was written and
+                    // then close the connection, so the client sees a body that ends early (Abort() would reset
+                    // the socket and could drop the bytes and even the headers still in flight).
                     state.Stats.CountCut();
-                    await context.Response.Body.FlushAsync(ct);
-                    context.Abort();
                     return;
                 }
                 var read = await stream.ReadAsync(buffer.AsMemory(0, want), ct);
