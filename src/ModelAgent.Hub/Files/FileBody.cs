@@ -21,6 +21,16 @@ internal static class FileBody
         var response = context.Response;
         response.Headers.AcceptRanges = "bytes";
         var range = ByteRange.Parse(context.Request.Headers.Range, file.Size);
+        if (file.Size == 0 && context.Request.Headers.Range.Count > 0)
+        {
+            // No range of an empty file is satisfiable, but huggingface.js probes every file with bytes=0-0 and
+            // fails on anything but a 2xx carrying Content-Range. Ignoring the range (RFC 9110 allows it) costs
+            // nothing here: an empty body cannot be mistaken for a slice. The total still comes in Content-Range.
+            response.StatusCode = 200;
+            response.Headers.ContentRange = "bytes */0";
+            response.ContentLength = 0;
+            return;
+        }
         if (range.Kind == RangeKind.Unsatisfiable)
         {
             response.Headers.ContentRange = $"bytes */{file.Size}";

@@ -30,7 +30,7 @@ public sealed class HubCommandTests
         Assert.Equal(2, (long)stats!["kinds"]!["resolve"]!["requests"]!); // the 401 and the served one
         Assert.DoesNotContain("hf_cli_token_123", hub.Stderr);
 
-        await hub.SignalAsync("TERM");
+        hub.Signal(15); // SIGTERM
         Assert.Equal(0, await hub.WaitForExitAsync());
     }
 

@@ -52,10 +52,14 @@ internal sealed class HubProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
-    public async Task SignalAsync(string signal)
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
+
+    /// <summary>Sends a real POSIX signal (15 = SIGTERM, 2 = SIGINT).</summary>
+    public void Signal(int signal)
     {
-        using var kill = Process.Start("kill", ["-" + signal, _process.Id.ToString()]);
-        await kill.WaitForExitAsync();
+        if (kill(_process.Id, signal) != 0)
+            throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
     }
 
     public async ValueTask DisposeAsync()
