@@ -62,7 +62,7 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
         for (var i = 0; i < files.Count; i++) tasks[i] = RunOneAsync(files[i]);
         await Task.WhenAll(tasks);
         cancellationToken.ThrowIfCancellationRequested();
-        if (firstFailure is not null) throw firstFailure;
+        if (firstFailure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(firstFailure);
     }
 
     private async Task TransferFileAsync(string destination, SnapshotFile file, string finalPath, ChunkFetcher fetcher,
