@@ -10,6 +10,8 @@ internal static class Program
         var root = new RootCommand("model-agent: puts model weights onto GPU nodes fast, once per shared storage, and verifiably.")
         {
             VerifyCommand.Create(),
+            PullCommand.Create(),
+            HubCommand.Create(),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

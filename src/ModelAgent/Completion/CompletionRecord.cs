@@ -20,6 +20,14 @@ internal sealed record CompletionRecord
     [JsonPropertyName("writtenBy")] public required RecordWriter WrittenBy { get; init; }
     /// <summary>True when the directory was written by another tool and accepted by the layout rules.</summary>
     [JsonPropertyName("adopted")] public bool Adopted { get; init; }
+    /// <summary>The --include patterns the files were selected with; null when all files were taken.</summary>
+    [JsonPropertyName("include")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Include { get; init; }
+    /// <summary>The --exclude patterns the files were selected with; null when none.</summary>
+    [JsonPropertyName("exclude")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Exclude { get; init; }
     /// <summary>The layout the files form ("sharded", "diffusers", "single-file", ...), informational.</summary>
     [JsonPropertyName("layout")] public string? Layout { get; init; }
 }

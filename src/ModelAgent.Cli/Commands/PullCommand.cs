@@ -1,0 +1,127 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using ModelAgent.Cli.Progress;
+using ModelAgent.Pull;
+using ModelAgent.Sources;
+using ModelAgent.Sources.HuggingFace;
+using ModelAgent.Storage;
+using ModelAgent.Transfer;
+
+namespace ModelAgent.Cli.Commands;
+
+/// <summary>
+/// <c>model-agent pull URI --dest DIR</c>: one model into one directory, verified, resumable, with the completion
+/// record written last. Exit 0 complete; 1 transfer failed (network, rate limit, corrupt data: a rerun resumes);
+/// 2 bad input or access (unknown repo/revision, gated, bad token, bad flags, another model in --dest); 130 interrupted.
+/// </summary>
+internal static class PullCommand
+{
+    public static Command Create()
+    {
+        var uri = new Argument<string>("URI") { Description = "hf://org/name[@revision] (default revision main), or local:///path to check a directory in place." };
+        var dest = new Option<string?>("--dest") { Description = "The model directory to fill (created if missing)." };
+        var endpoint = new Option<string?>("--endpoint") { Description = "Hub URL (default $HF_ENDPOINT, else https://huggingface.co)." };
+        var tokenFile = new Option<string?>("--token-file") { Description = "File holding the Hub token (default: $HF_TOKEN)." };
+        var include = new Option<string[]>("--include") { Description = "Only files matching this fnmatch pattern (repeatable; '*' crosses '/').", AllowMultipleArgumentsPerToken = false };
+        var exclude = new Option<string[]>("--exclude") { Description = "Skip files matching this pattern (repeatable).", AllowMultipleArgumentsPerToken = false };
+        var refresh = new Option<bool>("--refresh") { Description = "Resolve the revision again even when the model is complete; fetch only changed files, remove files no longer in it." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON event per line instead of progress." };
+        var concurrency = new Option<int>("--concurrency") { Description = "Range requests in flight in total.", DefaultValueFactory = _ => 16 };
+        var perFile = new Option<int>("--connections-per-file") { Description = "Range requests in flight per file.", DefaultValueFactory = _ => 8 };
+        var chunkSize = new Option<string>("--chunk-size") { Description = "Bytes per range request (e.g. 32M).", DefaultValueFactory = _ => "32M" };
+        var logLevel = new Option<string>("--log-level") { Description = "trace, debug, information, warning, error or none (logs go to stderr).", DefaultValueFactory = _ => "information" };
+
+        var command = new Command("pull", "Download a model into a directory, verified and resumable.")
+        {
+            uri, dest, endpoint, tokenFile, include, exclude, refresh, json, concurrency, perFile, chunkSize, logLevel,
+        };
+        command.SetAction((parse, ct) => RunAsync(new PullArguments(
+            parse.GetValue(uri)!, parse.GetValue(dest), parse.GetValue(endpoint), parse.GetValue(tokenFile),
+            parse.GetValue(include) ?? [], parse.GetValue(exclude) ?? [], parse.GetValue(refresh), parse.GetValue(json),
+            parse.GetValue(concurrency), parse.GetValue(perFile), parse.GetValue(chunkSize)!, parse.GetValue(logLevel)!), ct));
+        return command;
+    }
+
+    private sealed record PullArguments(string Uri, string? Dest, string? Endpoint, string? TokenFile, string[] Include, string[] Exclude,
+        bool Refresh, bool Json, int Concurrency, int PerFile, string ChunkSize, string LogLevel);
+
+    private static async Task<int> RunAsync(PullArguments args, CancellationToken cancellationToken)
+    {
+        var time = TimeProvider.System;
+        IProgressView view = args.Json ? new JsonProgressView(Console.Out, time, TimeSpan.FromSeconds(1))
+            : Console.IsOutputRedirected ? new LineProgressView(Console.Out, time, TimeSpan.FromSeconds(5))
+            : new TerminalProgressView(Console.Out, time);
+        int Fail(int code, string kind, string message)
+        {
+            view.Error(message, kind);
+            if (args.Json) Console.Error.WriteLine($"error: {message}");
+            return code;
+        }
+
+        if (!CliLogging.TryParseLevel(args.LogLevel, out var level))
+            return Fail(ExitCodes.Usage, "usage", $"--log-level '{args.LogLevel}' is not one of {string.Join(", ", CliLogging.Levels)}");
+        if (!ByteFormat.TryParseSize(args.ChunkSize, out var chunkBytes) || chunkBytes < 64 * 1024)
+            return Fail(ExitCodes.Usage, "usage", $"--chunk-size '{args.ChunkSize}' is not a size of at least 64K (e.g. 16M, 64M)");
+        if (args.Concurrency < 1 || args.PerFile < 1)
+            return Fail(ExitCodes.Usage, "usage", "--concurrency and --connections-per-file must be at least 1");
+        if (!StorageUri.TryParse(args.Uri, out var storage, out var uriError))
+            return Fail(ExitCodes.Usage, "usage", uriError);
+
+        using var loggers = CliLogging.Create(level);
+        var logger = loggers.CreateLogger("ModelAgent.Pull");
+        if (storage is LocalUri local) return LocalPull.Run(local, args.Dest, view, logger);
+        if (storage is not HuggingFaceUri hf)
+            return Fail(ExitCodes.Usage, "usage", $"'{args.Uri}': pull supports hf:// and local:// so far; {storage.Scheme}:// is not implemented yet");
+        if (string.IsNullOrWhiteSpace(args.Dest))
+            return Fail(ExitCodes.Usage, "usage", "--dest DIR is required: the directory the model goes into");
+
+        var endpointText = args.Endpoint ?? Environment.GetEnvironmentVariable("HF_ENDPOINT");
+        if (!HfClientOptions.TryParseEndpoint(endpointText, out var endpointUri, out var endpointError))
+            return Fail(ExitCodes.Usage, "usage", endpointError!);
+        IHfTokenSource tokens = args.TokenFile is not null ? new FileTokenSource(args.TokenFile)
+            : Environment.GetEnvironmentVariable("HF_TOKEN") is { Length: > 0 } envToken ? new FixedTokenSource(new HfToken(envToken))
+            : AnonymousTokenSource.Instance;
+
+        var filter = new PathPatternFilter(args.Include, args.Exclude);
+        var transfer = new TransferOptions { ChunkSize = chunkBytes, MaxConcurrentRequests = args.Concurrency, MaxRequestsPerFile = args.PerFile };
+        using var handler = HfHttpClient.CreateHandler();
+        using var httpClient = new HttpClient(handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
+        var http = new HfHttpClient(httpClient, new HfClientOptions { Endpoint = endpointUri!, Tokens = tokens }, logger);
+        var source = new HfSnapshotSource(http, HfModelReference.From(hf), logger);
+        var state = new ProgressState();
+        var destination = Path.GetFullPath(args.Dest);
+        try
+        {
+            PullOutcome outcome;
+            await using (new ProgressReporter(state, view, time, TimeSpan.FromMilliseconds(args.Json ? 500 : 250)))
+                outcome = await new ModelPull(source, transfer, logger, state, time).RunAsync(destination, filter, args.Refresh, cancellationToken);
+            view.Complete(outcome, destination);
+            return ExitCodes.Success;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            logger.LogWarning("Interrupted; partial files are kept in {Partial} for the next pull", PartialFile.DirectoryFor(destination));
+            return Fail(ExitCodes.Interrupted, "interrupted", "interrupted; rerun the same command to resume");
+        }
+        catch (OriginException e)
+        {
+            logger.LogError("Pull of {Source} failed ({Kind}): {Reason}", source.Source, e.Kind, e.Message);
+            var access = e.Kind is OriginFailureKind.RepositoryNotFound or OriginFailureKind.RevisionNotFound or OriginFailureKind.Gated
+                or OriginFailureKind.Unauthorized or OriginFailureKind.Forbidden or OriginFailureKind.EntryNotFound;
+            return Fail(access ? ExitCodes.Usage : ExitCodes.Incomplete, KindName(e.Kind), e.Message);
+        }
+        catch (PullRefusedException e) { return Fail(ExitCodes.Usage, "refused", e.Message); }
+        catch (TransferFailedException e)
+        {
+            logger.LogError("Pull of {Source} failed: {Reason}", source.Source, e.Message);
+            return Fail(ExitCodes.Incomplete, "transfer-failed", e.Message + "; partial files are kept, rerun to resume");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger.LogError("Pull of {Source} stopped by a local I/O error: {Reason}", source.Source, e.Message);
+            return Fail(ExitCodes.Usage, "io", $"{destination}: {e.Message}");
+        }
+    }
+
+    private static string KindName(OriginFailureKind kind) => System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(kind.ToString());
+}

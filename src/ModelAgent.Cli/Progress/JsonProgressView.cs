@@ -1,0 +1,54 @@
+using System.Text.Json;
+using ModelAgent.Pull;
+using ModelAgent.Sources;
+
+namespace ModelAgent.Cli.Progress;
+
+/// <summary>
+/// One JSON object per line for programs: <c>progress</c> (every second), <c>file-done</c>, <c>complete</c>,
+/// <c>error</c>. Field names are camelCase and stable.
+/// </summary>
+internal sealed class JsonProgressView(TextWriter output, TimeProvider time, TimeSpan every) : IProgressView
+{
+    private readonly RateMeter _rate = new(time);
+    private readonly object _gate = new();
+    private long _lastPrinted;
+
+    public void Tick(ProgressState state, bool final)
+    {
+        var rate = _rate.Sample(state.BytesDone - state.BytesPresent);
+        if (!final && _lastPrinted != 0 && time.GetElapsedTime(_lastPrinted) < every) return;
+        _lastPrinted = time.GetTimestamp();
+        if (state.BytesTotal == 0 && !final) return;
+        Write(new { @event = "progress", bytesDone = state.BytesDone, bytesTotal = state.BytesTotal, filesDone = state.FilesDone, filesTotal = state.FilesTotal, bytesPerSecond = (long)rate });
+    }
+
+    public void FileFinished(SnapshotFile file, bool transferred) =>
+        Write(new { @event = "file-done", path = file.Path.Value, size = file.Size, digest = file.Digest.ToString(), transferred });
+
+    public void Complete(PullOutcome outcome, string destination) =>
+        Write(new
+        {
+            @event = "complete",
+            result = outcome.Result switch { PullResult.AlreadyComplete => "already-complete", PullResult.UpToDate => "up-to-date", _ => "updated" },
+            source = outcome.Source,
+            revision = outcome.Revision,
+            destination,
+            filesTransferred = outcome.FilesTransferred,
+            filesKept = outcome.FilesKept,
+            filesRemoved = outcome.FilesRemoved,
+            bytesTotal = outcome.BytesTotal,
+        });
+
+    public void Error(string message, string kind) => Write(new { @event = "error", kind, message });
+
+    private void Write(object value)
+    {
+        var line = JsonSerializer.Serialize(value);
+        lock (_gate)
+        {
+            output.WriteLine(line);
+            output.Flush();
+        }
+    }
+}

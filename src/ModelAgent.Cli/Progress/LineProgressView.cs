@@ -1,0 +1,45 @@
+using ModelAgent.Pull;
+using ModelAgent.Sources;
+
+namespace ModelAgent.Cli.Progress;
+
+/// <summary>Plain lines for logs and pipes: a progress line every few seconds and one line per finished file.</summary>
+internal sealed class LineProgressView(TextWriter output, TimeProvider time, TimeSpan every) : IProgressView
+{
+    private readonly RateMeter _rate = new(time);
+    private readonly object _gate = new();
+    private long _lastPrinted = time.GetTimestamp();
+
+    public void Tick(ProgressState state, bool final)
+    {
+        var rate = _rate.Sample(state.BytesDone - state.BytesPresent);
+        if (final || time.GetElapsedTime(_lastPrinted) < every || state.BytesTotal == 0) return;
+        _lastPrinted = time.GetTimestamp();
+        var eta = RateMeter.Eta(state.BytesTotal - state.BytesDone, rate);
+        var percent = state.BytesTotal == 0 ? 100 : 100.0 * state.BytesDone / state.BytesTotal;
+        Write($"progress {percent:0.0}% {ByteFormat.Size(state.BytesDone)}/{ByteFormat.Size(state.BytesTotal)} files {state.FilesDone}/{state.FilesTotal} {ByteFormat.Size(rate)}/s ETA {(eta is { } e ? ByteFormat.Duration(e) : "--")}");
+    }
+
+    public void FileFinished(SnapshotFile file, bool transferred) =>
+        Write($"{(transferred ? "done" : "kept")} {file.Path} ({ByteFormat.Size(file.Size)}, {file.Digest})");
+
+    public void Complete(PullOutcome outcome, string destination) => Write(Summary(outcome, destination));
+
+    public void Error(string message, string kind) => Write($"error: {message}");
+
+    internal static string Summary(PullOutcome outcome, string destination) => outcome.Result switch
+    {
+        PullResult.AlreadyComplete => $"complete: {outcome.Source} already in {destination} at {outcome.Revision} (completion record; no request made)",
+        PullResult.UpToDate => $"complete: {outcome.Source} in {destination} is up to date at {outcome.Revision}",
+        _ => $"complete: {outcome.Source} at {outcome.Revision} in {destination}: {outcome.FilesTransferred} transferred, {outcome.FilesKept} kept, {outcome.FilesRemoved} removed, {ByteFormat.Size(outcome.BytesTotal)}",
+    };
+
+    private void Write(string line)
+    {
+        lock (_gate)
+        {
+            output.WriteLine(line);
+            output.Flush();
+        }
+    }
+}

@@ -1,0 +1,85 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using ModelAgent.Hub.Api;
+using ModelAgent.Hub.Control;
+using ModelAgent.Hub.Faults;
+using ModelAgent.Hub.Files;
+using ModelAgent.Hub.Routing;
+using ModelAgent.Hub.Stats;
+
+namespace ModelAgent.Hub;
+
+/// <summary>
+/// The single entry point of both listeners: parses the raw target, counts the request, applies request faults
+/// (latency, rate limit, 5xx), checks the token, and dispatches. Plain middleware rather than endpoint routing,
+/// because routing decodes the path before we can split it per segment.
+/// </summary>
+internal sealed class HubRequestHandler(HubState state, string listener, ILogger logger)
+{
+    private bool IsCdn => listener == "cdn";
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.ToString();
+        if (Uri.TryCreate(raw, UriKind.Absolute, out var absolute) && absolute.Scheme.StartsWith("http", StringComparison.Ordinal))
+            raw = absolute.PathAndQuery; // absolute-form request target (proxies)
+        var route = HubRoute.Parse(raw, IsCdn);
+        var hadAuthorization = AccessCheck.HasAuthorization(context);
+        var range = context.Request.Headers.Range.Count > 0 ? context.Request.Headers.Range.ToString() : null;
+        state.Stats.CountRequest(listener, route.StatsKind, hadAuthorization, range is not null);
+        try
+        {
+            await DispatchAsync(context, route);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; nothing to answer.
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A file vanished or became unreadable between listing and serving.
+            logger.LogError(ex, "{Listener} {Method} {Target} failed", listener, context.Request.Method, raw);
+            if (!context.Response.HasStarted)
+                await HubErrors.WriteAsync(context, 500, null, "The file could not be read on the server; try again.");
+            else context.Abort();
+        }
+        finally
+        {
+            state.Stats.Record(new HubRequestRecord(listener, context.Request.Method, raw, range, hadAuthorization,
+                context.Response.StatusCode, RequestTally.Of(context).Bytes));
+            logger.LogDebug("{Listener} {Method} {Target} range={Range} -> {Status}", listener, context.Request.Method, raw, range, context.Response.StatusCode);
+        }
+    }
+
+    private async Task DispatchAsync(HttpContext context, HubRoute route)
+    {
+        if (route.Kind == RouteKind.Control)
+        {
+            await ControlEndpoint.HandleAsync(context, state, route);
+            return;
+        }
+        if (route.Kind == RouteKind.Unknown)
+        {
+            await HubErrors.WriteAsync(context, 404, null, $"Not an endpoint of this hub: {context.Request.Method} {context.Request.Path}");
+            return;
+        }
+        var method = context.Request.Method;
+        var allowed = route.Kind == RouteKind.PathsInfo ? HttpMethods.IsPost(method) : HttpMethods.IsGet(method) || HttpMethods.IsHead(method);
+        if (!allowed)
+        {
+            context.Response.StatusCode = 405;
+            return;
+        }
+        if (!await RequestFaults.PassAsync(context, state, route)) return;
+        if (!IsCdn && !await AccessCheck.AllowRepoAsync(context, state, route.RepoId)) return;
+        switch (route.Kind)
+        {
+            case RouteKind.RepoInfo: await RepoInfoEndpoint.HandleAsync(context, state, route); break;
+            case RouteKind.Tree: await TreeEndpoint.HandleAsync(context, state, route); break;
+            case RouteKind.PathsInfo: await PathsInfoEndpoint.HandleAsync(context, state, route); break;
+            case RouteKind.Resolve: await ResolveEndpoint.HandleAsync(context, state, route); break;
+            case RouteKind.Cdn: await CdnEndpoint.HandleAsync(context, state, route); break;
+        }
+    }
+}

@@ -1,0 +1,29 @@
+namespace ModelAgent.Hub.Stats;
+
+/// <summary>Requests and body bytes served for one kind (api, tree, resolve, cdn, control) or one file.</summary>
+internal sealed record TrafficCount(long Requests, long Bytes);
+
+/// <summary>Requests seen on one listener (hub or cdn), and how many carried an Authorization header.</summary>
+internal sealed record ListenerCount(long Requests, long WithAuthorization);
+
+/// <summary>How often each injected fault fired.</summary>
+internal sealed record FaultCount(long RateLimited, long ServerErrors, long CutBodies, long CorruptedBodies);
+
+/// <summary>A point-in-time copy of <see cref="HubStats"/>; also the JSON of <c>GET /_hub/stats</c>.</summary>
+internal sealed record HubStatsSnapshot(
+    long Requests,
+    long Bytes,
+    long RangeRequests,
+    IReadOnlyDictionary<string, TrafficCount> Kinds,
+    IReadOnlyDictionary<string, TrafficCount> Files,
+    IReadOnlyDictionary<string, ListenerCount> Listeners,
+    FaultCount Faults)
+{
+    public TrafficCount Kind(string kind) => Kinds.GetValueOrDefault(kind) ?? new TrafficCount(0, 0);
+    public TrafficCount File(string repoPath) => Files.GetValueOrDefault(repoPath) ?? new TrafficCount(0, 0);
+    public ListenerCount Listener(string name) => Listeners.GetValueOrDefault(name) ?? new ListenerCount(0, 0);
+}
+
+/// <summary>One served request, kept in a bounded log so tests can see exactly what a client sent.</summary>
+internal sealed record HubRequestRecord(
+    string Listener, string Method, string Target, string? Range, bool HadAuthorization, int Status, long Bytes);

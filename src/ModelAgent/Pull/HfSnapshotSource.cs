@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Logging;
+using ModelAgent.Sources;
+using ModelAgent.Sources.HuggingFace;
+
+namespace ModelAgent.Pull;
+
+/// <summary>An hf:// model as a <see cref="ISnapshotSource"/>.</summary>
+internal sealed class HfSnapshotSource(HfHttpClient http, HfModelReference model, ILogger logger) : ISnapshotSource
+{
+    public string Source => model.ToString();
+
+    public bool IsSameModel(string recordedSource)
+    {
+        var at = recordedSource.IndexOf('@');
+        return (at < 0 ? recordedSource : recordedSource[..at]) == $"hf://{model.RepoId}";
+    }
+
+    public Task<Snapshot> ResolveAsync(PathPatternFilter filter, CancellationToken cancellationToken) =>
+        new HfSnapshotResolver(http, logger).ResolveAsync(model, filter, cancellationToken);
+
+    public IContentOrigin OpenOrigin(Snapshot snapshot) => new HfContentOrigin(http, model, snapshot.Revision, logger);
+}

@@ -1,0 +1,17 @@
+using ModelAgent.Sources;
+
+namespace ModelAgent.Pull;
+
+/// <summary>A model at an origin that can be resolved to a <see cref="Snapshot"/> and read from (hf:// now, s3:// later).</summary>
+internal interface ISnapshotSource
+{
+    /// <summary>The canonical storage URI, as recorded in the completion record (revision spelled out).</summary>
+    string Source { get; }
+
+    /// <summary>Whether a recorded source names the same model (any revision), so a directory may be updated in place.</summary>
+    bool IsSameModel(string recordedSource);
+
+    Task<Snapshot> ResolveAsync(PathPatternFilter filter, CancellationToken cancellationToken);
+
+    IContentOrigin OpenOrigin(Snapshot snapshot);
+}

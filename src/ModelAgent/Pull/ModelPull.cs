@@ -1,0 +1,137 @@
+using Microsoft.Extensions.Logging;
+using ModelAgent.Completion;
+using ModelAgent.Sources;
+using ModelAgent.Transfer;
+
+namespace ModelAgent.Pull;
+
+/// <summary>
+/// One model into one directory: inspect (does the completion record already answer?), resolve, transfer what is
+/// missing or changed, remove what the new snapshot no longer has, and write the completion record last.
+/// <para>
+/// Without <c>refresh</c>, a record for the same source URI and patterns whose files are all present with their
+/// sizes answers alone: zero requests to the origin, also for a branch revision (it stays at the commit it was
+/// pulled at until <c>refresh</c>). With <c>refresh</c> the revision is resolved again; unchanged files (same digest
+/// and size in the record and the new listing) are kept without reading them, changed ones are fetched, and files
+/// the previous record listed that the new snapshot does not have are deleted, so a model loader that globs
+/// <c>*.safetensors</c> never picks up a stale shard. Files the agent never recorded are never deleted.
+/// </para>
+/// </summary>
+internal sealed class ModelPull(ISnapshotSource source, TransferOptions options, ILogger logger, ITransferObserver? observer = null, TimeProvider? time = null)
+{
+    private readonly ITransferObserver _observer = observer ?? NullTransferObserver.Instance;
+
+    public async Task<PullOutcome> RunAsync(string destination, PathPatternFilter filter, bool refresh, CancellationToken cancellationToken)
+    {
+        destination = Path.GetFullPath(destination);
+        var read = CompletionRecordStore.Read(destination);
+        if (read.Problem is not null)
+            logger.LogWarning("Completion record in {Destination} is unusable ({Problem}); treating the model as incomplete", destination, read.Problem);
+        var record = read.Record is { Adopted: false } ours ? ours : null;
+        if (record is not null && !source.IsSameModel(record.Source))
+            throw new PullRefusedException($"{destination} holds {record.Source}, not {source.Source}; choose another --dest, or delete that directory to replace the model");
+
+        if (!refresh && record is not null && record.Source == source.Source && SameSelection(record, filter))
+        {
+            var reasons = RecordCheck.Compare(destination, record);
+            if (reasons.Count == 0)
+            {
+                logger.LogInformation("{Source} is complete in {Destination} at revision {Revision} (completion record); no request made",
+                    source.Source, destination, record.Revision);
+                return new PullOutcome(PullResult.AlreadyComplete, source.Source, record.Revision, null, 0, record.Files.Count, 0, SumSizes(record));
+            }
+            logger.LogInformation("Completion record of {Destination} does not match the files ({Reasons}); transferring what is missing",
+                destination, string.Join("; ", reasons.Take(5)));
+        }
+
+        var snapshot = await source.ResolveAsync(filter, cancellationToken);
+        var recorded = new Dictionary<string, RecordedFile>(StringComparer.Ordinal);
+        foreach (var file in record?.Files ?? []) recorded[file.Path] = file;
+        var toTransfer = new List<SnapshotFile>();
+        var kept = new List<SnapshotFile>();
+        foreach (var file in snapshot.Files)
+        {
+            if (recorded.TryGetValue(file.Path.Value, out var old) && old.Size == file.Size && old.Digest == file.Digest.ToString() && HasSize(destination, file))
+                kept.Add(file);
+            else
+                toTransfer.Add(file);
+        }
+        var inSnapshot = new HashSet<string>(snapshot.Files.Select(f => f.Path.Value), StringComparer.Ordinal);
+        var stale = recorded.Keys.Where(path => !inSnapshot.Contains(path)).ToList();
+
+        if (record is not null && toTransfer.Count == 0 && stale.Count == 0 && record.Revision == snapshot.Revision &&
+            record.Source == source.Source && SameSelection(record, filter))
+        {
+            logger.LogInformation("{Source} is up to date in {Destination} at commit {Revision}; nothing to change", source.Source, destination, snapshot.Revision);
+            return new PullOutcome(PullResult.UpToDate, source.Source, snapshot.Revision, snapshot, 0, kept.Count, 0, snapshot.TotalBytes);
+        }
+
+        // From here the directory changes: it must not look complete until the new record is written.
+        if (read.Record is not null) CompletionRecordStore.Invalidate(destination);
+        logger.LogInformation("Transferring {Count} files of {Source} at {Revision} into {Destination}; keeping {Kept} unchanged, removing {Stale} no longer in the snapshot",
+            toTransfer.Count, source.Source, snapshot.Revision, destination, kept.Count, stale.Count);
+        long keptBytes = 0;
+        foreach (var file in kept) keptBytes += file.Size;
+        _observer.Planned(snapshot.Files.Count, snapshot.TotalBytes, keptBytes);
+        foreach (var file in kept)
+        {
+            _observer.FileStarted(file, file.Size);
+            _observer.FileDone(file, transferred: false);
+        }
+
+        var engine = new TransferEngine(source.OpenOrigin(snapshot), options, logger, _observer);
+        await engine.RunAsync(destination, toTransfer, cancellationToken);
+        foreach (var path in stale) RemoveStale(destination, path);
+        await CompletionRecordStore.WriteAsync(destination, NewRecord(snapshot, filter), cancellationToken);
+        TryDelete(PartialFile.DirectoryFor(destination));
+        logger.LogInformation("{Source} is complete in {Destination} at commit {Revision}: {Files} files, {Bytes} bytes; completion record written",
+            source.Source, destination, snapshot.Revision, snapshot.Files.Count, snapshot.TotalBytes);
+        return new PullOutcome(PullResult.Updated, source.Source, snapshot.Revision, snapshot, toTransfer.Count, kept.Count, stale.Count, snapshot.TotalBytes);
+    }
+
+    private CompletionRecord NewRecord(Snapshot snapshot, PathPatternFilter filter) => new()
+    {
+        FormatVersion = CompletionRecord.CurrentFormatVersion,
+        Source = source.Source,
+        Revision = snapshot.Revision,
+        Files = snapshot.Files.Select(f => new RecordedFile(f.Path.Value, f.Size, f.Digest.ToString())).ToList(),
+        WrittenBy = new RecordWriter("model-agent pull", Environment.MachineName, (time ?? TimeProvider.System).GetUtcNow()),
+        Include = filter.Include.Count > 0 ? filter.Include : null,
+        Exclude = filter.Exclude.Count > 0 ? filter.Exclude : null,
+    };
+
+    private static bool SameSelection(CompletionRecord record, PathPatternFilter filter) =>
+        (record.Include ?? []).SequenceEqual(filter.Include) && (record.Exclude ?? []).SequenceEqual(filter.Exclude);
+
+    private static bool HasSize(string destination, SnapshotFile file)
+    {
+        if (file.Path.ResolveInside(destination, out var full) is not null) return false;
+        var info = new FileInfo(full);
+        return info.Exists && info.Length == file.Size;
+    }
+
+    private void RemoveStale(string destination, string recordedPath)
+    {
+        if (!Storage.ModelRelativePath.TryCreate(recordedPath, out var path, out _) || path!.ResolveInside(destination, out var full) is not null) return;
+        if (!File.Exists(full)) return;
+        File.Delete(full);
+        logger.LogInformation("Removed {File}: listed by the previous completion record, not in the new snapshot", recordedPath);
+        // Prune directories the removal emptied, up to (not including) the model directory.
+        for (var dir = Path.GetDirectoryName(full); dir is not null && dir.Length > destination.Length && !Directory.EnumerateFileSystemEntries(dir).Any(); dir = Path.GetDirectoryName(dir))
+            Directory.Delete(dir);
+    }
+
+    private static void TryDelete(string directory)
+    {
+        try { if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+
+    private static long SumSizes(CompletionRecord record)
+    {
+        long total = 0;
+        foreach (var file in record.Files) total += file.Size;
+        return total;
+    }
+}

@@ -1,0 +1,138 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Microsoft.Extensions.Logging;
+
+namespace ModelAgent.Sources.HuggingFace;
+
+/// <summary>
+/// HTTP to a Hub endpoint: follows redirects itself so that <c>Authorization</c> goes only to the endpoint's own
+/// origin (scheme, host, port; relative redirects keep it, a CDN never sees it), retries 429 (honouring RateLimit
+/// and Retry-After), 408, 5xx, resets and timeouts with capped exponential backoff and full jitter, and maps every
+/// other error answer to an <see cref="OriginException"/> without retrying it.
+/// </summary>
+internal sealed class HfHttpClient(HttpClient http, HfClientOptions options, ILogger logger)
+{
+    private const int MaxRedirects = 10;
+
+    public Uri Endpoint { get; } = options.Endpoint;
+
+    public HfClientOptions Options => options;
+
+    /// <summary>A handler for this client: no automatic redirects (see class comment) and no decompression (sizes stay real).</summary>
+    public static SocketsHttpHandler CreateHandler() => new()
+    {
+        AllowAutoRedirect = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        ConnectTimeout = TimeSpan.FromSeconds(30),
+        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
+        MaxConnectionsPerServer = 256,
+        UseCookies = false,
+    };
+
+    /// <summary>A URL under the endpoint; <paramref name="relative"/> is already escaped.</summary>
+    public Uri Url(string relative) => new(Endpoint.AbsoluteUri.TrimEnd('/') + "/" + relative);
+
+    /// <summary>
+    /// Sends a GET to <paramref name="url"/> (following redirects) until it succeeds (2xx), retrying what is
+    /// transient. The caller owns the returned response. Non-transient errors and exhausted retries throw.
+    /// </summary>
+    public async Task<HttpResponseMessage> GetAsync(Uri url, string subject, string action,
+        Action<HttpRequestMessage>? configure, CancellationToken cancellationToken)
+    {
+        var token = await options.Tokens.GetAsync(cancellationToken);
+        HttpResponseMessage? last = null;
+        for (var attempt = 1; ; attempt++)
+        {
+            TimeSpan wait;
+            try
+            {
+                last?.Dispose();
+                last = null;
+                var response = await SendFollowingRedirectsAsync(url, token, configure, cancellationToken);
+                if (response.IsSuccessStatusCode) return response;
+                last = response;
+                var status = (int)response.StatusCode;
+                if (status != 429 && status != 408 && status < 500)
+                    throw HfErrorMapper.Map(subject, action, response, token);
+                if (attempt >= options.Retry.MaxAttempts)
+                    throw HfErrorMapper.Map(subject, action, response, token);
+                var requested = status == 429 ? RateLimitHeader.RequestedWait(response.Headers, options.Time.GetUtcNow()) : null;
+                wait = requested is { } r ? options.Retry.ServerWait(r) : options.Retry.Backoff(attempt, options.Random);
+                logger.LogWarning("Retrying {Action} for {Subject} after HTTP {Status}: attempt {Attempt} of {MaxAttempts}, waiting {WaitMs} ms{WaitReason}",
+                    action, subject, status, attempt + 1, options.Retry.MaxAttempts, (long)wait.TotalMilliseconds,
+                    requested is null ? "" : " as the server asked");
+            }
+            catch (Exception e) when (IsTransient(e, cancellationToken))
+            {
+                if (attempt >= options.Retry.MaxAttempts)
+                    throw new OriginException(OriginFailureKind.Unavailable,
+                        $"{subject}: cannot reach {Origin(Endpoint)} while {action} after {attempt} attempts ({Describe(e, token)}); check the network and the --endpoint / HF_ENDPOINT", e);
+                wait = options.Retry.Backoff(attempt, options.Random);
+                logger.LogWarning("Retrying {Action} for {Subject} after {Failure}: attempt {Attempt} of {MaxAttempts}, waiting {WaitMs} ms",
+                    action, subject, Describe(e, token), attempt + 1, options.Retry.MaxAttempts, (long)wait.TotalMilliseconds);
+            }
+            catch
+            {
+                last?.Dispose();
+                throw;
+            }
+            last?.Dispose();
+            last = null;
+            await Task.Delay(wait, options.Time, cancellationToken);
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendFollowingRedirectsAsync(Uri url, HfToken? token,
+        Action<HttpRequestMessage>? configure, CancellationToken cancellationToken)
+    {
+        var current = url;
+        for (var hop = 0; ; hop++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, current);
+            request.Headers.UserAgent.ParseAdd("model-agent/1.0");
+            request.Headers.AcceptEncoding.ParseAdd("identity");
+            if (token is not null && SameOrigin(current, Endpoint))
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.BearerValue);
+            configure?.Invoke(request);
+
+            using var headersTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            headersTimeout.CancelAfter(options.ResponseHeadersTimeout);
+            HttpResponseMessage response;
+            try { response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, headersTimeout.Token); }
+            catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"no response headers from {Origin(current)} within {options.ResponseHeadersTimeout.TotalSeconds:0} s", e);
+            }
+
+            var status = (int)response.StatusCode;
+            if (status is < 300 or > 399 || status == 304 || response.Headers.Location is null) return response;
+            var next = response.Headers.Location.IsAbsoluteUri ? response.Headers.Location : new Uri(current, response.Headers.Location);
+            response.Dispose();
+            if (hop + 1 >= MaxRedirects)
+                throw new OriginException(OriginFailureKind.InvalidResponse, $"more than {MaxRedirects} redirects starting at {Origin(url)}{url.AbsolutePath}; the endpoint or a proxy loops");
+            if (next.Scheme is not ("http" or "https"))
+                throw new OriginException(OriginFailureKind.InvalidResponse, $"{Origin(current)} redirected to a '{next.Scheme}' URL; only http and https are followed");
+            // Paths only: a signed CDN query string is a credential of its own.
+            logger.LogDebug("Following HTTP {Status} redirect from {From} to {To}{Path}; authorization {Authorization}",
+                status, Origin(current), Origin(next), next.AbsolutePath, token is null ? "none" : SameOrigin(next, Endpoint) ? "kept" : "dropped");
+            current = next;
+        }
+    }
+
+    public static bool SameOrigin(Uri a, Uri b) =>
+        string.Equals(a.Scheme, b.Scheme, StringComparison.OrdinalIgnoreCase) &&
+        string.Equals(a.IdnHost, b.IdnHost, StringComparison.OrdinalIgnoreCase) &&
+        a.Port == b.Port;
+
+    public static string Origin(Uri uri) => uri.GetLeftPart(UriPartial.Authority);
+
+    internal static bool IsTransient(Exception e, CancellationToken cancellationToken) =>
+        !cancellationToken.IsCancellationRequested &&
+        e is HttpRequestException or IOException or TimeoutException or OperationCanceledException;
+
+    private static string Describe(Exception e, HfToken? token)
+    {
+        var message = e.InnerException is { } inner ? $"{e.Message} ({inner.Message})" : e.Message;
+        return token is null ? message : token.Redact(message);
+    }
+}

@@ -1,0 +1,124 @@
+using System.Buffers;
+using Microsoft.Extensions.Logging;
+using ModelAgent.Sources;
+
+namespace ModelAgent.Transfer;
+
+/// <summary>
+/// Moves one chunk from the origin into its partial file: reads the range block by block into pooled buffers,
+/// writes each block at its offset, hands it to the file's hasher, and journals the chunk once all of it is written.
+/// A body that breaks is resumed from the first missing byte (bytes already received are never fetched again);
+/// attempts are counted only while no byte arrives.
+/// </summary>
+internal sealed class ChunkFetcher(IContentOrigin origin, TransferOptions options, MemoryBudget budget, ITransferObserver observer, ILogger logger)
+{
+    public async Task FetchAsync(FileDownload download, int index, CancellationToken cancellationToken)
+    {
+        var (start, length) = download.ChunkRange(index);
+        var end = start + length;
+        var position = start;
+        var stalled = 0;
+        while (true)
+        {
+            var before = position;
+            Exception? failure = null;
+            try
+            {
+                await using var body = await origin.OpenRangeAsync(download.File, position, end - position, cancellationToken);
+                position = await CopyAsync(download, body, start, position, end, cancellationToken);
+            }
+            catch (BodyBrokenException e)
+            {
+                position = e.Position;
+                failure = e.InnerException;
+            }
+            catch (Exception e) when (IsTransientBody(e, cancellationToken))
+            {
+                failure = e;
+            }
+            if (position == end) break;
+            stalled = position > before ? 0 : stalled + 1;
+            if (stalled >= options.MaxAttemptsWithoutProgress)
+                throw new OriginException(OriginFailureKind.Unavailable,
+                    $"'{download.File.Path}': the origin stopped delivering bytes {position}-{end - 1} ({stalled} attempts without progress; last: {failure?.Message ?? "body ended early"}); rerun the pull to resume");
+            var wait = options.Retry.Backoff(stalled + 1, options.Random);
+            logger.LogWarning("Range of {File} broke at byte {Position} of {End} ({Reason}); resuming from there in {WaitMs} ms",
+                download.File.Path.Value, position, end, failure?.Message ?? "body ended early", (long)wait.TotalMilliseconds);
+            await Task.Delay(wait, options.Time, cancellationToken);
+        }
+        download.Journal?.MarkDone(index);
+    }
+
+    /// <summary>Copies the body to disk from <paramref name="position"/>; returns the new position (less than end when the body ended early).</summary>
+    private async Task<long> CopyAsync(FileDownload download, RangeBody body, long chunkStart, long position, long end, CancellationToken cancellationToken)
+    {
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        while (position < end)
+        {
+            // Blocks of a chunk that hashing has not reached yet wait in memory: they take from the budget first.
+            long reserved = 0;
+            if (download.Hasher.Frontier < chunkStart)
+            {
+                await budget.ReserveAsync(options.BlockSize, cancellationToken);
+                reserved = options.BlockSize;
+            }
+            var buffer = ArrayPool<byte>.Shared.Rent(options.BlockSize);
+            var want = (int)Math.Min(options.BlockSize, end - position);
+            var filled = 0;
+            Exception? broken = null;
+            try
+            {
+                while (filled < want)
+                {
+                    idle.CancelAfter(options.ReadTimeout);
+                    var read = await body.Stream.ReadAsync(buffer.AsMemory(filled, want - filled), idle.Token);
+                    if (read == 0) break;
+                    filled += read;
+                }
+            }
+            catch (Exception e) when (IsTransientBody(e, cancellationToken))
+            {
+                broken = idle.IsCancellationRequested ? new TimeoutException($"no bytes for {options.ReadTimeout.TotalSeconds:0} s", e) : e;
+            }
+            catch
+            {
+                Give(buffer, reserved);
+                throw;
+            }
+            if (filled == 0)
+            {
+                Give(buffer, reserved);
+                if (broken is not null) throw new BodyBrokenException(position, broken);
+                return position;
+            }
+            try { await RandomAccess.WriteAsync(download.Handle, buffer.AsMemory(0, filled), position, cancellationToken); }
+            catch
+            {
+                Give(buffer, reserved);
+                throw;
+            }
+            observer.BytesWritten(download.File, filled);
+            await download.Hasher.SubmitAsync(position, buffer, filled, reserved, cancellationToken);
+            position += filled;
+            if (broken is not null) throw new BodyBrokenException(position, broken);
+            if (filled < want) return position;
+        }
+        return position;
+    }
+
+    private void Give(byte[] buffer, long reserved)
+    {
+        ArrayPool<byte>.Shared.Return(buffer);
+        if (reserved > 0) budget.Release(reserved);
+    }
+
+    private static bool IsTransientBody(Exception e, CancellationToken cancellationToken) =>
+        !cancellationToken.IsCancellationRequested &&
+        e is IOException or HttpRequestException or TimeoutException or OperationCanceledException;
+
+    /// <summary>The body broke after <see cref="Position"/> bytes were written; the cause is the inner exception.</summary>
+    private sealed class BodyBrokenException(long position, Exception inner) : Exception(inner.Message, inner)
+    {
+        public long Position { get; } = position;
+    }
+}

@@ -1,0 +1,105 @@
+using Microsoft.Win32.SafeHandles;
+using ModelAgent.Sources;
+
+namespace ModelAgent.Transfer;
+
+/// <summary>
+/// One file being transferred into its partial file: which chunks are still missing, the open handle, the
+/// journal and the ordered hasher. Created fresh, or resumed from a journal that describes the same file.
+/// </summary>
+internal sealed class FileDownload : IDisposable
+{
+    private readonly Queue<int> _pending = new();
+    private readonly object _gate = new();
+
+    private FileDownload(SnapshotFile file, PartialFile partial, long chunkSize, SafeFileHandle handle, ChunkJournal? journal, OrderedHasher hasher, int chunkCount, long bytesPresent, IEnumerable<int> pending)
+    {
+        File = file;
+        Partial = partial;
+        ChunkSize = chunkSize;
+        Handle = handle;
+        Journal = journal;
+        Hasher = hasher;
+        ChunkCount = chunkCount;
+        BytesPresent = bytesPresent;
+        foreach (var index in pending) _pending.Enqueue(index);
+    }
+
+    public SnapshotFile File { get; }
+    public PartialFile Partial { get; }
+    public long ChunkSize { get; }
+    public SafeFileHandle Handle { get; }
+    /// <summary>Null for single-chunk files: a journal would only ever say "nothing" or "everything".</summary>
+    public ChunkJournal? Journal { get; }
+    public OrderedHasher Hasher { get; }
+    public int ChunkCount { get; }
+    /// <summary>Bytes found on disk from an earlier run (not fetched again).</summary>
+    public long BytesPresent { get; }
+
+    public int PendingCount
+    {
+        get { lock (_gate) return _pending.Count; }
+    }
+
+    public bool TryTakeChunk(out int index)
+    {
+        lock (_gate) return _pending.TryDequeue(out index);
+    }
+
+    public (long Start, long Length) ChunkRange(int index)
+    {
+        var start = index * ChunkSize;
+        return (start, Math.Min(ChunkSize, File.Size - start));
+    }
+
+    /// <summary>Opens the partial file, resuming it when its journal matches; otherwise starts it empty.</summary>
+    public static FileDownload Open(string destination, SnapshotFile file, long chunkSize, MemoryBudget budget, int blockSize, bool allowResume)
+    {
+        var partial = PartialFile.For(destination, file);
+        Directory.CreateDirectory(Path.GetDirectoryName(partial.DataPath)!);
+        var chunkCount = file.Size == 0 ? 0 : (int)((file.Size + chunkSize - 1) / chunkSize);
+        if (chunkCount > 1 && allowResume && System.IO.File.Exists(partial.DataPath) && new FileInfo(partial.DataPath).Length == file.Size)
+        {
+            var journal = ChunkJournal.Resume(partial.JournalPath, file, chunkSize, chunkCount, out var done);
+            if (journal is not null)
+            {
+                var handle = System.IO.File.OpenHandle(partial.DataPath, FileMode.Open, FileAccess.ReadWrite, FileShare.Read, FileOptions.Asynchronous);
+                var hasher = new OrderedHasher(file.Digest.Algorithm, file.Size, chunkSize, done, handle, budget, blockSize);
+                long present = 0;
+                var pending = new List<int>();
+                for (var i = 0; i < chunkCount; i++)
+                {
+                    if (done[i]) present += Math.Min(chunkSize, file.Size - i * chunkSize);
+                    else pending.Add(i);
+                }
+                return new FileDownload(file, partial, chunkSize, handle, journal, hasher, chunkCount, present, pending);
+            }
+        }
+        partial.Delete();
+        var fresh = System.IO.File.OpenHandle(partial.DataPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read, FileOptions.Asynchronous);
+        try
+        {
+            // Sized up front: a resume can tell a preallocated file from a foreign one, and writes never extend it.
+            RandomAccess.SetLength(fresh, file.Size);
+            var freshJournal = chunkCount > 1 ? ChunkJournal.Create(partial.JournalPath, file, chunkSize) : null;
+            var hasher = new OrderedHasher(file.Digest.Algorithm, file.Size, chunkSize, new bool[chunkCount], fresh, budget, blockSize);
+            return new FileDownload(file, partial, chunkSize, fresh, freshJournal, hasher, chunkCount, 0, Enumerable.Range(0, chunkCount));
+        }
+        catch
+        {
+            fresh.Dispose();
+            throw;
+        }
+    }
+
+    private bool _disposed;
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        Hasher.Dispose();
+        Journal?.Dispose();
+        Handle.Dispose();
+    }
+}

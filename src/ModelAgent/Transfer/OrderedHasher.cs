@@ -1,0 +1,153 @@
+using System.Buffers;
+using Microsoft.Win32.SafeHandles;
+using ModelAgent.Completion;
+
+namespace ModelAgent.Transfer;
+
+/// <summary>
+/// Hashes one file in offset order while its ranges arrive out of order. Blocks are handed over after they were
+/// written; the block at the hashing frontier is hashed at once, later ones wait here (their memory counted in the
+/// <see cref="MemoryBudget"/>) until the frontier reaches them. Chunks that were already on disk when a transfer
+/// resumed are read back once, in order, when the frontier reaches them. One caller at a time drains; the others
+/// only enqueue, so hashing never runs twice in parallel for a file and never blocks a reader for long.
+/// </summary>
+internal sealed class OrderedHasher : IDisposable
+{
+    private readonly object _gate = new();
+    private readonly SortedDictionary<long, Block> _waiting = new();
+    private readonly ContentHasher _hasher;
+    private readonly MemoryBudget _budget;
+    private readonly SafeFileHandle _file;
+    private readonly long _size;
+    private readonly long _chunkSize;
+    private readonly bool[] _onDisk;
+    private readonly int _blockSize;
+    private long _frontier;
+    private bool _draining;
+
+    public OrderedHasher(DigestAlgorithm algorithm, long size, long chunkSize, bool[] onDisk, SafeFileHandle file, MemoryBudget budget, int blockSize)
+    {
+        _hasher = new ContentHasher(algorithm, size);
+        _size = size;
+        _chunkSize = chunkSize;
+        _onDisk = onDisk;
+        _file = file;
+        _budget = budget;
+        _blockSize = blockSize;
+    }
+
+    /// <summary>Bytes hashed so far, all of them in order from offset 0.</summary>
+    public long Frontier
+    {
+        get { lock (_gate) return _frontier; }
+    }
+
+    public bool IsComplete => Frontier == _size;
+
+    /// <summary>
+    /// Hands over a written block (the buffer is returned to the pool after hashing). <paramref name="reserved"/>
+    /// is what its reader took from the memory budget, given back when it is hashed.
+    /// </summary>
+    public Task SubmitAsync(long offset, byte[] buffer, int length, long reserved, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            _waiting[offset] = new Block(buffer, length, reserved);
+            if (_draining) return Task.CompletedTask;
+            _draining = true;
+        }
+        return DrainLoopAsync(cancellationToken);
+    }
+
+    /// <summary>Hashes whatever is contiguous at the frontier (blocks waiting, chunks on disk). Call after a resume.</summary>
+    public Task DrainAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_draining) return Task.CompletedTask;
+            _draining = true;
+        }
+        return DrainLoopAsync(cancellationToken);
+    }
+
+    private async Task DrainLoopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                Block block;
+                long frontier;
+                lock (_gate)
+                {
+                    frontier = _frontier;
+                    if (!_waiting.Remove(frontier, out block))
+                    {
+                        var chunk = frontier / _chunkSize;
+                        if (frontier >= _size || frontier % _chunkSize != 0 || !_onDisk[chunk])
+                        {
+                            _draining = false;
+                            return;
+                        }
+                        block = default;
+                    }
+                }
+                if (block.Buffer is not null)
+                {
+                    _hasher.Append(block.Buffer.AsSpan(0, block.Length));
+                    Return(block);
+                    lock (_gate) _frontier = frontier + block.Length;
+                }
+                else
+                {
+                    var end = Math.Min(_size, frontier + _chunkSize);
+                    await HashFromDiskAsync(frontier, end, cancellationToken);
+                    lock (_gate) _frontier = end;
+                }
+            }
+        }
+        catch
+        {
+            lock (_gate) _draining = false;
+            throw;
+        }
+    }
+
+    private async Task HashFromDiskAsync(long start, long end, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(_blockSize);
+        try
+        {
+            for (var offset = start; offset < end;)
+            {
+                var want = (int)Math.Min(_blockSize, end - offset);
+                var read = await RandomAccess.ReadAsync(_file, buffer.AsMemory(0, want), offset, cancellationToken);
+                if (read <= 0) throw new IOException($"partial file ended at {offset} bytes while re-reading a chunk recorded as present");
+                _hasher.Append(buffer.AsSpan(0, read));
+                offset += read;
+            }
+        }
+        finally { ArrayPool<byte>.Shared.Return(buffer); }
+    }
+
+    public FileDigest Finish() => _hasher.Finish();
+
+    private void Return(Block block)
+    {
+        ArrayPool<byte>.Shared.Return(block.Buffer);
+        if (block.Reserved > 0) _budget.Release(block.Reserved);
+    }
+
+    /// <summary>Gives back every waiting block (the file failed or restarts).</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            foreach (var block in _waiting.Values) Return(block);
+            _waiting.Clear();
+        }
+        _hasher.Dispose();
+    }
+
+    private readonly record struct Block(byte[] Buffer, int Length, long Reserved);
+}

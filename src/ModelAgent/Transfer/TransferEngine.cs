@@ -1,0 +1,147 @@
+using Microsoft.Extensions.Logging;
+using ModelAgent.Completion;
+using ModelAgent.Sources;
+
+namespace ModelAgent.Transfer;
+
+/// <summary>
+/// Transfer stage: puts every file of a snapshot at its final path, verified. Several files at once, large files in
+/// parallel byte ranges (a global and a per-file request limit), hashing while writing in offset order, resuming
+/// partial files from their journals. A file whose digest does not match is discarded and fetched again, never
+/// renamed into place. Source-agnostic: bytes come from an <see cref="IContentOrigin"/>.
+/// </summary>
+internal sealed class TransferEngine(IContentOrigin origin, TransferOptions options, ILogger logger, ITransferObserver? observer = null)
+{
+    private readonly ITransferObserver _observer = observer ?? NullTransferObserver.Instance;
+
+    /// <summary>Transfers <paramref name="files"/> into <paramref name="destination"/>. Throws <see cref="TransferFailedException"/> or <see cref="OriginException"/> on failure.</summary>
+    public async Task RunAsync(string destination, IReadOnlyList<SnapshotFile> files, CancellationToken cancellationToken)
+    {
+        options.Validate();
+        var targets = new Dictionary<SnapshotFile, string>();
+        foreach (var file in files)
+        {
+            // Every target is checked before the first byte is written: a symlink in the destination must not lead out.
+            var escape = file.Path.ResolveInside(destination, out var full);
+            if (escape is not null) throw new TransferFailedException($"refusing to write: {escape}; remove the symlink or choose another --dest");
+            if (Directory.Exists(full)) throw new TransferFailedException($"'{file.Path}' is a directory in {destination}, the model has a file there; remove the directory or choose another --dest");
+            targets[file] = full;
+        }
+        Directory.CreateDirectory(PartialFile.DirectoryFor(destination));
+
+        var budget = new MemoryBudget(options.MemoryBudget);
+        var fetcher = new ChunkFetcher(origin, options, budget, _observer, logger);
+        using var fileSlots = new SemaphoreSlim(options.MaxConcurrentRequests);
+        using var requestSlots = new SemaphoreSlim(options.MaxConcurrentRequests);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Exception? firstFailure = null;
+
+        async Task RunOneAsync(SnapshotFile file)
+        {
+            try
+            {
+                await fileSlots.WaitAsync(stop.Token);
+                try { await TransferFileAsync(destination, file, targets[file], fetcher, budget, requestSlots, stop.Token); }
+                finally { fileSlots.Release(); }
+            }
+            catch (Exception e)
+            {
+                if (e is OperationCanceledException && stop.IsCancellationRequested) return;
+                if (e is not (OriginException or TransferFailedException))
+                    e = new TransferFailedException($"'{file.Path}': {e.Message}", e);
+                // The first real failure stops the others: their partial files stay for the rerun.
+                if (Interlocked.CompareExchange(ref firstFailure, e, null) is null)
+                {
+                    logger.LogError("Transfer of {File} failed: {Reason}; stopping the other transfers", file.Path.Value, e.Message);
+                    await stop.CancelAsync();
+                }
+            }
+        }
+
+        var tasks = new Task[files.Count];
+        for (var i = 0; i < files.Count; i++) tasks[i] = RunOneAsync(files[i]);
+        await Task.WhenAll(tasks);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (firstFailure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(firstFailure);
+    }
+
+    private async Task TransferFileAsync(string destination, SnapshotFile file, string finalPath, ChunkFetcher fetcher,
+        MemoryBudget budget, SemaphoreSlim requestSlots, CancellationToken cancellationToken)
+    {
+        if (File.Exists(finalPath) && new FileInfo(finalPath).Length == file.Size)
+        {
+            // A file at its final path was verified when it was put there, but maybe for another revision: check it.
+            var existing = await ContentHasher.HashFileAsync(finalPath, file.Digest.Algorithm, cancellationToken);
+            if (existing == file.Digest)
+            {
+                logger.LogInformation("Kept {File}: already in place with digest {Digest}", file.Path.Value, file.Digest.ToString());
+                _observer.FileStarted(file, file.Size);
+                _observer.FileDone(file, transferred: false);
+                return;
+            }
+            logger.LogInformation("Replacing {File}: the file in place has digest {Actual}, the snapshot says {Expected}", file.Path.Value, existing.ToString(), file.Digest.ToString());
+        }
+
+        var chunkSize = options.ChunkSize;
+        for (var attempt = 1; ; attempt++)
+        {
+            var download = FileDownload.Open(destination, file, chunkSize, budget, options.BlockSize, allowResume: attempt == 1);
+            try
+            {
+                if (download.BytesPresent > 0)
+                    logger.LogInformation("Resuming {File}: {Present} of {Size} bytes already on disk, {Pending} chunks to fetch",
+                        file.Path.Value, download.BytesPresent, file.Size, download.PendingCount);
+                _observer.FileStarted(file, download.BytesPresent);
+                var workers = new Task[Math.Max(1, Math.Min(options.MaxRequestsPerFile, download.PendingCount))];
+                for (var w = 0; w < workers.Length; w++) workers[w] = WorkAsync(download, fetcher, requestSlots, cancellationToken);
+                await Task.WhenAll(workers);
+                await download.Hasher.DrainAsync(cancellationToken);
+                if (!download.Hasher.IsComplete)
+                    throw new TransferFailedException($"'{file.Path}': internal error, hashing stopped at byte {download.Hasher.Frontier} of {file.Size}");
+                var actual = download.Hasher.Finish();
+                if (actual == file.Digest)
+                {
+                    FileCommit.Commit(download, destination, finalPath);
+                    logger.LogInformation("Stored {File}: {Size} bytes, digest {Digest} verified", file.Path.Value, file.Size, actual.ToString());
+                    _observer.FileDone(file, transferred: true);
+                    return;
+                }
+                logger.LogWarning("Discarding {File}: content digest {Actual} does not match {Expected} (download {Attempt} of {MaxAttempts})",
+                    file.Path.Value, actual.ToString(), file.Digest.ToString(), attempt, options.MaxDigestAttempts);
+                _observer.BytesDiscarded(file, file.Size);
+                download.Dispose();
+                download.Partial.Delete();
+                if (attempt >= options.MaxDigestAttempts)
+                    throw new TransferFailedException(
+                        $"'{file.Path}': the content does not match the listed {FileDigest.Name(file.Digest.Algorithm)} after {attempt} downloads (got {actual.Hex}, expected {file.Digest.Hex}); the origin serves corrupted data or the listing is wrong; nothing was put in place");
+            }
+            catch (OriginException e) when (e.Kind == OriginFailureKind.RangeNotHonoured && download.ChunkCount > 1)
+            {
+                // A server that cannot do ranges still serves the whole file from 0: fetch it in one piece.
+                logger.LogWarning("Origin ignores byte ranges for {File} ({Reason}); fetching it in one request", file.Path.Value, e.Message);
+                _observer.BytesDiscarded(file, download.BytesPresent);
+                download.Dispose();
+                download.Partial.Delete();
+                chunkSize = Math.Max(file.Size, options.BlockSize);
+                attempt--;
+            }
+            finally { download.Dispose(); }
+        }
+    }
+
+    private static async Task WorkAsync(FileDownload download, ChunkFetcher fetcher, SemaphoreSlim requestSlots, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            // The slot is taken before the chunk: chunks of a file start in order, so the chunk at its hashing
+            // frontier always holds a slot and out-of-order data cannot starve it.
+            await requestSlots.WaitAsync(cancellationToken);
+            try
+            {
+                if (!download.TryTakeChunk(out var index)) return;
+                await fetcher.FetchAsync(download, index, cancellationToken);
+            }
+            finally { requestSlots.Release(); }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+using ModelAgent.Sources.HuggingFace;
+
+namespace ModelAgent.Transfer;
+
+/// <summary>How the engine spreads a snapshot over connections and memory.</summary>
+internal sealed record TransferOptions
+{
+    public const long MiB = 1024 * 1024;
+
+    /// <summary>Size of one byte-range request, and the unit the journal records (what a crash can cost per request).</summary>
+    public long ChunkSize { get; init; } = 32 * MiB;
+    /// <summary>Range requests in flight over the whole snapshot.</summary>
+    public int MaxConcurrentRequests { get; init; } = 16;
+    /// <summary>Range requests in flight for one file.</summary>
+    public int MaxRequestsPerFile { get; init; } = 8;
+    /// <summary>Bytes held in memory for chunks that arrived ahead of their file's hashing order; readers wait when it is full.</summary>
+    public long MemoryBudget { get; init; } = 256 * MiB;
+    /// <summary>Unit of socket reads, disk writes and hashing.</summary>
+    public int BlockSize { get; init; } = (int)MiB;
+    /// <summary>A body that delivers nothing for this long is abandoned and the range resumed.</summary>
+    public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>Attempts to get the rest of one range when it breaks without delivering a byte (reset whenever bytes arrive).</summary>
+    public int MaxAttemptsWithoutProgress { get; init; } = 6;
+    /// <summary>Whole downloads of one file whose content does not match the listed digest, before giving up.</summary>
+    public int MaxDigestAttempts { get; init; } = 3;
+    public RetryPolicy Retry { get; init; } = RetryPolicy.Default;
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+    public Random Random { get; init; } = Random.Shared;
+
+    public void Validate()
+    {
+        if (ChunkSize < 64 * 1024) throw new ArgumentException($"chunk size {ChunkSize} is below 64 KiB");
+        if (BlockSize <= 0 || BlockSize > ChunkSize) throw new ArgumentException("block size must be positive and at most the chunk size");
+        if (MaxConcurrentRequests < 1 || MaxRequestsPerFile < 1) throw new ArgumentException("concurrency must be at least 1");
+        if (MemoryBudget < BlockSize) throw new ArgumentException("memory budget must hold at least one block");
+    }
+}
