@@ -14,7 +14,7 @@ internal static class DiffusersRule
         using var document = ModelJson.Read(rules.Model.Find(WeightFileNames.ModelIndex, WeightFileNames.ModelIndex), findings);
         if (document is null) return;
 
-        var components = new List<string>();
+        var components = new List<(string Key, string Library)>();
         foreach (var entry in document.RootElement.EnumerateObject())
         {
             var value = entry.Value;
@@ -25,14 +25,14 @@ internal static class DiffusersRule
                 findings.Reason($"{WeightFileNames.ModelIndex}: entry '{entry.Name}' is {Shorten(value.GetRawText())}, expected [library, class]");
                 continue;
             }
-            components.Add(entry.Name);
+            components.Add((entry.Name, value[0].GetString()!));
         }
         if (components.Count == 0)
         {
             findings.Reason($"{WeightFileNames.ModelIndex} names no components (no [library, class] entries)");
             return;
         }
-        foreach (var component in components) rules.InspectComponent(component);
+        foreach (var (key, library) in components) rules.InspectComponent(key, library);
     }
 
     private static string Shorten(string json)

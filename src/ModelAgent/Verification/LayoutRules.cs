@@ -26,11 +26,11 @@ internal sealed class LayoutRules(ModelDirectory model, Findings findings)
             DiffusersRule.Inspect(this, findings);
             return Layouts.Diffusers;
         }
-        return InspectModelFolder(listing, folder: "", component: null);
+        return InspectModelFolder(listing, folder: "", component: null, library: "transformers");
     }
 
     /// <summary>Inspects one component folder named by model_index.json.</summary>
-    public void InspectComponent(string key)
+    public void InspectComponent(string key, string library)
     {
         if (!ModelRelativePath.TryCreate(key, out var name, out var problem) || key.Contains('/'))
         {
@@ -55,16 +55,16 @@ internal sealed class LayoutRules(ModelDirectory model, Findings findings)
             findings.Reason($"component '{key}' folder '{key}/' is empty");
             return;
         }
-        InspectModelFolder(listing, key + "/", key);
+        InspectModelFolder(listing, key + "/", key, library);
     }
 
     /// <summary>
     /// One folder that may hold a model: the root, or a component. With an index it is sharded; with weight files
     /// it is a single-file (or GGUF) model; a component with neither (scheduler, tokenizer) only has to be non-empty.
     /// </summary>
-    private string InspectModelFolder(FolderListing listing, string folder, string? component)
+    private string InspectModelFolder(FolderListing listing, string folder, string? component, string library)
     {
-        var display = component is null ? "the model directory" : $"'{folder}'";
+        var display = component is null ? "the model directory" : $"component '{component}'";
         var indexes = listing.Where(IsIndex).ToList();
         if (indexes.Count > 0)
         {
@@ -84,7 +84,7 @@ internal sealed class LayoutRules(ModelDirectory model, Findings findings)
         if (listing.Contains(Config))
         {
             RequireConfig(folder, "");
-            findings.Reason($"{display} has {folder}{Config} but no weight file ({ExtensionList}) and no shard index");
+            findings.Reason($"{display} has {folder}{Config} but no weights: no shard index and no weight file ({ExtensionList}), e.g. {ConventionalWeights(folder, library)}");
             return component is null ? Layouts.None : Layouts.SingleFile;
         }
         if (component is null)
@@ -112,6 +112,11 @@ internal sealed class LayoutRules(ModelDirectory model, Findings findings)
         if (ggufOnly) GgufSplits.Inspect(files.Select(f => f.Name), findings);
         return ggufOnly ? Layouts.Gguf : Layouts.SingleFile;
     }
+
+    /// <summary>The names the libraries save single-file weights under, to tell a person what to look for.</summary>
+    private static string ConventionalWeights(string folder, string library) => library == "transformers"
+        ? $"{folder}model.safetensors or {folder}pytorch_model.bin"
+        : $"{folder}diffusion_pytorch_model.safetensors or {folder}diffusion_pytorch_model.bin";
 
     private void RequireConfig(string folder, string why)
     {
