@@ -100,7 +100,7 @@ internal sealed class LayoutRules(ModelDirectory model, Findings findings)
         if (numbered.Count > 0)
         {
             var more = numbered.Count > 1 ? $" and {numbered.Count - 1} more" : "";
-            findings.Reason($"{numbered[0].Name}{more} look like shards, but {display} has no shard index (model.safetensors.index.json or pytorch_model.bin.index.json)");
+            findings.Reason($"{numbered[0].Name}{more} look like shards, but {ExpectedIndex(numbered[0].Name)} is missing (no shard index in {display})");
             if (listing.Contains(Config)) RequireConfig(folder, "");
             return Layouts.Sharded;
         }
@@ -111,6 +111,21 @@ internal sealed class LayoutRules(ModelDirectory model, Findings findings)
         foreach (var weight in files) WeightFileCheck.Inspect(weight, findings);
         if (ggufOnly) GgufSplits.Inspect(files.Select(f => f.Name), findings);
         return ggufOnly ? Layouts.Gguf : Layouts.SingleFile;
+    }
+
+    /// <summary>
+    /// The index a numbered shard belongs with: "x/model-00001-of-00002.safetensors" → "x/model.safetensors.index.json",
+    /// "diffusion_pytorch_model.bf16-00001-of-00003.safetensors" → "diffusion_pytorch_model.safetensors.index.bf16.json".
+    /// </summary>
+    private static string ExpectedIndex(string shard)
+    {
+        TryParseNumberedShard(shard, out var prefix, out _, out _, out var suffix);
+        var stem = prefix.TrimEnd('-', '_', '.');
+        var folderEnd = stem.LastIndexOf('/') + 1;
+        var variantDot = stem.IndexOf('.', folderEnd);
+        return variantDot < 0
+            ? $"{stem}{suffix}.index.json"
+            : $"{stem[..variantDot]}{suffix}.index{stem[variantDot..]}.json";
     }
 
     /// <summary>The names the libraries save single-file weights under, to tell a person what to look for.</summary>
