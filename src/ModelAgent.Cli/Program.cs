@@ -12,6 +12,7 @@ internal static class Program
             VerifyCommand.Create(),
             PullCommand.Create(),
             HubCommand.Create(),
+            DemoCommand.Create(),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
