@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
@@ -60,7 +61,12 @@ internal sealed class KubeApiServer : IAsyncDisposable
         var app = builder.Build();
 
         var time = options.TimeProvider;
-        var store = new ObjectStore(time, options.WatchHistoryLimit);
+        var namespaces = options.Catalog.Find("", "v1", "namespaces");
+        var store = new ObjectStore(time, options.WatchHistoryLimit, namespaces);
+        if (namespaces is not null)
+            foreach (var ns in options.Namespaces)
+                if (store.Create(namespaces, null, new JsonObject { ["metadata"] = new JsonObject { ["name"] = ns } }, dryRun: false).Error is { } error)
+                    throw new ArgumentException($"namespace '{ns}' in KubeApiServerOptions.Namespaces cannot be created: {error.Message}", nameof(options));
         var faults = new FaultInjector(time, options.FaultSeed);
         var stats = new RequestStats();
         var logger = loggers.CreateLogger("KubeApiServer");

@@ -18,6 +18,9 @@ internal sealed record KubeApiServerOptions
     /// <summary>Seed for fault rules that fire for a fraction of requests, so a run can be replayed.</summary>
     public int FaultSeed { get; init; } = 12345;
 
+    /// <summary>Namespaces that exist from the start (a namespaced object can only be created in an existing namespace).</summary>
+    public IReadOnlyList<string> Namespaces { get; init; } = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     public ResourceCatalog Catalog { get; init; } = ResourceCatalog.Default;

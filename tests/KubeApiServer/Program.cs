@@ -36,8 +36,11 @@ internal static class Program
             }
         }
 
+        // Logs go to stderr: stdout carries only the "listening on" line that scripts read.
         using var loggers = LoggerFactory.Create(b => b
             .AddSimpleConsole(c => c.SingleLine = true)
+            .AddConsole(c => c.LogToStandardErrorThreshold = LogLevel.Trace)
+            .AddFilter("Microsoft", LogLevel.Warning)
             .SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Warning));
         await using var server = await KubeApiServer.StartAsync(options with { LoggerFactory = loggers });
         Console.Out.WriteLine($"listening on {server.BaseAddress.ToString().TrimEnd('/')}");

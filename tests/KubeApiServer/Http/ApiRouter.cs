@@ -29,6 +29,21 @@ internal sealed class ApiRouter(
 
     public async Task HandleAsync(HttpContext context)
     {
+        try
+        {
+            await RouteAsync(context);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
+        {
+            // A bug in this server: say so loudly in the response and the log rather than with an empty 500.
+            logger.LogError(e, "Unhandled error serving {Method} {Path}", context.Request.Method, context.Request.Path);
+            if (!context.Response.HasStarted)
+                await JsonIo.WriteErrorAsync(context, ApiError.Internal($"test API server bug: {e.GetType().Name}: {e.Message}"));
+        }
+    }
+
+    private async Task RouteAsync(HttpContext context)
+    {
         var path = context.Request.Path.Value ?? "/";
         if (path.StartsWith(TestControlEndpoint.Prefix + "/", StringComparison.Ordinal))
         {

@@ -21,7 +21,7 @@ internal static class ListContinuation
             var padded = token.Replace('-', '+').Replace('_', '/');
             padded += new string('=', (4 - padded.Length % 4) % 4);
             var json = JsonNode.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(padded)));
-            afterKey = (string?)json?["start"] ?? "";
+            afterKey = Text(json?["start"]) ?? "";
             return afterKey.Length > 0;
         }
         catch (Exception e) when (e is FormatException or System.Text.Json.JsonException or InvalidOperationException)

@@ -156,10 +156,10 @@ internal sealed class ResourceEndpoint(ObjectStore store, WatchStream watches, T
             await JsonIo.WriteErrorAsync(context, error);
             return;
         }
-        dryRun |= options?["dryRun"] is JsonArray modes && modes.Any(m => (string?)m == "All");
+        dryRun |= options?["dryRun"] is JsonArray modes && modes.Any(m => Text(m) == "All");
         var preconditions = options?["preconditions"];
         var result = store.Delete(request.Resource, request.Namespace, request.Name!,
-            (string?)preconditions?["uid"], (string?)preconditions?["resourceVersion"], dryRun);
+            Text(preconditions?["uid"]), Text(preconditions?["resourceVersion"]), dryRun);
         if (result.Outcome.Failed)
         {
             await JsonIo.WriteErrorAsync(context, result.Outcome.Error);

@@ -32,13 +32,13 @@ internal static class TableFormat
 
     private static JsonObject Row(ResourceDefinition def, JsonObject obj, DateTimeOffset now, bool includeFullObject)
     {
-        var created = DateTimeOffset.TryParse((string?)obj["metadata"]?["creationTimestamp"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : now;
+        var created = DateTimeOffset.TryParse(Text(obj["metadata"]?["creationTimestamp"]), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : now;
         var embedded = includeFullObject
             ? obj.DeepClone()
             : new JsonObject { ["kind"] = "PartialObjectMetadata", ["apiVersion"] = "meta.k8s.io/v1", ["metadata"] = obj["metadata"]?.DeepClone() };
         return new JsonObject
         {
-            ["cells"] = new JsonArray((string?)obj["metadata"]?["name"], HumanDuration(now - created)),
+            ["cells"] = new JsonArray(Text(obj["metadata"]?["name"]), HumanDuration(now - created)),
             ["object"] = embedded,
         };
     }

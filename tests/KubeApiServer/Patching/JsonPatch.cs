@@ -16,16 +16,16 @@ internal static class JsonPatch
         foreach (var node in ops)
         {
             if (node is not JsonObject op) return "json patch operation must be an object";
-            var kind = (string?)op["op"];
-            var path = (string?)op["path"];
+            var kind = Text(op["op"]);
+            var path = Text(op["path"]);
             if (path is null) return $"json patch operation \"{kind}\" is missing the \"path\" field";
             var error = kind switch
             {
                 "add" => op.ContainsKey("value") ? Add(target, path, op["value"]?.DeepClone()) : "add operation does not apply: missing value",
                 "remove" => Remove(target, path, out _),
                 "replace" => op.ContainsKey("value") ? Replace(target, path, op["value"]?.DeepClone()) : "replace operation does not apply: missing value",
-                "move" => Move(target, (string?)op["from"], path),
-                "copy" => Copy(target, (string?)op["from"], path),
+                "move" => Move(target, Text(op["from"]), path),
+                "copy" => Copy(target, Text(op["from"]), path),
                 "test" => Test(target, path, op["value"]),
                 _ => $"Unexpected kind: {kind}",
             };

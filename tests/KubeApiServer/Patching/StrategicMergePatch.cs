@@ -14,13 +14,13 @@ internal static class StrategicMergePatch
     public static JsonNode? Apply(JsonNode? target, JsonNode? patch)
     {
         if (patch is not JsonObject patchObject) return patch?.DeepClone();
-        var directive = (string?)patchObject["$patch"];
+        var directive = Text(patchObject["$patch"]);
         if (directive == "delete") return null;
         var result = directive == "replace" ? new JsonObject() : target as JsonObject ?? new JsonObject();
 
         if (patchObject["$retainKeys"] is JsonArray retain)
         {
-            var keep = retain.Select(k => (string?)k).ToHashSet();
+            var keep = retain.Select(k => Text(k)).ToHashSet();
             foreach (var key in result.Select(p => p.Key).Where(k => !keep.Contains(k)).ToList()) result.Remove(key);
         }
 

@@ -60,7 +60,7 @@ internal sealed class LabelSelector
     private static Func<JsonObject?, bool>? ParseRequirement(string part)
     {
         if (part.Length == 0) return null;
-        static string? Value(JsonObject? labels, string key) => labels?[key] is { } v ? (string?)v : null;
+        static string? Value(JsonObject? labels, string key) => labels?[key] is { } v ? Text(v) : null;
 
         if (part.StartsWith('!'))
         {

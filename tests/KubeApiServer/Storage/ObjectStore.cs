@@ -11,7 +11,7 @@ namespace ModelAgent.Testing.KubeApi.Storage;
 /// happens under one lock together with its watch event, so clients observe a single total order of changes.
 /// Objects are kept as JSON and handed out as deep copies.
 /// </summary>
-internal sealed class ObjectStore(TimeProvider time, int watchHistoryLimit)
+internal sealed class ObjectStore(TimeProvider time, int watchHistoryLimit, ResourceDefinition? namespaces)
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<ResourceDefinition, SortedDictionary<string, JsonObject>> _objects = [];
@@ -76,9 +76,10 @@ internal sealed class ObjectStore(TimeProvider time, int watchHistoryLimit)
         }
         if (ServerMetadata.ResourceVersion(obj).Length > 0)
             return ApiError.Internal("resourceVersion should not be set on objects to be created");
-        if (ServerMetadata.Name(obj).Length == 0 && (string?)meta["generateName"] is { Length: > 0 } prefix)
+        if (ServerMetadata.Name(obj).Length == 0 && Text(meta["generateName"]) is { Length: > 0 } prefix)
             meta["name"] = prefix + Guid.NewGuid().ToString("N")[..5];
         if (def.IsCustomResource && def.HasStatus) obj.Remove("status");
+        if (def == namespaces) obj["status"] = new JsonObject { ["phase"] = "Active" };
         ServerMetadata.FoldStringData(def, obj);
 
         var name = ServerMetadata.Name(obj);
@@ -87,6 +88,9 @@ internal sealed class ObjectStore(TimeProvider time, int watchHistoryLimit)
 
         lock (_lock)
         {
+            // As in a real cluster, a namespaced object needs its namespace to exist.
+            if (def.Namespaced && namespaces is not null && !Table(namespaces).ContainsKey(Key(null, ns!)))
+                return ApiError.NotFound(namespaces, ns!);
             var table = Table(def);
             if (table.ContainsKey(Key(ns, name))) return ApiError.AlreadyExists(def, name);
             ServerMetadata.StampCreate(def, obj, time.GetUtcNow(), dryRun ? _revision : _revision + 1);
@@ -148,7 +152,7 @@ internal sealed class ObjectStore(TimeProvider time, int watchHistoryLimit)
                 var meta = ServerMetadata.Meta(next);
                 meta["deletionTimestamp"] = ServerMetadata.Timestamp(time.GetUtcNow());
                 meta["deletionGracePeriodSeconds"] = 0;
-                meta["generation"] = ((long?)meta["generation"] ?? 0) + 1;
+                meta["generation"] = ServerMetadata.Generation(stored) + 1;
                 meta["resourceVersion"] = NextVersion();
                 table[Key(ns, name)] = next;
                 _hub.Publish(new WatchEvent(WatchEvent.Modified, def, next, stored, _revision));

@@ -42,6 +42,11 @@ internal static partial class ObjectValidation
         if (obj["metadata"] is not null and not JsonObject)
             return ApiError.BadRequest($"{def.Kind} in version \"{def.Version}\" cannot be handled as a {def.Kind}: metadata must be an object");
         var meta = obj["metadata"] as JsonObject;
+        foreach (var field in new[] { "name", "namespace", "generateName", "resourceVersion", "uid" })
+            if (meta?[field] is { } value && value.GetValueKind() != JsonValueKind.String)
+                return ApiError.BadRequest($"{def.Kind} in version \"{def.Version}\" cannot be handled as a {def.Kind}: json: cannot unmarshal {value.GetValueKind().ToString().ToLowerInvariant()} into Go struct field ObjectMeta.metadata.{field} of type string");
+        if (meta?["finalizers"] is { } finalizers && (finalizers is not JsonArray list || list.Any(f => f?.GetValueKind() != JsonValueKind.String)))
+            return ApiError.BadRequest($"{def.Kind} in version \"{def.Version}\" cannot be handled as a {def.Kind}: json: cannot unmarshal into Go struct field ObjectMeta.metadata.finalizers of type []string");
         foreach (var map in new[] { "labels", "annotations" })
             if (!IsStringMap(meta?[map]))
                 return ApiError.BadRequest($"{def.Kind} in version \"{def.Version}\" cannot be handled as a {def.Kind}: json: cannot unmarshal into Go struct field ObjectMeta.metadata.{map} of type map[string]string");
@@ -54,7 +59,7 @@ internal static partial class ObjectValidation
     {
         var problems = new List<FieldProblem>();
         var meta = (JsonObject)obj["metadata"]!;
-        var name = (string?)meta["name"] ?? "";
+        var name = ServerMetadata.Name(obj);
         if (name.Length == 0) problems.Add(FieldProblem.Required("metadata.name"));
         else if (def is { Group: "", Plural: "namespaces" } ? !(name.Length <= 63 && LabelPattern().IsMatch(name)) : !IsSubdomain(name))
             problems.Add(FieldProblem.Invalid("metadata.name", name, def.Plural == "namespaces" ? Rfc1123Label : Rfc1123Subdomain));
@@ -63,7 +68,7 @@ internal static partial class ObjectValidation
             foreach (var (key, value) in labels)
             {
                 problems.AddRange(CheckQualifiedName("metadata.labels", key));
-                var text = (string?)value ?? "";
+                var text = Text(value) ?? "";
                 if (text.Length > 63) problems.Add(FieldProblem.Invalid("metadata.labels", text, "must be no more than 63 characters"));
                 else if (!LabelValuePattern().IsMatch(text)) problems.Add(FieldProblem.Invalid("metadata.labels", text, LabelValueRule));
             }
@@ -74,7 +79,7 @@ internal static partial class ObjectValidation
             foreach (var (key, value) in annotations)
             {
                 problems.AddRange(CheckQualifiedName("metadata.annotations", key.ToLowerInvariant()));
-                bytes += Encoding.UTF8.GetByteCount(key) + Encoding.UTF8.GetByteCount((string?)value ?? "");
+                bytes += Encoding.UTF8.GetByteCount(key) + Encoding.UTF8.GetByteCount(Text(value) ?? "");
             }
             if (bytes > MaxAnnotationBytes) problems.Add(FieldProblem.TooLong("metadata.annotations", MaxAnnotationBytes));
         }
@@ -93,7 +98,7 @@ internal static partial class ObjectValidation
             {
                 if (key.Length > 253 || !ConfigKeyPattern().IsMatch(key))
                     yield return FieldProblem.Invalid($"{field}[{key}]", key, ConfigKeyRule);
-                total += Encoding.UTF8.GetByteCount(key) + Encoding.UTF8.GetByteCount(value?.GetValue<string>() ?? "");
+                total += Encoding.UTF8.GetByteCount(key) + Encoding.UTF8.GetByteCount(Text(value) ?? "");
             }
         }
         if (total > MaxConfigMapBytes) yield return FieldProblem.TooLong("[]", MaxConfigMapBytes);

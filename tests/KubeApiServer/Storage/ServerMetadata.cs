@@ -15,16 +15,24 @@ internal static class ServerMetadata
 
     public static JsonObject Meta(JsonObject obj) => obj["metadata"] as JsonObject ?? (JsonObject)(obj["metadata"] = new JsonObject());
 
-    public static string Name(JsonObject obj) => (string?)obj["metadata"]?["name"] ?? "";
+    public static string Name(JsonObject obj) => Text(obj["metadata"]?["name"]) ?? "";
 
-    public static string? Namespace(JsonObject obj) => (string?)obj["metadata"]?["namespace"];
+    public static string? Namespace(JsonObject obj) => Text(obj["metadata"]?["namespace"]);
 
-    public static string ResourceVersion(JsonObject obj) => (string?)obj["metadata"]?["resourceVersion"] ?? "";
+    public static string ResourceVersion(JsonObject obj) => Text(obj["metadata"]?["resourceVersion"]) ?? "";
+
+    /// <summary>metadata.generation, whether it came from parsed JSON or was set here.</summary>
+    public static long Generation(JsonObject obj) => obj["metadata"]?["generation"] switch
+    {
+        JsonValue v when v.TryGetValue<long>(out var l) => l,
+        JsonValue v when v.TryGetValue<int>(out var i) => i,
+        _ => 0,
+    };
 
     public static bool IsTerminating(JsonObject obj) => obj["metadata"]?["deletionTimestamp"] is not null;
 
     public static IReadOnlyList<string> Finalizers(JsonObject obj) =>
-        obj["metadata"]?["finalizers"] is JsonArray list ? list.Select(f => (string?)f ?? "").ToList() : [];
+        obj["metadata"]?["finalizers"] is JsonArray list ? list.Select(f => Text(f) ?? "").ToList() : [];
 
     public static string Timestamp(DateTimeOffset at) =>
         at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
@@ -48,7 +56,7 @@ internal static class ServerMetadata
         meta["uid"] = Guid.NewGuid().ToString();
         meta["creationTimestamp"] = Timestamp(now);
         meta["resourceVersion"] = resourceVersion.ToString(CultureInfo.InvariantCulture);
-        meta["generation"] = 1;
+        meta["generation"] = 1L;
         meta.Remove("deletionTimestamp");
         meta.Remove("deletionGracePeriodSeconds");
         if (!def.Namespaced) meta.Remove("namespace");
@@ -97,7 +105,7 @@ internal static class ServerMetadata
         if (def is not { Group: "", Plural: "secrets" } || obj["stringData"] is not JsonObject stringData) return;
         var data = obj["data"] as JsonObject ?? (JsonObject)(obj["data"] = new JsonObject());
         foreach (var (key, value) in stringData)
-            data[key] = Convert.ToBase64String(Encoding.UTF8.GetBytes((string?)value ?? ""));
+            data[key] = Convert.ToBase64String(Encoding.UTF8.GetBytes(Text(value) ?? ""));
         obj.Remove("stringData");
     }
 }

@@ -60,7 +60,7 @@ internal static class UpdateRules
         if (problems.Count > 0) return ApiError.Invalid(def, name, problems);
 
         if (ServerMetadata.SpecChanged(stored, next))
-            ServerMetadata.Meta(next)["generation"] = ((long?)stored["metadata"]?["generation"] ?? 0) + 1;
+            ServerMetadata.Meta(next)["generation"] = ServerMetadata.Generation(stored) + 1;
         return next;
     }
 
@@ -68,7 +68,7 @@ internal static class UpdateRules
     public static ApiError? CheckPreconditions(ResourceDefinition def, JsonObject stored, string? uid, string? resourceVersion)
     {
         var name = ServerMetadata.Name(stored);
-        var storedUid = (string?)stored["metadata"]?["uid"];
+        var storedUid = Text(stored["metadata"]?["uid"]);
         if (!string.IsNullOrEmpty(uid) && uid != storedUid)
             return ApiError.Conflict(def, name, $"Precondition failed: UID in precondition: {uid}, UID in object meta: {storedUid}");
         var storedRv = ServerMetadata.ResourceVersion(stored);

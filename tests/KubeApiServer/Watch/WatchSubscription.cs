@@ -30,7 +30,7 @@ internal sealed class WatchSubscription
     public ChannelReader<WatchEvent> Events => _queue.Reader;
 
     public bool Matches(JsonObject obj) =>
-        (Namespace is null || (string?)obj["metadata"]?["namespace"] == Namespace) && Selects(obj);
+        (Namespace is null || Text(obj["metadata"]?["namespace"]) == Namespace) && Selects(obj);
 
     public void Enqueue(WatchEvent e)
     {
