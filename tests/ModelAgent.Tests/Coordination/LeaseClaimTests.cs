@@ -1,25 +1,77 @@
 using System.Text.RegularExpressions;
+using k8s;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using ModelAgent.Coordination;
+using ModelAgent.Testing.KubeApi;
+using ModelAgent.Testing.KubeApi.Faults;
+using ModelAgent.Tests.KubeApi;
 using ModelAgent.Tests.Support;
 
 namespace ModelAgent.Tests.Coordination;
 
-/// <summary>The lease algorithm over the lease-file backend on a real directory; each node has its own fake clock.</summary>
-public sealed class LeaseClaimTests : IDisposable
+/// <summary>The lease algorithm over lease files on a real directory.</summary>
+public sealed class FileLeaseClaimTests : LeaseClaimTests
 {
-    private static readonly LeaseTimings Timings = new(TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(10));
     private readonly TempDirectory _share = new("leases");
-    private const string Key = "model-download-org-model-0123456789";
+    private protected override ILeaseStore Store() => new FileLeaseStore(_share.Path);
+    public override ValueTask DisposeAsync() { _share.Dispose(); return ValueTask.CompletedTask; }
 
-    private (LeaseClaim Claim, FakeTimeProvider Clock) Node(string name, DateTimeOffset? wallClock = null)
+    [Fact]
+    public async Task Old_versions_are_cleaned_up_and_no_temp_files_stay()
     {
-        var clock = new FakeTimeProvider(wallClock ?? DateTimeOffset.Parse("2026-11-27T08:00:00Z"));
-        return (new LeaseClaim(new FileLeaseStore(_share.Path), Key, name, Timings, clock, NullLogger.Instance), clock);
+        var (a, _) = Node("node-a");
+        for (var i = 0; i < 5; i++) await Look(a);
+        Assert.Single(Directory.GetFiles(_share.Path, "*.json"));
+        Assert.Empty(Directory.GetFiles(_share.Path, "*.tmp", SearchOption.AllDirectories));
+    }
+}
+
+/// <summary>The same algorithm over coordination.k8s.io/v1 Leases on the test API server, through the official client.</summary>
+public sealed class KubernetesLeaseClaimTests : LeaseClaimTests
+{
+    private readonly KubeApiServer _server = KubeApiTestServer.StartAsync().GetAwaiter().GetResult();
+    private protected override ILeaseStore Store() => new KubernetesLeaseStore(_server.Client(), "ome");
+    public override ValueTask DisposeAsync() => _server.DisposeAsync();
+
+    [Fact]
+    public async Task The_lease_is_a_real_Lease_object_with_progress_in_an_annotation()
+    {
+        var (a, _) = Node("node-a");
+        await a.TryAcquireOrRenewAsync(new LeaseProgress(5, 10), CancellationToken.None);
+        var lease = await _server.Client().CoordinationV1.ReadNamespacedLeaseAsync(Key, "ome");
+        Assert.Equal(("node-a", 60), (lease.Spec.HolderIdentity, lease.Spec.LeaseDurationSeconds));
+        Assert.Contains("\"bytesDone\":5", lease.Metadata.Annotations["model-agent.io/progress"]);
     }
 
-    private static Task<ClaimResult> Look(LeaseClaim claim) => claim.TryAcquireOrRenewAsync(null, CancellationToken.None);
+    [Fact]
+    public async Task Server_errors_surface_as_an_unavailable_backend_not_as_a_free_lease()
+    {
+        var (a, _) = Node("node-a");
+        _server.Faults.Add(new FaultRule { ErrorCode = 503 });
+        await Assert.ThrowsAsync<LeaseBackendUnavailableException>(() => Look(a));
+    }
+}
+
+/// <summary>
+/// One suite, both backends (DESIGN.md section 3: same algorithm, same tests). Each node has its own fake clock,
+/// so expiry is judged on the waiter's clock only.
+/// </summary>
+public abstract class LeaseClaimTests : IAsyncDisposable
+{
+    private static readonly LeaseTimings Timings = new(TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(10));
+    protected const string Key = "model-download-org-model-0123456789";
+
+    private protected abstract ILeaseStore Store();
+    public abstract ValueTask DisposeAsync();
+
+    private protected (LeaseClaim Claim, FakeTimeProvider Clock) Node(string name, DateTimeOffset? wallClock = null)
+    {
+        var clock = new FakeTimeProvider(wallClock ?? DateTimeOffset.Parse("2026-11-27T08:00:00Z"));
+        return (new LeaseClaim(Store(), Key, name, Timings, clock, NullLogger.Instance), clock);
+    }
+
+    private protected static Task<ClaimResult> Look(LeaseClaim claim) => claim.TryAcquireOrRenewAsync(null, CancellationToken.None);
 
     [Fact]
     public async Task First_node_acquires_and_the_second_waits()
@@ -116,16 +168,13 @@ public sealed class LeaseClaimTests : IDisposable
     }
 
     [Fact]
-    public async Task A_released_successful_lease_is_free_at_once_and_old_versions_are_cleaned_up()
+    public async Task A_released_successful_lease_is_free_at_once()
     {
         var (a, _) = Node("node-a");
         var (b, _) = Node("node-b");
         await Look(a);
-        for (var i = 0; i < 5; i++) await Look(a);
         await a.ReleaseAsync(succeeded: true, null, CancellationToken.None);
         Assert.Equal(ClaimState.Held, (await Look(b)).State);
-        Assert.Single(Directory.GetFiles(_share.Path, "*.json"));
-        Assert.Empty(Directory.GetFiles(_share.Path, "*.tmp", SearchOption.AllDirectories));
     }
 
     [Fact]
@@ -135,9 +184,13 @@ public sealed class LeaseClaimTests : IDisposable
         var (b, _) = Node("node-b");
         await Look(a);
         await b.ReleaseAsync(succeeded: false, "not mine", CancellationToken.None);
-        Assert.Equal("node-a", (await new FileLeaseStore(_share.Path).GetAsync(Key, CancellationToken.None))!.Record.HolderIdentity);
+        Assert.Equal("node-a", (await Store().GetAsync(Key, CancellationToken.None))!.Record.HolderIdentity);
     }
 
+}
+
+public class LeaseNameTests
+{
     [Theory]
     [InlineData("hf://meta-llama/Llama-3.1-405B-Instruct-FP8-with-a-very-long-name-indeed", "main")]
     [InlineData("hf://gpt2", "main")]
@@ -151,6 +204,4 @@ public sealed class LeaseClaimTests : IDisposable
         Assert.NotEqual(name, LeaseName.For("share-2", source, revision));
         Assert.NotEqual(name, LeaseName.For("share-1", source, revision + "x"));
     }
-
-    public void Dispose() => _share.Dispose();
 }
