@@ -27,11 +27,13 @@ internal sealed class DownloadCoordinator(LeaseClaim claim, LeaseTimings timings
     private static readonly TimeSpan MaxBackendBackoff = TimeSpan.FromSeconds(30);
 
     /// <param name="isComplete">Cheap check of the destination (completion record + sizes).</param>
-    /// <param name="download">The transfer; reports bytes done/total through the progress callback.</param>
+    /// <param name="download">The transfer.</param>
+    /// <param name="progress">Bytes done/total of the transfer right now, published with every renewal.</param>
     /// <param name="waiting">Called when what this node waits on changes (holder, progress), for reporting.</param>
     public async Task<CoordinatedResult> RunAsync(
         Func<bool> isComplete,
-        Func<Action<LeaseProgress>, CancellationToken, Task> download,
+        Func<CancellationToken, Task> download,
+        Func<LeaseProgress?> progress,
         Action<LeaseRecord?>? waiting,
         CancellationToken cancellationToken)
     {
@@ -59,7 +61,7 @@ internal sealed class DownloadCoordinator(LeaseClaim claim, LeaseTimings timings
 
             if (result.State == ClaimState.Held)
             {
-                if (await DownloadHoldingAsync(isComplete, download, cancellationToken)) return CoordinatedResult.DownloadedHere;
+                if (await DownloadHoldingAsync(isComplete, download, progress, cancellationToken) is { } done) return done;
                 continue; // lost the lease mid-download: become a waiter
             }
 
@@ -75,27 +77,26 @@ internal sealed class DownloadCoordinator(LeaseClaim claim, LeaseTimings timings
         }
     }
 
-    /// <returns>True when the download finished; false when the lease was lost to another node first.</returns>
-    private async Task<bool> DownloadHoldingAsync(Func<bool> isComplete, Func<Action<LeaseProgress>, CancellationToken, Task> download, CancellationToken cancellationToken)
+    /// <returns>How it ended; null when the lease was lost to another node first.</returns>
+    private async Task<CoordinatedResult?> DownloadHoldingAsync(Func<bool> isComplete, Func<CancellationToken, Task> download, Func<LeaseProgress?> progress, CancellationToken cancellationToken)
     {
         if (isComplete())
         {
             // Completed between our look and our acquisition: nothing to do but let go.
-            await claim.ReleaseAsync(succeeded: true, "already complete", CancellationToken.None);
-            return true;
+            await TryReleaseAsync(succeeded: true, "already complete");
+            return CoordinatedResult.CompletedElsewhere;
         }
         using var lost = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        LeaseProgress? progress = null;
-        var renewal = RenewUntilDoneAsync(() => progress, lost, cancellationToken);
+        var renewal = RenewUntilDoneAsync(progress, lost, cancellationToken);
         try
         {
-            await download(p => Volatile.Write(ref progress, p), lost.Token);
+            await download(lost.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && lost.IsCancellationRequested)
         {
             await StopRenewalAsync(renewal, lost);
             logger.LogWarning("Stopped downloading: another node holds the lease now; waiting for it instead");
-            return false;
+            return null;
         }
         catch (OperationCanceledException)
         {
@@ -111,7 +112,7 @@ internal sealed class DownloadCoordinator(LeaseClaim claim, LeaseTimings timings
         }
         await StopRenewalAsync(renewal, lost);
         await TryReleaseAsync(succeeded: true, null);
-        return true;
+        return CoordinatedResult.DownloadedHere;
     }
 
     private async Task RenewUntilDoneAsync(Func<LeaseProgress?> progress, CancellationTokenSource lost, CancellationToken cancellationToken)

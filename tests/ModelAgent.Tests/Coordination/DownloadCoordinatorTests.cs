@@ -25,13 +25,13 @@ public sealed class DownloadCoordinatorTests : IDisposable
     public async Task Of_eight_nodes_one_downloads_and_the_others_see_it_complete()
     {
         var downloads = 0;
-        async Task Download(Action<LeaseProgress> progress, CancellationToken ct)
+        async Task Download(CancellationToken ct)
         {
             Interlocked.Increment(ref downloads);
-            for (var i = 1; i <= 5; i++) { progress(new LeaseProgress(i, 5)); await Task.Delay(200, ct); }
+            await Task.Delay(1000, ct);
             File.WriteAllText(Done, "");
         }
-        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Node($"node-{i}").RunAsync(IsComplete, Download, null, CancellationToken.None)));
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Node($"node-{i}").RunAsync(IsComplete, Download, () => null, null, CancellationToken.None)));
         Assert.Equal(1, downloads);
         Assert.Single(results, r => r == CoordinatedResult.DownloadedHere);
         Assert.Equal(7, results.Count(r => r == CoordinatedResult.CompletedElsewhere));
@@ -42,15 +42,16 @@ public sealed class DownloadCoordinatorTests : IDisposable
     {
         var seen = new List<LeaseRecord?>();
         using var holderStarted = new SemaphoreSlim(0);
-        async Task SlowDownload(Action<LeaseProgress> progress, CancellationToken ct)
+        long done = 0;
+        async Task SlowDownload(CancellationToken ct)
         {
             holderStarted.Release();
-            for (var i = 1; i <= 10; i++) { progress(new LeaseProgress(i * 100, 1000)); await Task.Delay(150, ct); }
+            for (var i = 1; i <= 10; i++) { Interlocked.Exchange(ref done, i * 100); await Task.Delay(150, ct); }
             File.WriteAllText(Done, "");
         }
-        var holder = Node("holder").RunAsync(IsComplete, SlowDownload, null, CancellationToken.None);
+        var holder = Node("holder").RunAsync(IsComplete, SlowDownload, () => new LeaseProgress(Interlocked.Read(ref done), 1000), null, CancellationToken.None);
         await holderStarted.WaitAsync();
-        var waiter = await Node("waiter").RunAsync(IsComplete, (_, _) => throw new InvalidOperationException("waiter must not download"), r => { lock (seen) seen.Add(r); }, CancellationToken.None);
+        var waiter = await Node("waiter").RunAsync(IsComplete, _ => throw new InvalidOperationException("waiter must not download"), () => null, r => { lock (seen) seen.Add(r); }, CancellationToken.None);
         await holder;
         Assert.Equal(CoordinatedResult.CompletedElsewhere, waiter);
         Assert.Contains(seen, r => r?.Progress is { BytesDone: > 0, BytesTotal: 1000 });
@@ -60,15 +61,15 @@ public sealed class DownloadCoordinatorTests : IDisposable
     public async Task A_failure_is_retried_by_one_node_after_the_backoff_not_by_everyone_at_once()
     {
         var attempts = 0;
-        async Task FailOnceThenSucceed(Action<LeaseProgress> progress, CancellationToken ct)
+        async Task FailOnceThenSucceed(CancellationToken ct)
         {
             if (Interlocked.Increment(ref attempts) == 1) throw new IOException("origin answered 503");
             await Task.Delay(50, ct);
             File.WriteAllText(Done, "");
         }
-        var first = Node("node-0").RunAsync(IsComplete, FailOnceThenSucceed, null, CancellationToken.None);
+        var first = Node("node-0").RunAsync(IsComplete, FailOnceThenSucceed, () => null, null, CancellationToken.None);
         await Assert.ThrowsAsync<IOException>(() => first);
-        var results = await Task.WhenAll(Enumerable.Range(1, 6).Select(i => Node($"node-{i}").RunAsync(IsComplete, FailOnceThenSucceed, null, CancellationToken.None)));
+        var results = await Task.WhenAll(Enumerable.Range(1, 6).Select(i => Node($"node-{i}").RunAsync(IsComplete, FailOnceThenSucceed, () => null, null, CancellationToken.None)));
         Assert.Equal(2, attempts);
         Assert.Single(results, r => r == CoordinatedResult.DownloadedHere);
     }
@@ -78,8 +79,8 @@ public sealed class DownloadCoordinatorTests : IDisposable
     {
         var store = new FlakyStore(new FileLeaseStore(_share.Path)) { Down = true };
         var downloads = 0;
-        Task Download(Action<LeaseProgress> p, CancellationToken ct) { Interlocked.Increment(ref downloads); File.WriteAllText(Done, ""); return Task.CompletedTask; }
-        var nodes = Enumerable.Range(0, 4).Select(i => Node($"node-{i}", store).RunAsync(IsComplete, Download, null, CancellationToken.None)).ToList();
+        Task Download(CancellationToken ct) { Interlocked.Increment(ref downloads); File.WriteAllText(Done, ""); return Task.CompletedTask; }
+        var nodes = Enumerable.Range(0, 4).Select(i => Node($"node-{i}", store).RunAsync(IsComplete, Download, () => null, null, CancellationToken.None)).ToList();
         // Let every node retry the dead backend a few times (no fixed sleep: wait for the calls themselves).
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (store.Calls < 12 && DateTime.UtcNow < deadline) await Task.Delay(50);
@@ -97,8 +98,8 @@ public sealed class DownloadCoordinatorTests : IDisposable
         var dead = new LeaseClaim(new FileLeaseStore(_share.Path), "model-download-x-1", "dead-node", Short, TimeProvider.System, NullLogger.Instance);
         Assert.Equal(ClaimState.Held, (await dead.TryAcquireOrRenewAsync(null, CancellationToken.None)).State);
         var downloads = 0;
-        Task Download(Action<LeaseProgress> p, CancellationToken ct) { Interlocked.Increment(ref downloads); File.WriteAllText(Done, ""); return Task.CompletedTask; }
-        var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => Node($"node-{i}").RunAsync(IsComplete, Download, null, CancellationToken.None)));
+        Task Download(CancellationToken ct) { Interlocked.Increment(ref downloads); File.WriteAllText(Done, ""); return Task.CompletedTask; }
+        var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => Node($"node-{i}").RunAsync(IsComplete, Download, () => null, null, CancellationToken.None)));
         Assert.Equal(1, downloads);
         Assert.Single(results, r => r == CoordinatedResult.DownloadedHere);
     }
