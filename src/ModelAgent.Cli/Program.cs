@@ -11,6 +11,8 @@ internal static class Program
         {
             VerifyCommand.Create(),
             PullCommand.Create(),
+            HubCommand.Create(),
+            DemoCommand.Create(),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -36,6 +36,14 @@ internal sealed class HubRequestHandler(HubState state, string listener, ILogger
         {
             // The client went away; nothing to answer.
         }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A file vanished or became unreadable between listing and serving.
+            logger.LogError(ex, "{Listener} {Method} {Target} failed", listener, context.Request.Method, raw);
+            if (!context.Response.HasStarted)
+                await HubErrors.WriteAsync(context, 500, null, "The file could not be read on the server; try again.");
+            else context.Abort();
+        }
         finally
         {
             state.Stats.Record(new HubRequestRecord(listener, context.Request.Method, raw, range, hadAuthorization,

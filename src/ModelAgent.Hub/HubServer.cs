@@ -115,7 +115,7 @@ internal sealed class HubServer : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(options.LoggerFactory);
+        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, PassiveHostLifetime>();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -130,7 +130,9 @@ internal sealed class HubServer : IAsyncDisposable
         catch (IOException ex)
         {
             await app.DisposeAsync();
-            throw new HubStartException($"Cannot listen on {address}:{port}: {(ex.InnerException ?? ex).Message}. Is the port already in use? Pick another with --port.", ex);
+            throw new HubStartException(ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException
+                ? $"Port {port} on {address} is already in use; pick another with --port (0 picks a free one)."
+                : $"Cannot listen on {address}:{port}: {(ex.InnerException ?? ex).Message}", ex);
         }
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return (app, new Uri(bound.EndsWith('/') ? bound : bound + "/"));

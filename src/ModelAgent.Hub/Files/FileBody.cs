@@ -21,6 +21,16 @@ internal static class FileBody
         var response = context.Response;
         response.Headers.AcceptRanges = "bytes";
         var range = ByteRange.Parse(context.Request.Headers.Range, file.Size);
+        if (file.Size == 0 && context.Request.Headers.Range.Count > 0)
+        {
+            // No range of an empty file is satisfiable, but huggingface.js probes every file with bytes=0-0 and
+            // fails on anything but a 2xx carrying Content-Range. Ignoring the range (RFC 9110 allows it) costs
+            // nothing here: an empty body cannot be mistaken for a slice. The total still comes in Content-Range.
+            response.StatusCode = 200;
+            response.Headers.ContentRange = "bytes */0";
+            response.ContentLength = 0;
+            return;
+        }
         if (range.Kind == RangeKind.Unsatisfiable)
         {
             response.Headers.ContentRange = $"bytes */{file.Size}";
@@ -68,10 +78,10 @@ internal static class FileBody
                 if (cutAt >= 0) want = (int)Math.Min(want, cutAt - sent);
                 if (want == 0)
                 {
-                    // Cut: the client got fewer bytes than Content-Length promised, then the connection drops.
+                    // Cut: returning with fewer bytes than Content-Length makes Kestrel send what was written and
+                    // then close the connection, so the client sees a body that ends early (Abort() would reset
+                    // the socket and could drop the bytes and even the headers still in flight).
                     state.Stats.CountCut();
-                    await context.Response.Body.FlushAsync(ct);
-                    context.Abort();
                     return;
                 }
                 var read = await stream.ReadAsync(buffer.AsMemory(0, want), ct);

@@ -1,3 +1,5 @@
+using ModelAgent.Storage;
+
 namespace ModelAgent.Completion;
 
 /// <summary>
@@ -11,28 +13,25 @@ internal static class RecordCheck
     {
         var reasons = new List<string>();
         if (record.Files.Count == 0) reasons.Add("completion record lists no files");
+        // One lstat per file (ModelDirectory.Find): also tells "permission denied" apart from "missing".
+        var model = new ModelDirectory(modelDirectory);
         foreach (var file in record.Files)
         {
-            if (!Storage.ModelRelativePath.TryCreate(file.Path, out var name, out var problem))
+            var entry = model.Find(file.Path, "the completion record");
+            if (entry.Problem is not null) { reasons.Add(entry.Problem); continue; }
+            switch (entry.Kind)
             {
-                reasons.Add($"completion record names an unsafe path: {problem}");
-                continue;
+                case EntryKind.Missing:
+                    reasons.Add($"'{file.Path}' is missing (listed in the completion record)");
+                    break;
+                case EntryKind.Directory:
+                    reasons.Add($"'{file.Path}' is a directory, the record lists a file");
+                    break;
+                default:
+                    if (entry.Size != file.Size)
+                        reasons.Add($"'{file.Path}' is {entry.Size} bytes, the completion record says {file.Size}");
+                    break;
             }
-            var escape = name!.ResolveInside(modelDirectory, out var full);
-            if (escape is not null) { reasons.Add(escape); continue; }
-            try
-            {
-                var info = new FileInfo(full);
-                if (!info.Exists)
-                {
-                    reasons.Add(Directory.Exists(full) ? $"'{file.Path}' is a directory, the record lists a file" : $"'{file.Path}' is missing (listed in the completion record)");
-                    continue;
-                }
-                if (info.Length != file.Size)
-                    reasons.Add($"'{file.Path}' is {info.Length} bytes, the completion record says {file.Size}");
-            }
-            catch (UnauthorizedAccessException) { reasons.Add($"permission denied reading '{file.Path}'"); }
-            catch (IOException e) { reasons.Add($"cannot stat '{file.Path}': {e.Message}"); }
         }
         return reasons;
     }

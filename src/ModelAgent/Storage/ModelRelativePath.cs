@@ -73,7 +73,7 @@ internal sealed record ModelRelativePath
         return null;
     }
 
-    private static bool IsInside(string root, string candidate) =>
+    internal static bool IsInside(string root, string candidate) =>
         candidate == root || candidate.StartsWith(root.EndsWith('/') ? root : root + "/", StringComparison.Ordinal);
 
     /// <summary>Follows every symlink in <paramref name="path"/> (like realpath(3)); missing tails are kept lexically.</summary>

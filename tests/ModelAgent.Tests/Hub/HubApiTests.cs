@@ -144,6 +144,15 @@ public sealed class HubApiTests
     }
 
     [Fact]
+    public async Task Concurrent_first_requests_hash_each_file_once()
+    {
+        await using var hub = await HubFixtureModel.StartAsync();
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(i => hub.Client.GetStringAsync(
+            i % 2 == 0 ? "api/models/org/tiny" : "org/tiny/resolve/main/config.json")));
+        Assert.Equal(hub.Files.Count, hub.Server.FilesHashed);
+    }
+
+    [Fact]
     public async Task Commit_changes_when_a_file_changes_and_unchanged_files_are_not_rehashed()
     {
         await using var hub = await HubFixtureModel.StartAsync();

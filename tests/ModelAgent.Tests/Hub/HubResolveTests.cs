@@ -90,6 +90,19 @@ public sealed class HubResolveTests
     }
 
     [Fact]
+    public async Task Ranged_probe_of_an_empty_file_is_a_200_with_its_total_in_content_range()
+    {
+        // huggingface.js probes every file with bytes=0-0 and needs a 2xx with Content-Range; no range of an empty
+        // file exists, so the range is ignored (an empty body cannot be mistaken for a slice).
+        await using var hub = await HubFixtureModel.StartAsync();
+        using var response = await hub.Client.SendAsync(Request(HttpMethod.Get, "org/tiny/resolve/main/empty.txt", "bytes=0-0"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("bytes */0", response.Content.Headers.GetValues("Content-Range").Single());
+        Assert.Equal(0, response.Content.Headers.ContentLength);
+        Assert.Equal($"\"{HubFixtureModel.GitBlobSha1([])}\"", response.Headers.ETag!.Tag);
+    }
+
+    [Fact]
     public async Task Missing_file_is_EntryNotFound_and_still_carries_the_commit()
     {
         await using var hub = await HubFixtureModel.StartAsync();

@@ -1,0 +1,27 @@
+using System.CommandLine;
+using ModelAgent.Cli.Demo;
+
+namespace ModelAgent.Cli.Commands;
+
+/// <summary><c>model-agent demo [--workdir DIR]</c>: the whole pipeline on loopback, no internet, no arguments needed.</summary>
+internal static class DemoCommand
+{
+    public static Command Create()
+    {
+        var workdir = new Option<string?>("--workdir") { Description = "Where the demo puts its hub folder and the pulled model (default: a new directory under /tmp, kept afterwards)." };
+        var command = new Command("demo", "Generate a small model, serve it on loopback, pull it twice and verify it.") { workdir };
+        command.SetAction(async (parse, ct) =>
+        {
+            var directory = parse.GetValue(workdir) ?? Path.Combine(Path.GetTempPath(), $"model-agent-demo-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}");
+            if (Directory.Exists(directory) && Directory.EnumerateFileSystemEntries(directory).Any())
+            {
+                Console.Error.WriteLine($"error: --workdir '{directory}' is not empty; give an empty or new directory");
+                return ExitCodes.Usage;
+            }
+            Directory.CreateDirectory(directory);
+            Console.Out.WriteLine($"model-agent demo in {directory}");
+            return await new DemoRun(Console.Out, directory).RunAsync(ct);
+        });
+        return command;
+    }
+}

@@ -1,0 +1,81 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using ModelAgent.Verification;
+
+namespace ModelAgent.Cli.Commands;
+
+/// <summary>
+/// How <c>verify</c> prints a verdict. Text: one verdict line, then one line per reason, on stdout; notes and the
+/// adoption outcome on stderr. JSON: exactly one object on stdout (docs/completion-record.md lists its fields).
+/// </summary>
+internal static class VerifyOutput
+{
+    public static void WriteText(TextWriter output, TextWriter error, string directory, Verdict verdict, AdoptionResult? adoption, bool adoptRequested)
+    {
+        if (!verdict.DirectoryFound)
+        {
+            foreach (var reason in verdict.Reasons) error.WriteLine($"error: {reason}");
+            error.WriteLine("Give the path of an existing model directory (is the share mounted?).");
+            return;
+        }
+        var layout = verdict.FromRecord
+            ? $"completion record{(verdict.RecordedLayout is { } l ? $" ({l}{(verdict.RecordAdopted ? ", adopted" : "")})" : "")}"
+            : $"{verdict.Layout} layout";
+        var deep = verdict.Deep ? $", {verdict.BytesHashed} bytes re-hashed" : "";
+        output.WriteLine(verdict.Complete
+            ? $"complete: {directory} ({layout}, {verdict.FilesChecked.Count} files checked{deep})"
+            : $"incomplete: {directory} ({layout}, {verdict.Reasons.Count} reason{(verdict.Reasons.Count == 1 ? "" : "s")})");
+        foreach (var reason in verdict.Reasons) output.WriteLine($"  {reason}");
+
+        foreach (var note in verdict.Notes) error.WriteLine($"note: {note}");
+        if (adoption is { Written: true })
+            error.WriteLine($"adopted: wrote {adoption.RecordPath} listing {adoption.FileCount} files");
+        else if (adoption is { Problem: { } problem })
+            error.WriteLine($"error: {problem}");
+        else if (adoptRequested && verdict.FromRecord)
+            error.WriteLine("note: --adopt: the directory already has a completion record; nothing to adopt");
+        foreach (var skipped in adoption?.Skipped ?? []) error.WriteLine($"note: adoption {skipped}");
+    }
+
+    public static void WriteJson(TextWriter output, string directory, Verdict verdict, AdoptionResult? adoption)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            json.WriteStartObject();
+            json.WriteString("directory", Path.GetFullPath(directory));
+            json.WriteBoolean("complete", verdict.Complete);
+            json.WriteString("layout", verdict.Layout);
+            WriteStrings(json, "reasons", verdict.Reasons);
+            WriteStrings(json, "notes", verdict.Notes);
+            json.WriteBoolean("directoryFound", verdict.DirectoryFound);
+            json.WriteBoolean("fromRecord", verdict.FromRecord);
+            json.WriteBoolean("recordAdopted", verdict.RecordAdopted);
+            if (verdict.RecordedLayout is { } recorded) json.WriteString("recordedLayout", recorded);
+            else json.WriteNull("recordedLayout");
+            json.WriteBoolean("adoptable", verdict.Adoptable);
+            json.WriteBoolean("deep", verdict.Deep);
+            json.WriteNumber("bytesHashed", verdict.BytesHashed);
+            WriteStrings(json, "filesChecked", verdict.FilesChecked);
+            if (adoption is not null)
+            {
+                json.WriteStartObject("adoption");
+                json.WriteBoolean("written", adoption.Written);
+                if (adoption.RecordPath is { } path) json.WriteString("recordPath", path);
+                json.WriteNumber("files", adoption.FileCount);
+                WriteStrings(json, "skipped", adoption.Skipped);
+                if (adoption.Problem is { } problem) json.WriteString("problem", problem);
+                json.WriteEndObject();
+            }
+            json.WriteEndObject();
+        }
+        output.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+    }
+
+    private static void WriteStrings(Utf8JsonWriter json, string name, IEnumerable<string> values)
+    {
+        json.WriteStartArray(name);
+        foreach (var value in values) json.WriteStringValue(value);
+        json.WriteEndArray();
+    }
+}

@@ -1,0 +1,21 @@
+namespace ModelAgent.Coordination;
+
+/// <summary>
+/// How long a lease lasts without renewal, how often the holder renews it, and how often a waiter looks at it.
+/// Defaults suit multi-hour downloads on a busy API server: a dead holder is replaced about a minute after its
+/// last renewal; a waiter costs the backend one read per <see cref="PollInterval"/>, however many nodes wait.
+/// </summary>
+internal sealed record LeaseTimings(TimeSpan Duration, TimeSpan RenewInterval, TimeSpan PollInterval)
+{
+    public static readonly LeaseTimings Default = new(TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(10));
+
+    /// <summary>First pause after a failed attempt; doubles with every failure in a row, up to <see cref="MaxFailureBackoff"/>.</summary>
+    public TimeSpan FailureBackoff { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan MaxFailureBackoff { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>client-go's rule, with margin: a holder must get at least three renewals in before its lease can expire.</summary>
+    public string? Problem =>
+        Duration <= TimeSpan.Zero || RenewInterval <= TimeSpan.Zero || PollInterval <= TimeSpan.Zero ? "lease timings must be positive"
+        : RenewInterval * 3 > Duration ? $"the renew interval ({RenewInterval.TotalSeconds:0.###}s) must be at most a third of the lease duration ({Duration.TotalSeconds:0.###}s)"
+        : null;
+}

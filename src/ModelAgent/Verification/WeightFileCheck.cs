@@ -1,0 +1,39 @@
+using ModelAgent.Storage;
+
+namespace ModelAgent.Verification;
+
+/// <summary>
+/// Checks one weight file the verdict relies on, reading its first bytes only: the safetensors structural check,
+/// or the LFS-pointer and GGUF-magic sniff for other formats.
+/// </summary>
+internal static class WeightFileCheck
+{
+    /// <summary>Adds a reason when the file is unusable; returns the tensor names of a sound safetensors file.</summary>
+    public static IReadOnlySet<string>? Inspect(ModelEntry entry, Findings findings)
+    {
+        findings.Checked(entry.Name);
+        try
+        {
+            using var handle = File.OpenHandle(entry.FullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            string? problem;
+            IReadOnlySet<string>? tensors = null;
+            if (WeightFileNames.IsSafetensors(entry.Name))
+            {
+                problem = SafetensorsHeader.Check(handle, entry.Size, out var names);
+                if (problem is null) tensors = names;
+            }
+            else
+            {
+                Span<byte> head = stackalloc byte[32];
+                var read = RandomAccess.Read(handle, head, 0);
+                problem = WeightFileSniff.Check(head[..read], entry.Size, WeightFileNames.IsGguf(entry.Name));
+            }
+            if (problem is not null) findings.Reason($"{entry.Name} {problem}");
+            return tensors;
+        }
+        catch (UnauthorizedAccessException) { findings.Reason($"permission denied reading {entry.Name}"); }
+        catch (FileNotFoundException) { findings.Reason($"{entry.Name} missing (removed while checking)"); }
+        catch (IOException e) { findings.Reason($"cannot read {entry.Name}: {e.Message}"); }
+        return null;
+    }
+}

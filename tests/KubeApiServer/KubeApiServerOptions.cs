@@ -1,0 +1,29 @@
+using Microsoft.Extensions.Logging;
+using ModelAgent.Testing.KubeApi.Resources;
+
+namespace ModelAgent.Testing.KubeApi;
+
+/// <summary>How to start a <see cref="KubeApiServer"/>. Defaults suit tests: a free loopback port, quiet logs.</summary>
+internal sealed record KubeApiServerOptions
+{
+    /// <summary>TCP port on 127.0.0.1; 0 picks a free one (read it back from <see cref="KubeApiServer.BaseAddress"/>).</summary>
+    public int Port { get; init; }
+
+    /// <summary>How many changes a watch can resume across; older resourceVersions get 410 Expired.</summary>
+    public int WatchHistoryLimit { get; init; } = 1000;
+
+    /// <summary>How often an idle watch that asked for bookmarks gets a BOOKMARK (kube-apiserver: about a minute).</summary>
+    public TimeSpan BookmarkInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Seed for fault rules that fire for a fraction of requests, so a run can be replayed.</summary>
+    public int FaultSeed { get; init; } = 12345;
+
+    /// <summary>Namespaces that exist from the start (a namespaced object can only be created in an existing namespace).</summary>
+    public IReadOnlyList<string> Namespaces { get; init; } = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    public ResourceCatalog Catalog { get; init; } = ResourceCatalog.Default;
+
+    public ILoggerFactory? LoggerFactory { get; init; }
+}

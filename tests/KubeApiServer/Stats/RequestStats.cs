@@ -1,0 +1,41 @@
+using System.Collections.Concurrent;
+
+namespace ModelAgent.Testing.KubeApi.Stats;
+
+/// <summary>
+/// Counts API requests by verb and resource ("get leases", "watch basemodels", "patch nodes/status") and by
+/// User-Agent, so tests can measure how hard a set of agents hits the API server.
+/// </summary>
+internal sealed class RequestStats
+{
+    private readonly ConcurrentDictionary<string, long> _byVerbResource = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _byUserAgent = new(StringComparer.Ordinal);
+    private long _total;
+    private long _faults;
+
+    public long Total => Interlocked.Read(ref _total);
+    public long FaultsInjected => Interlocked.Read(ref _faults);
+
+    public void Record(string verb, string resource, string? userAgent)
+    {
+        Interlocked.Increment(ref _total);
+        _byVerbResource.AddOrUpdate($"{verb} {resource}", 1, (_, n) => n + 1);
+        _byUserAgent.AddOrUpdate(string.IsNullOrEmpty(userAgent) ? "(none)" : userAgent, 1, (_, n) => n + 1);
+    }
+
+    public void RecordFault() => Interlocked.Increment(ref _faults);
+
+    /// <summary>Requests of one verb for one resource (subresources are counted as "plural/sub").</summary>
+    public long Count(string verb, string resource) => _byVerbResource.GetValueOrDefault($"{verb} {resource}");
+
+    public IReadOnlyDictionary<string, long> ByVerbAndResource => new SortedDictionary<string, long>(_byVerbResource, StringComparer.Ordinal);
+    public IReadOnlyDictionary<string, long> ByUserAgent => new SortedDictionary<string, long>(_byUserAgent, StringComparer.Ordinal);
+
+    public void Reset()
+    {
+        _byVerbResource.Clear();
+        _byUserAgent.Clear();
+        Interlocked.Exchange(ref _total, 0);
+        Interlocked.Exchange(ref _faults, 0);
+    }
+}
