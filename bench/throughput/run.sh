@@ -5,6 +5,10 @@
 #
 #   bench/throughput/run.sh            # 4 files x 1 GiB, 3 rounds (tool order rotates each round)
 #   BENCH_FILES=4 BENCH_FILE_MIB=1024 BENCH_ROUNDS=3 BENCH_WORK=/tmp/ma-bench bench/throughput/run.sh
+#   BENCH_DEST=/dev/shm/ma-bench bench/throughput/run.sh   # destination on tmpfs: the network+hashing path alone
+#
+# model-agent fsyncs every file before it calls the model complete; aria2c and curl do not. So each run is also
+# timed "durable": the tool's wall time plus `sync FILE...` (fsync of exactly its output files) right after it.
 #
 # Needs: nginx, aria2c, curl, GNU time (/usr/bin/time), sha256sum, dotnet (apt-get install nginx aria2 curl time).
 # Prints a markdown table; raw figures go to $BENCH_WORK/results.tsv.
@@ -22,7 +26,8 @@ for tool in nginx aria2c curl sha256sum sha1sum dotnet python3; do
 done
 [[ -x /usr/bin/time ]] || { echo "error: GNU time (/usr/bin/time) is missing: apt-get install time" >&2; exit 2; }
 
-mkdir -p "$WORK"/{data,nginx/tmp,dest}
+DEST_ROOT=${BENCH_DEST:-$WORK/dest}
+mkdir -p "$WORK"/{data,nginx/tmp} "$DEST_ROOT"
 log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 # --- model-agent, built from this checkout in Release -------------------------------------------------------------
@@ -108,7 +113,7 @@ BASE="http://127.0.0.1:$PORT"
 log "nginx on $BASE, commit $COMMIT"
 
 # --- the three clients ----------------------------------------------------------------------------------------------
-DEST="$WORK/dest/model"
+DEST="$DEST_ROOT/model"
 run_model_agent() { "$AGENT" pull "hf://$REPO_ID" --dest "$DEST" --endpoint "$BASE" --log-level warning >"$WORK/model-agent.out" 2>&1; }
 run_aria2c() {
   for n in "${names[@]}"; do echo "$BASE/$REPO_ID/resolve/$COMMIT/$n"; done >"$WORK/urls.txt"
@@ -130,7 +135,7 @@ check_dest() { # sizes every run; content (sha256) on the first round
 }
 
 RESULTS="$WORK/results.tsv"
-printf 'round\ttool\twall_s\tuser_s\tsys_s\trequests\n' >"$RESULTS"
+printf 'round\ttool\twall_s\tuser_s\tsys_s\trequests\tfsync_s\n' >"$RESULTS"
 tools=(model-agent aria2c curl)
 for ((round = 1; round <= ROUNDS; round++)); do
   for ((k = 0; k < ${#tools[@]}; k++)); do
@@ -139,32 +144,35 @@ for ((round = 1; round <= ROUNDS; round++)); do
     before=$(wc -l <"$NGX/access.log")
     /usr/bin/time -f '%e %U %S' -o "$WORK/time.txt" bash -c "$(declare -f "run_${tool//-/_}"); $(declare -p names BASE REPO_ID COMMIT DEST WORK FILES AGENT); run_${tool//-/_}" \
       || { echo "error: $tool failed; see $WORK/$tool.out" >&2; cat "$WORK/$tool.out" >&2; exit 1; }
+    /usr/bin/time -f '%e' -o "$WORK/fsync.txt" sync "${names[@]/#/$DEST/}"
     requests=$(($(wc -l <"$NGX/access.log") - before))
     check_dest "$tool" "$round"
     read -r wall user sys <"$WORK/time.txt"
-    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$tool" "$wall" "$user" "$sys" "$requests" >>"$RESULTS"
-    log "round $round $tool: ${wall}s wall, ${user}s user, ${sys}s sys, $requests requests"
+    read -r fsync_s <"$WORK/fsync.txt"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$tool" "$wall" "$user" "$sys" "$requests" "$fsync_s" >>"$RESULTS"
+    log "round $round $tool: ${wall}s wall (+${fsync_s}s fsync), ${user}s user, ${sys}s sys, $requests requests"
   done
 done
 rm -rf "$DEST"
 
 # --- summary: medians, ratios against aria2c and curl, CPU seconds per GiB -------------------------------------------
-python3 - "$RESULTS" "$FILES" "$FILE_MIB" <<'PY'
+python3 - "$RESULTS" "$FILES" "$FILE_MIB" "$DEST_ROOT" <<'PY'
 import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
 gib = int(sys.argv[2]) * int(sys.argv[3]) / 1024
 med = {}
 for tool in ("model-agent", "aria2c", "curl"):
     r = [x for x in rows if x["tool"] == tool]
-    wall = statistics.median(float(x["wall_s"]) for x in r)
+    wall = [float(x["wall_s"]) for x in r]
+    durable = [float(x["wall_s"]) + float(x["fsync_s"]) for x in r]
     cpu = statistics.median(float(x["user_s"]) + float(x["sys_s"]) for x in r)
-    med[tool] = (wall, cpu, statistics.median(int(x["requests"]) for x in r), [float(x["wall_s"]) for x in r])
-print(f"{sys.argv[2]} files x {sys.argv[3]} MiB = {gib:g} GiB, {len(rows) // 3} rounds, medians\n")
-print("| tool | wall s (median) | runs | GiB/s | CPU s (user+sys) | CPU s per GiB | requests |")
-print("|---|---|---|---|---|---|---|")
-for tool, (wall, cpu, req, runs) in med.items():
-    print(f"| {tool} | {wall:.2f} | {', '.join(f'{w:.2f}' for w in runs)} | {gib / wall:.2f} | {cpu:.2f} | {cpu / gib:.2f} | {req:g} |")
-ma = med["model-agent"][0]
-print(f"\nmodel-agent / aria2c wall: {ma / med['aria2c'][0]:.2f}x (goal <= 1.0x)")
-print(f"model-agent / curl wall:   {ma / med['curl'][0]:.2f}x (goal <= 1.2x)")
+    med[tool] = (statistics.median(wall), statistics.median(durable), cpu, statistics.median(int(x["requests"]) for x in r), wall, durable)
+print(f"{sys.argv[2]} files x {sys.argv[3]} MiB = {gib:g} GiB into {sys.argv[4]}, {len(rows) // 3} rounds, medians\n")
+print("| tool | wall s | runs (wall) | wall + fsync s | GiB/s (wall) | CPU s (user+sys) | CPU s per GiB | requests |")
+print("|---|---|---|---|---|---|---|---|")
+for tool, (wall, durable, cpu, req, walls, durables) in med.items():
+    print(f"| {tool} | {wall:.2f} | {', '.join(f'{w:.1f}' for w in walls)} | {durable:.2f} | {gib / wall:.2f} | {cpu:.2f} | {cpu / gib:.2f} | {req:g} |")
+ma, ma_d = med["model-agent"][0], med["model-agent"][1]
+print(f"\nmodel-agent / aria2c: {ma / med['aria2c'][0]:.2f}x wall, {ma_d / med['aria2c'][1]:.2f}x durable (goal <= 1.0x)")
+print(f"model-agent / curl:   {ma / med['curl'][0]:.2f}x wall, {ma_d / med['curl'][1]:.2f}x durable (goal <= 1.2x)")
 PY
