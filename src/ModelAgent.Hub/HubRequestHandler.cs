@@ -28,6 +28,21 @@ internal sealed class HubRequestHandler(HubState state, string listener, ILogger
         var hadAuthorization = AccessCheck.HasAuthorization(context);
         var range = context.Request.Headers.Range.Count > 0 ? context.Request.Headers.Range.ToString() : null;
         state.Stats.CountRequest(listener, route.StatsKind, hadAuthorization, range is not null);
+        var tally = RequestTally.Of(context);
+        var method = context.Request.Method;
+        var logged = false;
+        void Log(int status)
+        {
+            if (logged) return;
+            logged = true;
+            state.Stats.Record(new LoggedRequest(listener, method, raw, range, hadAuthorization, status, () => tally.Bytes));
+        }
+        // Logged when the response starts, before the client can have seen its end (the status is final by then).
+        context.Response.OnStarting(() =>
+        {
+            Log(context.Response.StatusCode);
+            return Task.CompletedTask;
+        });
         try
         {
             await DispatchAsync(context, route);
@@ -46,8 +61,7 @@ internal sealed class HubRequestHandler(HubState state, string listener, ILogger
         }
         finally
         {
-            state.Stats.Record(new HubRequestRecord(listener, context.Request.Method, raw, range, hadAuthorization,
-                context.Response.StatusCode, RequestTally.Of(context).Bytes));
+            if (!context.Response.HasStarted) Log(context.Response.StatusCode);
             logger.LogDebug("{Listener} {Method} {Target} range={Range} -> {Status}", listener, context.Request.Method, raw, range, context.Response.StatusCode);
         }
     }

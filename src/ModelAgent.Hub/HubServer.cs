@@ -141,12 +141,14 @@ internal sealed class HubServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
-        await _hub.StopAsync();
-        await _hub.DisposeAsync();
-        if (_cdn is not null)
+        foreach (var app in new[] { _hub, _cdn })
         {
-            await _cdn.StopAsync();
-            await _cdn.DisposeAsync();
+            if (app is null) continue;
+            // Downloads still running get a short grace, then their connections are closed: a test or a Ctrl-C
+            // must not wait for a slow client to finish a multi-GiB body.
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await app.StopAsync(grace.Token);
+            await app.DisposeAsync();
         }
         _stopping.Dispose();
     }

@@ -3,17 +3,18 @@ using ModelAgent.Cli.Progress;
 using ModelAgent.Completion;
 using ModelAgent.Pull;
 using ModelAgent.Storage;
+using ModelAgent.Verification;
 
 namespace ModelAgent.Cli.Commands;
 
 /// <summary>
-/// <c>pull local:///path</c>: files already on the node are used in place, never copied or deleted. For now the
-/// answer is the completion record's fast check only; adopting a directory written by another tool (layout rules,
-/// DESIGN.md section 2) comes with the completeness check, so such a directory is reported incomplete, not guessed.
+/// <c>pull local:///path</c>: files already on the node are used in place, never copied, changed or deleted. The
+/// completeness check decides (completion record first, then the layout rules); a directory another tool wrote that
+/// passes the layout rules is adopted (a record with adopted=true), so the next pull is the fast stat-only one.
 /// </summary>
 internal static class LocalPull
 {
-    public static int Run(LocalUri uri, string? dest, IProgressView view, ILogger logger)
+    public static async Task<int> RunAsync(LocalUri uri, string? dest, IProgressView view, ILogger logger, CancellationToken cancellationToken)
     {
         var directory = Path.GetFullPath(uri.Path);
         if (dest is not null && Path.GetFullPath(dest) != directory)
@@ -21,28 +22,33 @@ internal static class LocalPull
             view.Error($"{uri}: a local:// model is used in place; drop --dest or set it to {directory}", "usage");
             return ExitCodes.Usage;
         }
-        if (!Directory.Exists(directory))
+        var verdict = await new CompletenessCheck().InspectAsync(directory, new InspectOptions(), cancellationToken);
+        if (!verdict.DirectoryFound)
         {
-            view.Error($"{uri}: directory {directory} does not exist", "not-found");
+            view.Error($"{uri}: {directory} is not an existing directory; check the path", "not-found");
+            return ExitCodes.Usage;
+        }
+        if (!verdict.Complete)
+        {
+            view.Error($"{uri}: incomplete: {string.Join("; ", verdict.Reasons.Take(10))}", "incomplete");
             return ExitCodes.Incomplete;
         }
-        var read = CompletionRecordStore.Read(directory);
-        if (read.Record is null)
+        if (verdict.Adoptable)
         {
-            var why = read.Problem ?? "it has no completion record (.model-agent/manifest.json)";
-            view.Error($"{uri}: cannot confirm the model is complete: {why}; adopting directories written by other tools needs the layout check, which pull does not do yet", "incomplete");
-            return ExitCodes.Incomplete;
+            var adoption = await new ModelAdoption(TimeProvider.System).AdoptAsync(directory, verdict, computeDigests: false, Environment.ProcessorCount, cancellationToken);
+            if (!adoption.Written)
+            {
+                view.Error($"{uri}: complete by the layout rules, but the completion record could not be written: {adoption.Problem}", "io");
+                return ExitCodes.Usage;
+            }
+            logger.LogInformation("Adopted {Directory} as a complete {Layout} model: {Files} files recorded in {Record}", directory, verdict.Layout, adoption.FileCount, adoption.RecordPath);
         }
-        var reasons = RecordCheck.Compare(directory, read.Record);
-        if (reasons.Count > 0)
-        {
-            view.Error($"{uri}: incomplete: {string.Join("; ", reasons.Take(10))}", "incomplete");
-            return ExitCodes.Incomplete;
-        }
+        else logger.LogInformation("{Source} is complete in place (completion record)", uri.Original);
+
+        var record = CompletionRecordStore.Read(directory).Record;
         long bytes = 0;
-        foreach (var file in read.Record.Files) bytes += file.Size;
-        logger.LogInformation("{Source} is complete in place: {Files} files match the completion record", uri.Original, read.Record.Files.Count);
-        view.Complete(new PullOutcome(PullResult.AlreadyComplete, uri.Original, read.Record.Revision, null, 0, read.Record.Files.Count, 0, bytes), directory);
+        foreach (var file in record?.Files ?? []) bytes += file.Size;
+        view.Complete(new PullOutcome(PullResult.AlreadyComplete, uri.Original, record?.Revision, null, 0, record?.Files.Count ?? 0, 0, bytes), directory);
         return ExitCodes.Success;
     }
 }

@@ -75,7 +75,7 @@ internal static class PullCommand
 
         using var loggers = CliLogging.Create(level);
         var logger = loggers.CreateLogger("ModelAgent.Pull");
-        if (storage is LocalUri local) return LocalPull.Run(local, args.Dest, view, logger);
+        if (storage is LocalUri local) return await LocalPull.RunAsync(local, args.Dest, view, logger, cancellationToken);
         if (storage is not HuggingFaceUri hf)
             return Fail(ExitCodes.Usage, "usage", $"'{args.Uri}': pull supports hf:// and local:// so far; {storage.Scheme}:// is not implemented yet");
         if (string.IsNullOrWhiteSpace(args.Dest))

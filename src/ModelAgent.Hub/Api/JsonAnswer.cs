@@ -23,8 +23,8 @@ internal static class JsonAnswer
         response.ContentLength = body.Length;
         if (commit is not null) response.Headers["X-Repo-Commit"] = commit;
         if (HttpMethods.IsHead(context.Request.Method)) return;
-        await response.Body.WriteAsync(body, context.RequestAborted);
         state.Stats.CountBytes(kind, null, body.Length);
-        RequestTally.Of(context).Bytes += body.Length;
+        RequestTally.Of(context).Add(body.Length);
+        await response.Body.WriteAsync(body, context.RequestAborted);
     }
 }

@@ -2,11 +2,15 @@ using Microsoft.AspNetCore.Http;
 
 namespace ModelAgent.Hub.Api;
 
-/// <summary>Body bytes written for the current request, for the request log.</summary>
+/// <summary>Body bytes written for the current request, for the request log (which may read it while it grows).</summary>
 internal sealed class RequestTally
 {
     private static readonly object Key = new();
-    public long Bytes;
+    private long _bytes;
+
+    public long Bytes => Interlocked.Read(ref _bytes);
+
+    public void Add(long bytes) => Interlocked.Add(ref _bytes, bytes);
 
     public static RequestTally Of(HttpContext context)
     {

@@ -89,10 +89,12 @@ internal static class FileBody
                 if (corruptAt >= sent && corruptAt < sent + read) buffer[corruptAt - sent] ^= 0xFF;
                 await faults.TotalBandwidth.WaitAsync(read, settings.BandwidthBytesPerSecond, ct);
                 await perConnection.WaitAsync(read, settings.ConnectionBytesPerSecond, ct);
-                await context.Response.Body.WriteAsync(buffer.AsMemory(0, read), ct);
+                // Counted as handed to the connection, before the write returns: a client that has every byte must
+                // never read a count that is still missing some (tests compare counts right after a download).
                 sent += read;
-                tally.Bytes += read;
+                tally.Add(read);
                 state.Stats.CountBytes(kind, repoPath, read);
+                await context.Response.Body.WriteAsync(buffer.AsMemory(0, read), ct);
             }
         }
         finally { ArrayPool<byte>.Shared.Return(buffer); }

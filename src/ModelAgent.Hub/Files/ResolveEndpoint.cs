@@ -55,8 +55,8 @@ internal static class ResolveEndpoint
         response.ContentType = "text/plain; charset=utf-8";
         response.ContentLength = body.Length;
         if (HttpMethods.IsHead(context.Request.Method)) return;
-        await response.Body.WriteAsync(body, context.RequestAborted);
-        RequestTally.Of(context).Bytes += body.Length;
+        RequestTally.Of(context).Add(body.Length);
         state.Stats.CountBytes("resolve", null, body.Length);
+        await response.Body.WriteAsync(body, context.RequestAborted);
     }
 }

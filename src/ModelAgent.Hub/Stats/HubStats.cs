@@ -20,7 +20,7 @@ internal sealed class HubStats
     private ConcurrentDictionary<string, Counter> _kinds = new();
     private ConcurrentDictionary<string, Counter> _files = new();
     private ConcurrentDictionary<string, Counter> _listeners = new(); // Bytes = requests with Authorization
-    private ConcurrentQueue<HubRequestRecord> _log = new();
+    private ConcurrentQueue<LoggedRequest> _log = new();
     private long _rangeRequests, _rateLimited, _serverErrors, _cut, _corrupted;
 
     public void CountRequest(string listener, string kind, bool hadAuthorization, bool hasRange)
@@ -45,14 +45,14 @@ internal sealed class HubStats
     public void CountCut() => Interlocked.Increment(ref _cut);
     public void CountCorrupted() => Interlocked.Increment(ref _corrupted);
 
-    public void Record(HubRequestRecord record)
+    public void Record(LoggedRequest record)
     {
         var log = _log;
         log.Enqueue(record);
         while (log.Count > RequestLogCapacity) log.TryDequeue(out _);
     }
 
-    public IReadOnlyList<HubRequestRecord> Requests() => [.. _log];
+    public IReadOnlyList<HubRequestRecord> Requests() => [.. _log.Select(r => r.Read())];
 
     public HubStatsSnapshot Snapshot()
     {

@@ -27,3 +27,13 @@ internal sealed record HubStatsSnapshot(
 /// <summary>One served request, kept in a bounded log so tests can see exactly what a client sent.</summary>
 internal sealed record HubRequestRecord(
     string Listener, string Method, string Target, string? Range, bool HadAuthorization, int Status, long Bytes);
+
+/// <summary>
+/// A log entry made when the response starts (so it exists before the client can see the response end), whose
+/// byte count keeps growing while the body is sent.
+/// </summary>
+internal sealed record LoggedRequest(
+    string Listener, string Method, string Target, string? Range, bool HadAuthorization, int Status, Func<long> Bytes)
+{
+    public HubRequestRecord Read() => new(Listener, Method, Target, Range, HadAuthorization, Status, Bytes());
+}

@@ -15,8 +15,14 @@ internal sealed record TransferOptions
     public int MaxRequestsPerFile { get; init; } = 8;
     /// <summary>Bytes held in memory for chunks that arrived ahead of their file's hashing order; readers wait when it is full.</summary>
     public long MemoryBudget { get; init; } = 256 * MiB;
-    /// <summary>Unit of socket reads, disk writes and hashing.</summary>
-    public int BlockSize { get; init; } = (int)MiB;
+    /// <summary>Unit of socket reads, disk writes and hashing (never more than a chunk).</summary>
+    public int BlockSize
+    {
+        get => (int)Math.Min(_blockSize, ChunkSize);
+        init => _blockSize = value;
+    }
+
+    private readonly int _blockSize = (int)MiB;
     /// <summary>A body that delivers nothing for this long is abandoned and the range resumed.</summary>
     public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(60);
     /// <summary>Attempts to get the rest of one range when it breaks without delivering a byte (reset whenever bytes arrive).</summary>
@@ -30,7 +36,7 @@ internal sealed record TransferOptions
     public void Validate()
     {
         if (ChunkSize < 64 * 1024) throw new ArgumentException($"chunk size {ChunkSize} is below 64 KiB");
-        if (BlockSize <= 0 || BlockSize > ChunkSize) throw new ArgumentException("block size must be positive and at most the chunk size");
+        if (BlockSize <= 0) throw new ArgumentException("block size must be positive");
         if (MaxConcurrentRequests < 1 || MaxRequestsPerFile < 1) throw new ArgumentException("concurrency must be at least 1");
         if (MemoryBudget < BlockSize) throw new ArgumentException("memory budget must hold at least one block");
     }

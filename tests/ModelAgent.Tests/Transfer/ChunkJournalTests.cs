@@ -1,0 +1,46 @@
+using ModelAgent.Completion;
+using ModelAgent.Sources;
+using ModelAgent.Storage;
+using ModelAgent.Tests.Support;
+using ModelAgent.Transfer;
+
+namespace ModelAgent.Tests.Transfer;
+
+public sealed class ChunkJournalTests
+{
+    private static readonly SnapshotFile File1 = new(ModelRelativePath.Parse("w/model.safetensors"), 10_000, new FileDigest(DigestAlgorithm.Sha256, new string('a', 64)));
+
+    [Fact]
+    public void Resume_finds_the_chunks_marked_done_and_ignores_a_torn_last_line()
+    {
+        using var dir = new TempDirectory("journal");
+        var path = Path.Combine(dir.Path, "j");
+        using (var journal = ChunkJournal.Create(path, File1, 1000))
+        {
+            journal.MarkDone(3);
+            journal.MarkDone(0);
+        }
+        File.AppendAllText(path, "done 7"); // killed mid-line: no newline, so not trusted
+
+        using (var resumed = ChunkJournal.Resume(path, File1, 1000, 10, out var done))
+        {
+            Assert.NotNull(resumed);
+            Assert.Equal([0, 3], Enumerable.Range(0, 10).Where(i => done[i]));
+            resumed!.MarkDone(5);
+        }
+        using var again = ChunkJournal.Resume(path, File1, 1000, 10, out var doneAgain);
+        Assert.Equal([0, 3, 5], Enumerable.Range(0, 10).Where(i => doneAgain[i]));
+    }
+
+    [Fact]
+    public void A_journal_for_another_digest_or_chunk_size_is_not_resumed()
+    {
+        using var dir = new TempDirectory("journal");
+        var path = Path.Combine(dir.Path, "j");
+        using (var journal = ChunkJournal.Create(path, File1, 1000)) journal.MarkDone(1);
+
+        var changed = File1 with { Digest = new FileDigest(DigestAlgorithm.Sha256, new string('b', 64)) };
+        Assert.Null(ChunkJournal.Resume(path, changed, 1000, 10, out _));
+        Assert.Null(ChunkJournal.Resume(path, File1, 2000, 5, out _));
+    }
+}

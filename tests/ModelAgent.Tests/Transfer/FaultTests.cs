@@ -1,0 +1,199 @@
+using ModelAgent.Completion;
+using ModelAgent.Hub.Faults;
+using ModelAgent.Pull;
+using ModelAgent.Sources;
+using ModelAgent.Tests.Hub;
+using ModelAgent.Tests.Support;
+using ModelAgent.Transfer;
+
+namespace ModelAgent.Tests.Transfer;
+
+/// <summary>
+/// Every fault the hub can inject ends in verified files or a clear failure: never a wrong file at its final path,
+/// never a completion record for an incomplete model.
+/// </summary>
+public sealed class FaultTests
+{
+    private static long TotalSize(HubFixtureModel hub) => hub.Files.Values.Sum(f => (long)f.Length);
+
+    /// <summary>The invariant of every outcome: files at their final paths are right, and a record means all of them are.</summary>
+    private static void AssertNothingWrong(HubFixtureModel hub, string dest)
+    {
+        foreach (var (path, content) in hub.Files)
+        {
+            var full = Path.Combine(dest, path);
+            if (File.Exists(full)) Assert.True(content.AsSpan().SequenceEqual(File.ReadAllBytes(full)), $"{path} is at its final path with wrong content");
+        }
+        var record = CompletionRecordStore.Read(dest).Record;
+        if (record is not null)
+        {
+            HubPull.AssertIdentical(hub.Files, dest);
+            Assert.Empty(RecordCheck.Compare(dest, record));
+        }
+    }
+
+    private static async Task<(PullOutcome? Outcome, Exception? Error, CapturingLogger Log)> PullAsync(HubFixtureModel hub, string dest)
+    {
+        var log = new CapturingLogger();
+        try { return (await HubPull.RunAsync(hub.Server, dest, logger: log), null, log); }
+        catch (Exception e) when (e is OriginException or TransferFailedException) { return (null, e, log); }
+    }
+
+    [Fact]
+    public async Task Rate_limit_429_with_RateLimit_and_Retry_After_is_waited_out_and_the_model_verifies()
+    {
+        await using var hub = await HubFixtureModel.StartAsync();
+        hub.Server.Faults.Settings = new FaultSettings { RateLimitRequests = 3, RateLimitWindowSeconds = 1 };
+        using var dest = new TempDirectory("fault");
+
+        var (outcome, error, log) = await PullAsync(hub, dest.Path);
+
+        Assert.Null(error);
+        Assert.Equal(PullResult.Updated, outcome!.Result);
+        HubPull.AssertIdentical(hub.Files, dest.Path);
+        Assert.True((await HubQuiet.StatsAsync(hub.Server)).Faults.RateLimited > 0);
+        Assert.Contains(log.Lines, l => l.Contains("HTTP 429") && l.Contains("as the server asked"));
+    }
+
+    [Fact]
+    public async Task Server_errors_on_a_third_of_requests_are_retried_and_the_model_verifies()
+    {
+        await using var hub = await HubFixtureModel.StartAsync(o => o with { Seed = 11 });
+        hub.Server.Faults.Settings = new FaultSettings { ServerErrorFraction = 0.33, ServerErrorStatus = 503 };
+        using var dest = new TempDirectory("fault");
+
+        var (_, error, log) = await PullAsync(hub, dest.Path);
+
+        Assert.Null(error);
+        HubPull.AssertIdentical(hub.Files, dest.Path);
+        Assert.True((await HubQuiet.StatsAsync(hub.Server)).Faults.ServerErrors > 0);
+        Assert.Contains(log.Lines, l => l.Contains("HTTP 503"));
+    }
+
+    [Fact]
+    public async Task Cut_bodies_are_retried_and_only_bytes_of_cut_responses_are_served_again()
+    {
+        await using var hub = await HubFixtureModel.StartAsync(o => o with { Seed = 5 });
+        hub.Server.Faults.Settings = new FaultSettings { CutFraction = 0.5 };
+        using var dest = new TempDirectory("fault");
+
+        var (_, error, _) = await PullAsync(hub, dest.Path);
+
+        Assert.Null(error);
+        HubPull.AssertIdentical(hub.Files, dest.Path);
+        var stats = await HubQuiet.StatsAsync(hub.Server);
+        Assert.True(stats.Faults.CutBodies > 0);
+        // The hub's cut resets the connection, and a reset discards what the client had not read yet; so the
+        // bytes served twice can only come from responses that were cut, never from complete ones.
+        var cutBytes = hub.Server.Stats.Requests().Where(r => r.Range is not null && r.Bytes < RangeLength(r.Range)).Sum(r => r.Bytes);
+        Assert.InRange(stats.Kind("resolve").Bytes - TotalSize(hub), 0, cutBytes);
+    }
+
+    [Fact]
+    public async Task Corrupted_bodies_everywhere_fail_clearly_with_nothing_wrong_in_place_and_no_record()
+    {
+        await using var hub = await HubFixtureModel.StartAsync();
+        hub.Server.Faults.Settings = new FaultSettings { CorruptFraction = 1.0 };
+        using var dest = new TempDirectory("fault");
+
+        var (_, error, log) = await PullAsync(hub, dest.Path);
+
+        var failure = Assert.IsType<TransferFailedException>(error);
+        Assert.Contains("does not match the listed", failure.Message);
+        Assert.Contains("nothing was put in place", failure.Message);
+        Assert.Null(CompletionRecordStore.Read(dest.Path).Record);
+        AssertNothingWrong(hub, dest.Path);
+        Assert.Contains(log.Lines, l => l.Contains("Discarding"));
+    }
+
+    [Fact]
+    public async Task Occasional_corruption_is_discarded_and_fetched_again_or_fails_clearly()
+    {
+        await using var hub = await HubFixtureModel.StartAsync(o => o with { Seed = 9 });
+        hub.Server.Faults.Settings = new FaultSettings { CorruptFraction = 0.1 };
+        using var dest = new TempDirectory("fault");
+
+        var (outcome, error, _) = await PullAsync(hub, dest.Path);
+
+        Assert.True(outcome is not null || error is TransferFailedException, $"unexpected failure {error}");
+        AssertNothingWrong(hub, dest.Path);
+        Assert.True((await HubQuiet.StatsAsync(hub.Server)).Faults.CorruptedBodies > 0);
+        if (outcome is not null) HubPull.AssertIdentical(hub.Files, dest.Path);
+    }
+
+    [Fact]
+    public async Task Latency_and_a_bandwidth_cap_slow_the_pull_but_it_verifies()
+    {
+        await using var hub = await HubFixtureModel.StartAsync();
+        hub.Server.Faults.Settings = new FaultSettings { LatencyMs = 50, BandwidthBytesPerSecond = 2_000_000, ConnectionBytesPerSecond = 1_000_000 };
+        using var dest = new TempDirectory("fault");
+
+        var (_, error, _) = await PullAsync(hub, dest.Path);
+
+        Assert.Null(error);
+        HubPull.AssertIdentical(hub.Files, dest.Path);
+        Assert.Equal(TotalSize(hub), (await HubQuiet.StatsAsync(hub.Server)).Kind("resolve").Bytes);
+    }
+
+    [Fact]
+    public async Task Server_errors_that_never_stop_fail_clearly_after_the_retry_budget()
+    {
+        await using var hub = await HubFixtureModel.StartAsync();
+        hub.Server.Faults.Settings = new FaultSettings { ServerErrorFraction = 1.0, ServerErrorStatus = 502 };
+        using var dest = new TempDirectory("fault");
+
+        var (_, error, _) = await PullAsync(hub, dest.Path);
+
+        var failure = Assert.IsType<OriginException>(error);
+        Assert.Equal(OriginFailureKind.Unavailable, failure.Kind);
+        Assert.Contains("HTTP 502", failure.Message);
+        Assert.Equal(HubPull.QuickRetry.MaxAttempts, (await HubQuiet.StatsAsync(hub.Server)).Faults.ServerErrors);
+        Assert.False(Directory.Exists(Path.Combine(dest.Path, ".model-agent")) && CompletionRecordStore.Read(dest.Path).Record is not null);
+    }
+
+    [Fact]
+    public async Task Cancellation_stops_promptly_keeps_partial_files_and_a_rerun_fetches_only_what_is_missing()
+    {
+        var files = HubFixtureModel.DefaultFiles();
+        var big = new byte[3_000_000];
+        new Random(1).NextBytes(big);
+        files["big.safetensors"] = big;
+        await using var hub = await HubFixtureModel.StartAsync(files: files);
+        hub.Server.Faults.Settings = new FaultSettings { BandwidthBytesPerSecond = 3_000_000 };
+        using var dest = new TempDirectory("fault");
+        using var cancel = new CancellationTokenSource();
+        var progress = new CountingObserver(1_000_000, cancel);
+
+        var options = HubPull.SmallChunks;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            HubPull.RunAsync(hub.Server.BaseAddress, "hf://org/tiny", dest.Path, options, observer: progress, cancellationToken: cancel.Token));
+
+        Assert.Null(CompletionRecordStore.Read(dest.Path).Record);
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(dest.Path, ".model-agent", "partial"), "*.journal"));
+        var firstRun = (await HubQuiet.StatsAsync(hub.Server)).Kind("resolve").Bytes;
+        hub.Server.Faults.Settings = FaultSettings.None;
+
+        await HubPull.RunAsync(hub.Server, dest.Path, options);
+
+        HubPull.AssertIdentical(hub.Files, dest.Path);
+        var total = (await HubQuiet.StatsAsync(hub.Server)).Kind("resolve").Bytes;
+        Assert.True(firstRun > 0 && firstRun < files.Values.Sum(f => (long)f.Length));
+        Assert.InRange(total - files.Values.Sum(f => (long)f.Length), 0, options.MaxConcurrentRequests * options.ChunkSize);
+    }
+
+    private static long RangeLength(string range)
+    {
+        var parts = range["bytes=".Length..].Split('-');
+        return long.Parse(parts[1]) - long.Parse(parts[0]) + 1;
+    }
+
+    /// <summary>Cancels once <paramref name="after"/> bytes were written.</summary>
+    private sealed class CountingObserver(long after, CancellationTokenSource cancel) : ITransferObserver
+    {
+        private long _written;
+        public void BytesWritten(SnapshotFile file, long count)
+        {
+            if (Interlocked.Add(ref _written, count) >= after) cancel.Cancel();
+        }
+    }
+}
