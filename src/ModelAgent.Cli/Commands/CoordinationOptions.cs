@@ -25,7 +25,7 @@ internal sealed record CoordinationArguments(string SharedStorage, string Backen
         if (useKubernetes)
         {
             KubernetesClientConfiguration config;
-            try { config = KubernetesClientConfiguration.IsInCluster() ? KubernetesClientConfiguration.InClusterConfig() : KubernetesClientConfiguration.BuildConfigFromConfigFile(); }
+            try { config = KubernetesClientConfiguration.BuildDefaultConfig(); } // KUBECONFIG, else ~/.kube/config, else in-cluster
             catch (Exception e) when (e is k8s.Exceptions.KubeConfigException or IOException)
             {
                 error = $"--coordination kubernetes: no usable Kubernetes configuration ({e.Message}); run inside a cluster, or set KUBECONFIG";

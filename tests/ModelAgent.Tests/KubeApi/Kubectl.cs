@@ -15,24 +15,7 @@ internal sealed class Kubectl : IDisposable
     {
         Binary = Find() ?? throw new InvalidOperationException(
             "kubectl not found on PATH or at /usr/bin/kubectl: these tests run the real kubectl against the test API server; install it (Debian package 'kubectl', see .ci/install)");
-        KubeconfigPath = _home.File("kubeconfig", $$"""
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: test
-              cluster:
-                server: {{server.ToString().TrimEnd('/')}}
-            contexts:
-            - name: test
-              context:
-                cluster: test
-                user: test
-                namespace: ome
-            current-context: test
-            users:
-            - name: test
-              user: {}
-            """);
+        KubeconfigPath = Kubeconfig.Write(_home, server);
     }
 
     public string Binary { get; }
