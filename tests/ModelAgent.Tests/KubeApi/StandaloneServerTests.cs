@@ -37,8 +37,15 @@ public partial class StandaloneServerTests
             using var http = new HttpClient { BaseAddress = address };
             using var kubectl = new Kubectl(address);
 
-            Assert.Equal(0, (await kubectl.RunAsync("create", "namespace", "ome")).ExitCode);
-            Assert.Equal(0, (await kubectl.RunAsync("create", "configmap", "gpu-node-1", "--from-literal=k=v")).ExitCode);
+            // kubectl's typed "create" commands send protobuf bodies; the server decodes these kinds.
+            var ns = await kubectl.RunAsync("create", "namespace", "ome");
+            Assert.True(ns.ExitCode == 0, ns.ToString());
+            var cm = await kubectl.RunAsync("create", "configmap", "gpu-node-1", "--from-literal=k=v");
+            Assert.True(cm.ExitCode == 0, cm.ToString());
+            var secret = await kubectl.RunAsync("create", "secret", "generic", "hf-token", "--from-literal=token=hf_abc");
+            Assert.True(secret.ExitCode == 0, secret.ToString());
+            var token = await kubectl.RunAsync("get", "secret", "hf-token", "-o", "jsonpath={.data.token}");
+            Assert.Equal("hf_abc", Encoding.UTF8.GetString(Convert.FromBase64String(token.Stdout)));
 
             var install = await http.PutAsync("_test/faults", new StringContent("""{"rules":[{"resource":"configmaps","verb":"get","errorCode":503}]}""", Encoding.UTF8, "application/json"), timeout.Token);
             Assert.Equal(HttpStatusCode.OK, install.StatusCode);
