@@ -106,4 +106,21 @@ public class WireProtocolTests
         Assert.Equal(HttpStatusCode.BadRequest, renamed.StatusCode);
         Assert.Equal(HttpStatusCode.MethodNotAllowed, (await http.PostAsync("api/v1/namespaces/ome/configmaps/a", Json("{}"))).StatusCode);
     }
+
+    [Fact]
+    public async Task A_watch_pinned_to_one_name_sees_only_that_object_by_field_selector_or_legacy_path()
+    {
+        await using var server = await KubeApiTestServer.StartAsync();
+        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+        await http.PostAsync("api/v1/namespaces/ome/configmaps", Json("""{"metadata":{"name":"a"}}"""));
+        await http.PostAsync("api/v1/namespaces/ome/configmaps", Json("""{"metadata":{"name":"b"}}"""));
+
+        var selected = await http.GetStringAsync("api/v1/namespaces/ome/configmaps?watch=true&fieldSelector=metadata.name%3Db&timeoutSeconds=1");
+        var legacy = await http.GetStringAsync("api/v1/watch/namespaces/ome/configmaps/b?timeoutSeconds=1");
+        foreach (var body in new[] { selected, legacy })
+        {
+            var line = JsonNode.Parse(Assert.Single(body.Split('\n', StringSplitOptions.RemoveEmptyEntries)))!;
+            Assert.Equal(("ADDED", "b"), ((string?)line["type"], (string?)line["object"]!["metadata"]!["name"]));
+        }
+    }
 }
