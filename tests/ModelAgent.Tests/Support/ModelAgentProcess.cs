@@ -9,7 +9,7 @@ public static class ModelAgentProcess
 
     public const int NobodyId = 65534;
 
-    public static async Task<Result> RunAsync(IEnumerable<string> arguments, bool asNobody = false)
+    public static async Task<Result> RunAsync(IEnumerable<string> arguments, bool asNobody = false, string? cliDll = null)
     {
         var start = new ProcessStartInfo
         {
@@ -25,7 +25,7 @@ public static class ModelAgentProcess
             foreach (var a in new[] { $"--reuid={NobodyId}", $"--regid={NobodyId}", "--clear-groups", "--", "dotnet" }) start.ArgumentList.Add(a);
         }
         else start.FileName = "dotnet";
-        start.ArgumentList.Add(RepositoryPaths.CliDll);
+        start.ArgumentList.Add(cliDll ?? RepositoryPaths.CliDll);
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         start.Environment["DOTNET_CLI_HOME"] = Path.GetTempPath();
         start.Environment["HOME"] = Path.GetTempPath();

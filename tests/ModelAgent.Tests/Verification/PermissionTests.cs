@@ -8,14 +8,14 @@ namespace ModelAgent.Tests.Verification;
 /// <summary>
 /// Files the agent may not read are reported as "permission denied", never as "missing". The tests run as root,
 /// for whom chmod 000 denies nothing, so the check runs as a real child process of the unprivileged user nobody
-/// (setpriv); run as another user already, it runs as that user.
+/// (setpriv) from a world-readable copy of the CLI; run as another user already, it runs as that user.
 /// </summary>
-public class PermissionTests
+public class PermissionTests(UnprivilegedCli cli) : IClassFixture<UnprivilegedCli>
 {
-    private static async Task<IReadOnlyList<string>> ReasonsAsUnprivileged(string directory)
+    private async Task<IReadOnlyList<string>> ReasonsAsUnprivileged(string directory)
     {
-        var result = await ModelAgentProcess.RunAsync(["verify", directory, "--json"], asNobody: Environment.IsPrivilegedProcess);
-        Assert.True(result.ExitCode == 1, $"expected exit 1 (incomplete); got {result.ExitCode}. stderr: {result.Stderr}. If 'nobody' cannot run dotnet from {RepositoryPaths.CliDll}, make the clone world-readable.");
+        var result = await ModelAgentProcess.RunAsync(["verify", directory, "--json"], asNobody: Environment.IsPrivilegedProcess, cliDll: cli.Dll);
+        Assert.True(result.ExitCode == 1, $"expected exit 1 (incomplete); got {result.ExitCode}. stderr: {result.Stderr}. (nobody must be able to run dotnet and read {cli.Dll})");
         using var json = JsonDocument.Parse(result.Stdout);
         return [.. json.RootElement.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()!)];
     }
