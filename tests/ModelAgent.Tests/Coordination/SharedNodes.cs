@@ -92,7 +92,7 @@ internal sealed class SharedNodes : IAsyncDisposable
     {
         var idFile = Path.Combine(Share.Path, ShareIdentity.FileName);
         if (!File.Exists(idFile)) return null;
-        return LeaseName.For(File.ReadAllText(idFile).Trim(), $"hf://{HubFixtureModel.RepoId}", "main");
+        return LeaseName.For(File.ReadAllText(idFile).Trim(), $"hf://{HubFixtureModel.RepoId}@main", "main"); // the source as pull names it
     }
 
     public static IReadOnlyList<JsonElement> Events(CliProcess process) =>
