@@ -85,6 +85,8 @@ def main():
     # Like the Hub: a fixed-window request budget answered with 429 + RateLimit headers, and a bandwidth cap.
     hub_proc, hub = start_server([AGENT, "hub", "serve", hub_root, "--port", "0", "--rate-limit", "100", "--rate-limit-window", "10", "--bandwidth", str(64 << 20)])
     kube_proc, kube = start_server([KUBE, "--port", "0"])
+    urllib.request.urlopen(urllib.request.Request(kube + "/api/v1/namespaces", method="POST", headers={"Content-Type": "application/json"},
+                                                  data=json.dumps({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ome"}}).encode())).read()
     kubeconfig = os.path.join(work, "kubeconfig")
     with open(kubeconfig, "w") as f:
         f.write(f"apiVersion: v1\nkind: Config\nclusters:\n- name: t\n  cluster:\n    server: {kube}\ncontexts:\n- name: t\n  context:\n    cluster: t\n    user: t\n    namespace: ome\ncurrent-context: t\nusers:\n- name: t\n  user:\n    token: unchecked\n")
