@@ -89,8 +89,13 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
             try
             {
                 if (download.BytesPresent > 0)
+                {
                     logger.LogInformation("Resuming {File}: {Present} of {Size} bytes already on disk, {Pending} chunks to fetch",
                         file.Path.Value, download.BytesPresent, file.Size, download.PendingCount);
+                    // Hash what is on disk up to the first missing byte first, so the chunk there is the frontier
+                    // from its first block on (see MemoryBudget).
+                    await download.Hasher.DrainAsync(cancellationToken);
+                }
                 _observer.FileStarted(file, download.BytesPresent);
                 var workers = new Task[Math.Max(1, Math.Min(options.MaxRequestsPerFile, download.PendingCount))];
                 for (var w = 0; w < workers.Length; w++) workers[w] = WorkAsync(download, fetcher, requestSlots, cancellationToken);
