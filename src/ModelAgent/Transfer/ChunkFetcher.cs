@@ -11,7 +11,7 @@ namespace ModelAgent.Transfer;
 /// A body that breaks is resumed from the first missing byte (bytes already received are never fetched again);
 /// attempts are counted only while no byte arrives.
 /// </summary>
-internal sealed class ChunkFetcher(IContentOrigin origin, TransferOptions options, MemoryBudget budget, ITransferObserver observer, ILogger logger)
+internal sealed class ChunkFetcher(IContentOrigin origin, TransferOptions options, MemoryBudget budget, ArrayPool<byte> blocks, ITransferObserver observer, ILogger logger)
 {
     public async Task FetchAsync(FileDownload download, int index, CancellationToken cancellationToken)
     {
@@ -54,13 +54,15 @@ internal sealed class ChunkFetcher(IContentOrigin origin, TransferOptions option
     private async Task<long> CopyAsync(FileDownload download, int index, RangeBody body, long chunkStart, long position, long end, CancellationToken cancellationToken)
     {
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        idle.CancelAfter(options.ReadTimeout);
+        var armed = Environment.TickCount64;
         while (position < end)
         {
             // Blocks of a chunk that hashing has not reached yet wait in memory: they take from the budget first.
             // Once hashing reaches this chunk its blocks are consumed as they come, so they need none.
             var hasher = download.Hasher;
             var reserved = await budget.ReserveAsync(options.BlockSize, () => hasher.Frontier >= chunkStart, cancellationToken);
-            var buffer = ArrayPool<byte>.Shared.Rent(options.BlockSize);
+            var buffer = blocks.Rent(options.BlockSize);
             var want = (int)Math.Min(options.BlockSize, end - position);
             var filled = 0;
             Exception? broken = null;
@@ -68,7 +70,13 @@ internal sealed class ChunkFetcher(IContentOrigin origin, TransferOptions option
             {
                 while (filled < want)
                 {
-                    idle.CancelAfter(options.ReadTimeout);
+                    // Re-arming the idle timer costs a timer update; once a second is precise enough for a 60 s limit.
+                    var now = Environment.TickCount64;
+                    if (now - armed >= 1000)
+                    {
+                        idle.CancelAfter(options.ReadTimeout);
+                        armed = now;
+                    }
                     var read = await body.Stream.ReadAsync(buffer.AsMemory(filled, want - filled), idle.Token);
                     if (read == 0) break;
                     filled += read;
@@ -108,7 +116,7 @@ internal sealed class ChunkFetcher(IContentOrigin origin, TransferOptions option
 
     private void Give(byte[] buffer, long reserved)
     {
-        ArrayPool<byte>.Shared.Return(buffer);
+        blocks.Return(buffer);
         if (reserved > 0) budget.Release(reserved);
     }
 

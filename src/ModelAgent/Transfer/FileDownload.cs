@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.Win32.SafeHandles;
 using ModelAgent.Sources;
 
@@ -62,7 +63,7 @@ internal sealed class FileDownload : IDisposable
     }
 
     /// <summary>Opens the partial file, resuming it when its journal matches; otherwise starts it empty.</summary>
-    public static FileDownload Open(string destination, SnapshotFile file, long chunkSize, MemoryBudget budget, int blockSize, bool allowResume)
+    public static FileDownload Open(string destination, SnapshotFile file, long chunkSize, MemoryBudget budget, ArrayPool<byte> blocks, int blockSize, bool allowResume)
     {
         var partial = PartialFile.For(destination, file);
         Directory.CreateDirectory(Path.GetDirectoryName(partial.DataPath)!);
@@ -74,7 +75,7 @@ internal sealed class FileDownload : IDisposable
             if (journal is not null)
             {
                 var handle = System.IO.File.OpenHandle(partial.DataPath, FileMode.Open, FileAccess.ReadWrite, FileShare.Read, FileOptions.Asynchronous);
-                var hasher = new OrderedHasher(file.Digest.Algorithm, file.Size, chunkSize, present, handle, budget, blockSize);
+                var hasher = new OrderedHasher(file.Digest.Algorithm, file.Size, chunkSize, present, handle, budget, blocks, blockSize);
                 return new FileDownload(file, partial, chunkSize, handle, journal, hasher, chunkCount, present);
             }
         }
@@ -86,7 +87,7 @@ internal sealed class FileDownload : IDisposable
             RandomAccess.SetLength(fresh, file.Size);
             var freshJournal = journaled ? ChunkJournal.Create(partial.JournalPath, file, chunkSize) : null;
             var none = new long[chunkCount];
-            var hasher = new OrderedHasher(file.Digest.Algorithm, file.Size, chunkSize, none, fresh, budget, blockSize);
+            var hasher = new OrderedHasher(file.Digest.Algorithm, file.Size, chunkSize, none, fresh, budget, blocks, blockSize);
             return new FileDownload(file, partial, chunkSize, fresh, freshJournal, hasher, chunkCount, none);
         }
         catch

@@ -17,6 +17,7 @@ internal sealed class OrderedHasher : IDisposable
     private readonly SortedDictionary<long, Block> _waiting = new();
     private readonly ContentHasher _hasher;
     private readonly MemoryBudget _budget;
+    private readonly ArrayPool<byte> _blocks;
     private readonly SafeFileHandle _file;
     private readonly long _size;
     private readonly long _chunkSize;
@@ -25,7 +26,7 @@ internal sealed class OrderedHasher : IDisposable
     private long _frontier;
     private bool _draining;
 
-    public OrderedHasher(DigestAlgorithm algorithm, long size, long chunkSize, long[] present, SafeFileHandle file, MemoryBudget budget, int blockSize)
+    public OrderedHasher(DigestAlgorithm algorithm, long size, long chunkSize, long[] present, SafeFileHandle file, MemoryBudget budget, ArrayPool<byte> blocks, int blockSize)
     {
         _hasher = new ContentHasher(algorithm, size);
         _size = size;
@@ -33,6 +34,7 @@ internal sealed class OrderedHasher : IDisposable
         _present = present;
         _file = file;
         _budget = budget;
+        _blocks = blocks;
         _blockSize = blockSize;
     }
 
@@ -45,7 +47,7 @@ internal sealed class OrderedHasher : IDisposable
     public bool IsComplete => Frontier == _size;
 
     /// <summary>
-    /// Hands over a written block (the buffer is returned to the pool after hashing). <paramref name="reserved"/>
+    /// Hands over a written block (the buffer goes back to the engine's block pool after hashing). <paramref name="reserved"/>
     /// is what its reader took from the memory budget, given back when it is hashed.
     /// </summary>
     public Task SubmitAsync(long offset, byte[] buffer, int length, long reserved, CancellationToken cancellationToken)
@@ -142,7 +144,7 @@ internal sealed class OrderedHasher : IDisposable
 
     private void Return(Block block)
     {
-        ArrayPool<byte>.Shared.Return(block.Buffer);
+        _blocks.Return(block.Buffer);
         if (block.Reserved > 0) _budget.Release(block.Reserved);
     }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.Extensions.Logging;
 using ModelAgent.Completion;
 using ModelAgent.Sources;
@@ -30,7 +31,10 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
         Directory.CreateDirectory(PartialFile.DirectoryFor(destination));
 
         var budget = new MemoryBudget(options.MemoryBudget);
-        var fetcher = new ChunkFetcher(origin, options, budget, _observer, logger);
+        // Blocks waiting for hashing can fill the whole budget: the shared pool keeps only a few arrays of this
+        // size and would fall back to large-object allocations (and gen2 collections) on every overflow.
+        var blocks = ArrayPool<byte>.Create(options.BlockSize, (int)(options.MemoryBudget / options.BlockSize) + 2 * options.MaxConcurrentRequests + 8);
+        var fetcher = new ChunkFetcher(origin, options, budget, blocks, _observer, logger);
         using var fileSlots = new SemaphoreSlim(options.MaxConcurrentRequests);
         using var requestSlots = new SemaphoreSlim(options.MaxConcurrentRequests);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -41,7 +45,7 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
             try
             {
                 await fileSlots.WaitAsync(stop.Token);
-                try { await TransferFileAsync(destination, file, targets[file], fetcher, budget, requestSlots, stop.Token); }
+                try { await TransferFileAsync(destination, file, targets[file], fetcher, budget, blocks, requestSlots, stop.Token); }
                 finally { fileSlots.Release(); }
             }
             catch (Exception e)
@@ -66,7 +70,7 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
     }
 
     private async Task TransferFileAsync(string destination, SnapshotFile file, string finalPath, ChunkFetcher fetcher,
-        MemoryBudget budget, SemaphoreSlim requestSlots, CancellationToken cancellationToken)
+        MemoryBudget budget, ArrayPool<byte> blocks, SemaphoreSlim requestSlots, CancellationToken cancellationToken)
     {
         if (File.Exists(finalPath) && new FileInfo(finalPath).Length == file.Size)
         {
@@ -85,7 +89,7 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
         var chunkSize = options.ChunkSize;
         for (var attempt = 1; ; attempt++)
         {
-            var download = FileDownload.Open(destination, file, chunkSize, budget, options.BlockSize, allowResume: attempt == 1);
+            var download = FileDownload.Open(destination, file, chunkSize, budget, blocks, options.BlockSize, allowResume: attempt == 1);
             try
             {
                 if (download.BytesPresent > 0)

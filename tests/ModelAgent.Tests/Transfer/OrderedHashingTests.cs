@@ -17,7 +17,7 @@ public sealed class OrderedHashingTests
         var path = dir.File("f.bin");
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite);
         var budget = new MemoryBudget(1 << 20);
-        using var hasher = new OrderedHasher(DigestAlgorithm.Sha256, content.Length, 8192, new long[6], handle, budget, 4096);
+        using var hasher = new OrderedHasher(DigestAlgorithm.Sha256, content.Length, 8192, new long[6], handle, budget, ArrayPool<byte>.Shared, 4096);
         var offsets = Enumerable.Range(0, 11).Select(i => i * 4096L).OrderBy(_ => Random.Shared.Next()).ToList();
 
         foreach (var offset in offsets)
@@ -45,7 +45,7 @@ public sealed class OrderedHashingTests
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite);
         // Chunks 0, 2 and 3 complete on disk; chunk 1 has its first 400 bytes; chunk 4 nothing.
         var present = new long[] { 1000, 400, 1000, 1000, 0 };
-        using var hasher = new OrderedHasher(DigestAlgorithm.GitBlobSha1, content.Length, 1000, present, handle, new MemoryBudget(1 << 20), 512);
+        using var hasher = new OrderedHasher(DigestAlgorithm.GitBlobSha1, content.Length, 1000, present, handle, new MemoryBudget(1 << 20), ArrayPool<byte>.Shared, 512);
 
         await hasher.DrainAsync(default);
         Assert.Equal(1400, hasher.Frontier); // stops where the bytes on disk end
