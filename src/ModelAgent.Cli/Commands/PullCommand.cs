@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using ModelAgent.Cli.Progress;
+using ModelAgent.Coordination;
 using ModelAgent.Pull;
 using ModelAgent.Sources;
 using ModelAgent.Sources.HuggingFace;
@@ -30,22 +31,24 @@ internal static class PullCommand
         var perFile = new Option<int>("--connections-per-file") { Description = "Range requests in flight per file.", DefaultValueFactory = _ => 8 };
         var chunkSize = new Option<string>("--chunk-size") { Description = "Bytes per range request (e.g. 32M).", DefaultValueFactory = _ => "32M" };
         var logLevel = new Option<string>("--log-level") { Description = "trace, debug, information, warning, error or none (logs go to stderr).", DefaultValueFactory = _ => "information" };
+        var coordination = new CoordinationOptions();
 
-        var command = new Command("pull", "Download a model into a directory, verified and resumable.")
+        var command = new Command("pull", "Download a model into a directory, verified and resumable; on shared storage, one node downloads and the others wait.")
         {
             uri, dest, endpoint, tokenFile, include, exclude, refresh, json, concurrency, perFile, chunkSize, logLevel,
         };
+        coordination.AddTo(command);
         command.SetAction((parse, ct) => RunAsync(new PullArguments(
             parse.GetValue(uri)!, parse.GetValue(dest), parse.GetValue(endpoint), parse.GetValue(tokenFile),
             parse.GetValue(include) ?? [], parse.GetValue(exclude) ?? [], parse.GetValue(refresh), parse.GetValue(json),
-            parse.GetValue(concurrency), parse.GetValue(perFile), parse.GetValue(chunkSize)!, parse.GetValue(logLevel)!), ct));
+            parse.GetValue(concurrency), parse.GetValue(perFile), parse.GetValue(chunkSize)!, parse.GetValue(logLevel)!), coordination.Read(parse), ct));
         return command;
     }
 
     private sealed record PullArguments(string Uri, string? Dest, string? Endpoint, string? TokenFile, string[] Include, string[] Exclude,
         bool Refresh, bool Json, int Concurrency, int PerFile, string ChunkSize, string LogLevel);
 
-    private static async Task<int> RunAsync(PullArguments args, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(PullArguments args, CoordinationArguments coordinationArgs, CancellationToken cancellationToken)
     {
         var time = TimeProvider.System;
         IProgressView view = args.Json ? new JsonProgressView(Console.Out, time, TimeSpan.FromSeconds(1))
@@ -66,6 +69,9 @@ internal static class PullCommand
             return Fail(ExitCodes.Usage, "usage", "--concurrency and --connections-per-file must be at least 1");
         if (!StorageUri.TryParse(args.Uri, out var storage, out var uriError))
             return Fail(ExitCodes.Usage, "usage", uriError);
+
+        if (!coordinationArgs.TryBuild(out var coordination, out var coordinationError))
+            return Fail(ExitCodes.Usage, "usage", coordinationError);
 
         using var loggers = CliLogging.Create(level);
         var logger = loggers.CreateLogger("ModelAgent.Pull");
@@ -97,8 +103,11 @@ internal static class PullCommand
         try
         {
             PullOutcome outcome;
+            var pull = new ModelPull(source, transfer, logger, state, time);
+            var coordinated = new CoordinatedPull(pull, source.Source, hf.Revision, coordination, StorageProbe.ForThisHost(), time, logger);
             await using (new ProgressReporter(state, view, time, TimeSpan.FromMilliseconds(args.Json ? 500 : 250)))
-                outcome = await new ModelPull(source, transfer, logger, state, time).RunAsync(destination, filter, args.Refresh, cancellationToken);
+                (outcome, _) = await coordinated.RunAsync(destination, filter, args.Refresh,
+                    () => state.BytesTotal > 0 ? new LeaseProgress(state.BytesDone, state.BytesTotal) : null, view.Waiting, cancellationToken);
             view.Complete(outcome, destination);
             return ExitCodes.Success;
         }

@@ -37,7 +37,7 @@ internal static class VerifyCommand
                 adoption = await new ModelAdoption(TimeProvider.System).AdoptAsync(directory, verdict, computeDigests: deep, Environment.ProcessorCount, cancellationToken);
 
             if (json) VerifyOutput.WriteJson(Console.Out, directory, verdict, adoption);
-            else VerifyOutput.WriteText(Console.Out, Console.Error, directory, verdict, adoption, adopt);
+            else VerifyOutput.WriteText(Console.Out, Console.Error, directory, verdict, adoption, adopt, deep);
 
             if (!verdict.DirectoryFound) return ExitCodes.Usage;
             if (adoption is { Written: false }) return ExitCodes.Usage;

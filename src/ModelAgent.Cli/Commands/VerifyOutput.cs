@@ -10,7 +10,7 @@ namespace ModelAgent.Cli.Commands;
 /// </summary>
 internal static class VerifyOutput
 {
-    public static void WriteText(TextWriter output, TextWriter error, string directory, Verdict verdict, AdoptionResult? adoption, bool adoptRequested)
+    public static void WriteText(TextWriter output, TextWriter error, string directory, Verdict verdict, AdoptionResult? adoption, bool adoptRequested, bool deepRequested)
     {
         if (!verdict.DirectoryFound)
         {
@@ -28,6 +28,8 @@ internal static class VerifyOutput
         foreach (var reason in verdict.Reasons) output.WriteLine($"  {reason}");
 
         foreach (var note in verdict.Notes) error.WriteLine($"note: {note}");
+        if (deepRequested && !verdict.FromRecord && adoption is null)
+            error.WriteLine("note: --deep: there is no completion record, so there are no digests to re-hash against; the layout rules decided (--adopt --deep records sha256 digests)");
         if (adoption is { Written: true })
             error.WriteLine($"adopted: wrote {adoption.RecordPath} listing {adoption.FileCount} files");
         else if (adoption is { Problem: { } problem })

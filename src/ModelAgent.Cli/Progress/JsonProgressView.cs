@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ModelAgent.Coordination;
 using ModelAgent.Pull;
 using ModelAgent.Sources;
 
@@ -38,9 +39,20 @@ internal sealed class JsonProgressView(TextWriter output, TimeProvider time, Tim
             filesKept = outcome.FilesKept,
             filesRemoved = outcome.FilesRemoved,
             bytesTotal = outcome.BytesTotal,
+            at = time.GetUtcNow(),
         });
 
     public void Error(string message, string kind) => Write(new { @event = "error", kind, message });
+
+    public void Waiting(LeaseRecord? lease) => Write(new
+    {
+        @event = "waiting",
+        holder = lease is null || lease.IsReleased ? null : LineProgressView.Node(lease.HolderIdentity),
+        bytesDone = lease?.Progress?.BytesDone,
+        bytesTotal = lease?.Progress?.BytesTotal,
+        lastFailure = lease?.Outcome is { Succeeded: false } failed ? failed.Message : null,
+        retryAfterSeconds = lease?.Outcome is { Succeeded: false } retry ? retry.RetryAfterSeconds : (int?)null,
+    });
 
     private void Write(object value)
     {

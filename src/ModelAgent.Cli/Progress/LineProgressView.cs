@@ -1,3 +1,4 @@
+using ModelAgent.Coordination;
 using ModelAgent.Pull;
 using ModelAgent.Sources;
 
@@ -26,6 +27,21 @@ internal sealed class LineProgressView(TextWriter output, TimeProvider time, Tim
     public void Complete(PullOutcome outcome, string destination) => Write(Summary(outcome, destination));
 
     public void Error(string message, string kind) => Write($"error: {message}");
+
+    public void Waiting(LeaseRecord? lease) => Write(WaitingLine(lease));
+
+    internal static string WaitingLine(LeaseRecord? lease) => lease switch
+    {
+        null => "waiting: another node is starting the download",
+        { IsReleased: true, Outcome: { Succeeded: false } failed } =>
+            $"waiting: the last attempt failed on {Node(failed.By)} ({failed.Message}); one node retries in {failed.RetryAfterSeconds}s",
+        { Progress: { BytesTotal: > 0 } p } =>
+            $"waiting for {Node(lease.HolderIdentity)}: {100.0 * p.BytesDone / p.BytesTotal:0.0}% of {ByteFormat.Size(p.BytesTotal)}",
+        _ => $"waiting for {Node(lease.HolderIdentity)} to download the model",
+    };
+
+    /// <summary>The node part of a lease identity ("node-3/1a2b3c4d" is node-3's agent instance 1a2b3c4d).</summary>
+    internal static string Node(string identity) => identity.Split('/')[0];
 
     internal static string Summary(PullOutcome outcome, string destination) => outcome.Result switch
     {

@@ -1,3 +1,4 @@
+using ModelAgent.Coordination;
 using ModelAgent.Pull;
 using ModelAgent.Sources;
 
@@ -49,6 +50,8 @@ internal sealed class TerminalProgressView(TextWriter output, TimeProvider time)
         Say(LineProgressView.Summary(outcome, destination));
 
     public void Error(string message, string kind) => Say($"error: {message}");
+
+    public void Waiting(LeaseRecord? lease) => Say(LineProgressView.WaitingLine(lease));
 
     private void Say(string text)
     {

@@ -89,6 +89,17 @@ internal sealed class ModelPull(ISnapshotSource source, TransferOptions options,
         return new PullOutcome(PullResult.Updated, source.Source, snapshot.Revision, snapshot, toTransfer.Count, kept.Count, stale.Count, snapshot.TotalBytes);
     }
 
+    /// <summary>
+    /// Whether the completion record alone says the model is here (same source and selection, every file present
+    /// with its size): the check every node makes before and while it waits for another node's download.
+    /// </summary>
+    public CompletionRecord? CompleteRecord(string destination, PathPatternFilter filter)
+    {
+        var record = CompletionRecordStore.Read(destination).Record;
+        return record is { Adopted: false } && record.Source == source.Source && SameSelection(record, filter)
+            && RecordCheck.Compare(destination, record).Count == 0 ? record : null;
+    }
+
     private CompletionRecord NewRecord(Snapshot snapshot, PathPatternFilter filter) => new()
     {
         FormatVersion = CompletionRecord.CurrentFormatVersion,

@@ -38,8 +38,6 @@ internal sealed class CompletenessCheck(ILogger<CompletenessCheck>? logger = nul
 
         var findings = new Findings();
         var layout = new LayoutRules(model, findings).InspectRoot();
-        if (options.Deep)
-            findings.Note("--deep: there is no completion record, so there are no digests to re-hash against; the layout rules decided (adopt with --deep to record sha256 digests)");
         return new Verdict
         {
             Complete = findings.ReasonCount == 0,

@@ -15,18 +15,20 @@ internal static class WeightFileCheck
         try
         {
             using var handle = File.OpenHandle(entry.FullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            // The size of the file actually opened, not of the earlier lstat: it may have been replaced since.
+            var size = RandomAccess.GetLength(handle);
             string? problem;
             IReadOnlySet<string>? tensors = null;
             if (WeightFileNames.IsSafetensors(entry.Name))
             {
-                problem = SafetensorsHeader.Check(handle, entry.Size, out var names);
+                problem = SafetensorsHeader.Check(handle, size, out var names);
                 if (problem is null) tensors = names;
             }
             else
             {
                 Span<byte> head = stackalloc byte[32];
                 var read = RandomAccess.Read(handle, head, 0);
-                problem = WeightFileSniff.Check(head[..read], entry.Size, WeightFileNames.IsGguf(entry.Name));
+                problem = WeightFileSniff.Check(head[..read], size, WeightFileNames.IsGguf(entry.Name));
             }
             if (problem is not null) findings.Reason($"{entry.Name} {problem}");
             return tensors;

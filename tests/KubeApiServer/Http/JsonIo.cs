@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ModelAgent.Testing.KubeApi.Errors;
+using ModelAgent.Testing.KubeApi.Protobuf;
 
 namespace ModelAgent.Testing.KubeApi.Http;
 
@@ -24,10 +25,17 @@ internal static class JsonIo
     /// <summary>Reads a JSON object body; protobuf, YAML and malformed JSON are refused with the status kube-apiserver gives.</summary>
     public static async Task<(JsonObject? Body, ApiError? Error)> ReadObjectAsync(HttpContext context, bool optional = false)
     {
+        var mediaType = (context.Request.ContentType ?? "application/json").Split(';')[0].Trim().ToLowerInvariant();
+        if (mediaType == "application/vnd.kubernetes.protobuf")
+        {
+            using var buffer = new MemoryStream();
+            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+            var (decoded, problem) = KubeProtobufDecoder.Decode(buffer.ToArray());
+            return decoded is not null ? (decoded, null) : (null, new ApiError(415, "UnsupportedMediaType", problem!));
+        }
         var text = await ReadTextAsync(context);
         if (text.Length == 0)
             return optional ? (null, null) : (null, ApiError.BadRequest("the request body is empty; a JSON object is required"));
-        var mediaType = (context.Request.ContentType ?? "application/json").Split(';')[0].Trim().ToLowerInvariant();
         if (mediaType is not ("application/json" or "*/*" or ""))
             return (null, new ApiError(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json (got {mediaType})"));
         try

@@ -36,7 +36,10 @@ internal sealed class WatchStream(ObjectStore store, TimeProvider time, TimeSpan
 
         context.Response.StatusCode = 200;
         context.Response.ContentType = "application/json";
+        // Headers go out now, not with the first event: a client waits for them (under its request timeout)
+        // before it starts reading the stream, and a quiet resource may have no event for a long time.
         await context.Response.StartAsync(context.RequestAborted);
+        await context.Response.Body.FlushAsync(context.RequestAborted);
 
         var (sub, error) = store.Watch(def, ns, selects, since);
         if (sub is null)

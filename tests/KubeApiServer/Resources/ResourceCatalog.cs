@@ -45,7 +45,7 @@ internal sealed class ResourceCatalog
         new()
         {
             Group = "ome.io", Version = "v1beta1", Plural = "basemodels", Singular = "basemodel", Kind = "BaseModel", Namespaced = true,
-            HasStatus = true, IsCustomResource = true, Categories = ["all"],
+            HasStatus = true, IsCustomResource = true,
         },
         new()
         {

@@ -162,8 +162,36 @@ internal sealed class ObjectStore(TimeProvider time, int watchHistoryLimit, Reso
             ServerMetadata.Meta(next)["resourceVersion"] = NextVersion();
             table.Remove(Key(ns, name));
             _hub.Publish(new WatchEvent(WatchEvent.Deleted, def, next, stored, _revision));
+            if (def == namespaces) DeleteContents(name);
             return new((JsonObject)next.DeepClone(), true);
         }
+    }
+
+    /// <summary>
+    /// What kube's namespace controller does after a namespace is deleted, done at once: every object in it is
+    /// deleted (or, with finalizers, marked for deletion). Called under the lock.
+    /// </summary>
+    private void DeleteContents(string ns)
+    {
+        foreach (var (def, table) in _objects.Where(t => t.Key.Namespaced).ToList())
+            foreach (var (key, stored) in table.Where(p => ServerMetadata.Namespace(p.Value) == ns).ToList())
+            {
+                var next = (JsonObject)stored.DeepClone();
+                var meta = ServerMetadata.Meta(next);
+                if (ServerMetadata.Finalizers(stored).Count > 0)
+                {
+                    if (ServerMetadata.IsTerminating(stored)) continue;
+                    meta["deletionTimestamp"] = ServerMetadata.Timestamp(time.GetUtcNow());
+                    meta["deletionGracePeriodSeconds"] = 0;
+                    meta["resourceVersion"] = NextVersion();
+                    table[key] = next;
+                    _hub.Publish(new WatchEvent(WatchEvent.Modified, def, next, stored, _revision));
+                    continue;
+                }
+                meta["resourceVersion"] = NextVersion();
+                table.Remove(key);
+                _hub.Publish(new WatchEvent(WatchEvent.Deleted, def, next, stored, _revision));
+            }
     }
 
     /// <summary>

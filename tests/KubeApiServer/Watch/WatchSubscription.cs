@@ -11,7 +11,8 @@ namespace ModelAgent.Testing.KubeApi.Watch;
 /// </summary>
 internal sealed class WatchSubscription
 {
-    private readonly Channel<WatchEvent> _queue = Channel.CreateUnbounded<WatchEvent>(new UnboundedChannelOptions { SingleReader = true });
+    // Not SingleReader: that variant cannot Count, and bookmarks need to know the queue is empty.
+    private readonly Channel<WatchEvent> _queue = Channel.CreateUnbounded<WatchEvent>();
 
     public WatchSubscription(ResourceDefinition resource, string? @namespace, Func<JsonObject, bool> selects)
     {

@@ -15,24 +15,8 @@ internal sealed class Kubectl : IDisposable
     {
         Binary = Find() ?? throw new InvalidOperationException(
             "kubectl not found on PATH or at /usr/bin/kubectl: these tests run the real kubectl against the test API server; install it (Debian package 'kubectl', see .ci/install)");
-        KubeconfigPath = _home.File("kubeconfig", $$"""
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: test
-              cluster:
-                server: {{server.ToString().TrimEnd('/')}}
-            contexts:
-            - name: test
-              context:
-                cluster: test
-                user: test
-                namespace: ome
-            current-context: test
-            users:
-            - name: test
-              user: {}
-            """);
+        RequireSupportedVersion(Binary);
+        KubeconfigPath = Kubeconfig.Write(_home, server);
     }
 
     public string Binary { get; }
@@ -85,8 +69,24 @@ internal sealed class Kubectl : IDisposable
         return info;
     }
 
+    /// <summary>
+    /// kubectl before 1.26 validates manifests client-side from the protobuf OpenAPI v2, which the test server does
+    /// not serve (Debian's kubernetes-client is 1.20); newer ones ask the server to validate (OpenAPI v3 probe).
+    /// </summary>
+    private static void RequireSupportedVersion(string binary)
+    {
+        using var process = Process.Start(new ProcessStartInfo(binary, ["version", "--client", "-o", "json"]) { RedirectStandardOutput = true, UseShellExecute = false })!;
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        var minor = (string?)System.Text.Json.Nodes.JsonNode.Parse(output)?["clientVersion"]?["minor"] ?? "";
+        if (!int.TryParse(minor.TrimEnd('+'), out var number) || number < 26)
+            throw new InvalidOperationException($"{binary} is kubectl 1.{minor}; these tests need kubectl 1.26 or newer (.ci/install installs 1.32 where kubectl is missing)");
+    }
+
+    /// <summary>$KUBECTL if set (to test another kubectl version), else kubectl on PATH, else /usr/bin/kubectl.</summary>
     private static string? Find()
     {
+        if (Environment.GetEnvironmentVariable("KUBECTL") is { Length: > 0 } chosen) return File.Exists(chosen) ? chosen : null;
         var candidates = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
             .Select(dir => Path.Combine(dir, "kubectl"))
             .Append("/usr/bin/kubectl");

@@ -104,15 +104,23 @@ public class KubectlTests
         Assert.True(created.ExitCode == 0, created.ToString());
         Assert.Contains("basemodel.ome.io/llama-3-8b created", created.Stdout);
 
+        // Re-applying a custom resource goes through kubectl's three-way JSON merge patch (no strategic merge for CRDs).
+        kubectl.Manifest("basemodel.yaml", BaseModelYaml.Replace("/raid/models/llama-3-8b", "/raid/models/llama3"));
+        var configured = await kubectl.RunAsync("apply", "-f", manifest);
+        Assert.True(configured.ExitCode == 0, configured.ToString());
+        Assert.Contains("basemodel.ome.io/llama-3-8b configured", configured.Stdout);
+
         var list = Json(await kubectl.RunAsync("get", "basemodels", "--all-namespaces", "-o", "json"));
         var item = Assert.Single(list["items"]!.AsArray())!;
         Assert.Equal("hf://meta-llama/Meta-Llama-3-8B", (string?)item["spec"]!["storage"]!["storageUri"]);
+        Assert.Equal("/raid/models/llama3", (string?)item["spec"]!["storage"]!["path"]);
+        Assert.Equal(2, (int)item["metadata"]!["generation"]!);
 
         var status = await kubectl.RunAsync("patch", "basemodel", "llama-3-8b", "-n", "default", "--subresource=status", "--type=merge", "-p", """{"status":{"state":"Ready"}}""");
         Assert.True(status.ExitCode == 0, status.ToString());
         var withStatus = Json(await kubectl.RunAsync("get", "basemodel", "llama-3-8b", "-n", "default", "-o", "json"));
         Assert.Equal("Ready", (string?)withStatus["status"]!["state"]);
-        Assert.Equal(1, (int)withStatus["metadata"]!["generation"]!);
+        Assert.Equal(2, (int)withStatus["metadata"]!["generation"]!); // a status change does not bump generation
 
         var table = await kubectl.RunAsync("get", "basemodels", "-n", "default");
         Assert.True(table.ExitCode == 0, table.ToString());

@@ -217,4 +217,21 @@ public class OfficialClientResourceTests
         Assert.NotNull((string?)list["metadata"]?["resourceVersion"]);
         Assert.Empty(list["items"]!.AsArray());
     }
+
+    [Fact]
+    public async Task Deleting_a_namespace_deletes_what_is_in_it()
+    {
+        await using var server = await KubeApiTestServer.StartAsync();
+        using var client = server.Client();
+        await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "scratch" } });
+        await client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "a" } }, "scratch");
+        await client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "b" } }, "ome");
+        Assert.Equal("Active", (await client.CoreV1.ReadNamespaceAsync("scratch")).Status.Phase);
+
+        await client.CoreV1.DeleteNamespaceAsync("scratch");
+        Assert.Empty((await client.CoreV1.ListNamespacedConfigMapAsync("scratch")).Items);
+        Assert.Single((await client.CoreV1.ListNamespacedConfigMapAsync("ome")).Items);
+        var create = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "c" } }, "scratch"));
+        Assert.Equal(HttpStatusCode.NotFound, create.Response.StatusCode);
+    }
 }

@@ -104,6 +104,33 @@ public class CompletionRecordVerificationTests
     }
 
     [Fact]
+    public async Task A_large_record_is_checked_in_parallel_and_reports_in_record_order()
+    {
+        using var dir = new TempDirectory();
+        var files = Enumerable.Range(0, 600).Select(i => new RecordedFile($"d{i % 7}/f{i:D4}.bin", i, null)).ToList();
+        foreach (var file in files)
+        {
+            Directory.CreateDirectory(Path.Combine(dir.Path, Path.GetDirectoryName(file.Path)!));
+            await File.WriteAllBytesAsync(Path.Combine(dir.Path, file.Path), new byte[file.Size]);
+        }
+        await CompletionRecordStore.WriteAsync(dir.Path, new CompletionRecord
+        {
+            FormatVersion = 1, Source = "x", Files = files, WrittenBy = new RecordWriter("t", "n", Clock.GetUtcNow()),
+        }, CancellationToken.None);
+        AssertComplete(await InspectAsync(dir.Path));
+
+        File.Delete(Path.Combine(dir.Path, files[599].Path));
+        File.Delete(Path.Combine(dir.Path, files[3].Path));
+        await File.AppendAllTextAsync(Path.Combine(dir.Path, files[300].Path), "x");
+        var verdict = await InspectAsync(dir.Path);
+        Assert.Equal([
+            $"'{files[3].Path}' is missing (listed in the completion record)",
+            $"'{files[300].Path}' is 301 bytes, the completion record says 300",
+            $"'{files[599].Path}' is missing (listed in the completion record)",
+        ], verdict.Reasons);
+    }
+
+    [Fact]
     public async Task A_record_of_an_unknown_format_version_is_not_trusted()
     {
         using var dir = new TempDirectory();

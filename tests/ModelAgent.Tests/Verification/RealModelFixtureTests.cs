@@ -80,4 +80,40 @@ public class RealModelFixtureTests
             Assert.True(verdict.Reasons.Any(r => r.Contains(fragment, StringComparison.Ordinal)), $"{name}: no reason contains \"{fragment}\"; reasons: {string.Join(" | ", verdict.Reasons)}");
         Assert.False(verdict.FromRecord);
     }
+
+    public static TheoryData<string> CompleteFixtures()
+    {
+        var data = new TheoryData<string>();
+        foreach (var (name, expected) in Expected.OrderBy(e => e.Key, StringComparer.Ordinal))
+            if (expected.Complete) data.Add(name);
+        return data;
+    }
+
+    /// <summary>Once adopted, the record covers every file (tokenizers, READMEs too) by stat alone.</summary>
+    [Theory]
+    [MemberData(nameof(CompleteFixtures))]
+    public async Task Adopted_fixture_names_any_file_that_goes_missing(string name)
+    {
+        using var dir = new TempDirectory(name);
+        var model = Path.Combine(dir.Path, "model");
+        Directory.CreateDirectory(model);
+        RealModelFixture.Load(name).BuildInto(model);
+        var check = new CompletenessCheck();
+        var verdict = await check.InspectAsync(model, InspectOptions.Fast, CancellationToken.None);
+        var adoption = await new ModelAdoption(TimeProvider.System).AdoptAsync(model, verdict, computeDigests: false, 2, CancellationToken.None);
+        Assert.True(adoption.Written, adoption.Problem);
+        Assert.Equal(RealModelFixture.Load(name).Files.Count, adoption.FileCount);
+
+        foreach (var file in RealModelFixture.Load(name).Files)
+        {
+            var path = Path.Combine(model, file.Path);
+            var aside = Path.Combine(dir.Path, "aside");
+            File.Move(path, aside);
+            var without = await check.InspectAsync(model, InspectOptions.Fast, CancellationToken.None);
+            File.Move(aside, path);
+            Assert.True(without.FromRecord);
+            Assert.Equal([$"'{file.Path}' is missing (listed in the completion record)"], without.Reasons);
+        }
+        Assert.True((await check.InspectAsync(model, InspectOptions.Fast, CancellationToken.None)).Complete);
+    }
 }

@@ -212,12 +212,13 @@ public class ShardedLayoutTests
     }
 
     [Fact]
-    public async Task Deep_without_a_record_says_there_is_nothing_to_hash_against()
+    public async Task Deep_without_a_record_has_nothing_to_hash_against_and_uses_the_layout_rules()
     {
         using var dir = new TempDirectory();
         Sharded(dir.Path);
         var verdict = await InspectAsync(dir.Path, deep: true);
         AssertComplete(verdict);
-        Assert.Contains(verdict.Notes, n => n.Contains("no completion record", StringComparison.Ordinal));
+        Assert.False(verdict.Deep);
+        Assert.Equal(Layouts.Sharded, verdict.Layout);
     }
 }

@@ -1,0 +1,113 @@
+using ModelAgent.Completion;
+using ModelAgent.Hub.Faults;
+using ModelAgent.Tests.Hub;
+using ModelAgent.Tests.Support;
+using Xunit.Abstractions;
+
+namespace ModelAgent.Tests.Coordination;
+
+/// <summary>
+/// Several real agent processes on one shared folder, for each coordination backend: the origin serves the model
+/// once, everyone ends Ready, restarts cost nothing, and killed or paused holders never leave a wrong file or a
+/// false completion record.
+/// </summary>
+public sealed class MultiNodeTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(4);
+
+    [Theory]
+    [InlineData("file")]
+    [InlineData("kubernetes")]
+    public async Task Eight_nodes_download_the_model_once_and_a_restart_of_all_makes_no_request(string backend)
+    {
+        await using var nodes = await SharedNodes.StartAsync(backend, SharedNodes.Model(seed: 1));
+        nodes.Hub.Server.Faults.Settings = new FaultSettings { BandwidthBytesPerSecond = 8 << 20 }; // the download lasts ~2 s
+        var first = Enumerable.Range(0, 8).Select(i => nodes.Start($"node-{i}")).ToList();
+        foreach (var p in first) Assert.True(await p.WaitAsync(Patience) == 0, p.Stderr);
+
+        var served = (await HubQuiet.StatsAsync(nodes.Hub.Server)).Kind("resolve").Bytes;
+        output.WriteLine($"{backend}: model {nodes.ModelSize} bytes, origin served {served} ({(double)served / nodes.ModelSize:0.00}x)");
+        Assert.Equal(nodes.ModelSize, served);
+        Assert.Single(first, p => SharedNodes.Result(p) == "updated");
+        Assert.Equal(7, first.Count(p => SharedNodes.Result(p) == "already-complete"));
+        nodes.AssertModelVerifies();
+
+        await HubQuiet.ResetAsync(nodes.Hub.Server);
+        var apiBefore = nodes.Api?.Stats.Total ?? 0;
+        var restart = Enumerable.Range(0, 8).Select(i => nodes.Start($"node-{i}")).ToList();
+        foreach (var p in restart) Assert.True(await p.WaitAsync(Patience) == 0, p.Stderr);
+        Assert.All(restart, p => Assert.Equal("already-complete", SharedNodes.Result(p)));
+        Assert.Equal(0, (await HubQuiet.StatsAsync(nodes.Hub.Server)).Requests);
+        Assert.Equal(apiBefore, nodes.Api?.Stats.Total ?? 0); // not even the lease backend is asked
+    }
+
+    [Theory]
+    [InlineData("file")]
+    [InlineData("kubernetes")]
+    public async Task Killing_the_holder_at_ten_random_points_leaves_the_download_to_another_node(string backend)
+    {
+        const int kills = 10;
+        await using var nodes = await SharedNodes.StartAsync(backend, SharedNodes.Model(seed: 2, shards: 4, shardBytes: 6 << 20));
+        nodes.Hub.Server.Faults.Settings = new FaultSettings { BandwidthBytesPerSecond = 4 << 20 };
+        var processes = Enumerable.Range(0, kills + 2).ToDictionary(i => $"node-{i}", i => nodes.Start($"node-{i}"));
+        var random = new Random(20261127);
+        var killed = new List<string>();
+        var deadline = DateTime.UtcNow + Patience;
+        while (killed.Count < kills && DateTime.UtcNow < deadline)
+        {
+            var holder = await nodes.HolderAsync();
+            if (holder is null || killed.Contains(holder) || processes[holder].HasExited) { await Task.Delay(20); continue; }
+            var from = nodes.Hub.Server.Stats.Snapshot().Kind("resolve").Bytes;
+            var at = from + (long)(random.NextDouble() * (1 << 20)) + 32 * 1024; // a random point of this holder's download
+            while (nodes.Hub.Server.Stats.Snapshot().Kind("resolve").Bytes < at && !processes[holder].HasExited && DateTime.UtcNow < deadline) await Task.Delay(5);
+            if (processes[holder].HasExited) break; // it finished: nothing left to kill
+            processes[holder].KillHard();
+            killed.Add(holder);
+            Assert.Null(CompletionRecordStore.Read(nodes.Destination).Record);
+        }
+        output.WriteLine($"{backend}: killed {string.Join(", ", killed)}");
+        Assert.Equal(kills, killed.Count);
+
+        foreach (var (name, p) in processes.Where(p => !killed.Contains(p.Key)))
+            Assert.True(await p.WaitAsync(Patience) == 0, $"{name}: {p.Stderr}");
+        nodes.AssertModelVerifies();
+        var served = (await HubQuiet.StatsAsync(nodes.Hub.Server)).Kind("resolve").Bytes;
+        var refetched = served - nodes.ModelSize;
+        var bound = kills * SharedNodes.Concurrency * SharedNodes.ChunkSize;
+        output.WriteLine($"{backend}: model {nodes.ModelSize}, served {served}, fetched twice {refetched}, bound {bound}");
+        Assert.InRange(refetched, 0, bound);
+    }
+
+    [Theory]
+    [InlineData(0.15)]
+    [InlineData(0.5)]
+    [InlineData(0.85)]
+    public async Task A_paused_holder_that_wakes_up_after_a_takeover_corrupts_nothing(double pauseAt)
+    {
+        await using var nodes = await SharedNodes.StartAsync("file", SharedNodes.Model(seed: 3, shards: 3, shardBytes: 4 << 20));
+        nodes.Hub.Server.Faults.Settings = new FaultSettings { BandwidthBytesPerSecond = 4 << 20 };
+        var processes = Enumerable.Range(0, 3).ToDictionary(i => $"node-{i}", i => nodes.Start($"node-{i}"));
+        string? holder = null;
+        while (holder is null) { holder = await nodes.HolderAsync(); await Task.Delay(10); }
+        while (nodes.Hub.Server.Stats.Snapshot().Kind("resolve").Bytes < pauseAt * nodes.ModelSize) await Task.Delay(5);
+        SharedNodes.Signal(processes[holder].Id, "STOP");
+        output.WriteLine($"paused {holder} at {pauseAt:P0}");
+        // Another node takes over after the lease duration (3 s) and finishes; then the sleeper wakes up mid-write.
+        string? next = null;
+        while (next is null || next == holder) { next = await nodes.HolderAsync() ?? (File.Exists(CompletionRecordStore.PathFor(nodes.Destination)) ? "done" : null); await Task.Delay(20); }
+        await Task.Delay(500);
+        SharedNodes.Signal(processes[holder].Id, "CONT");
+
+        foreach (var (name, p) in processes)
+        {
+            var code = await p.WaitAsync(Patience);
+            output.WriteLine($"{name}: exit {code}, result {SharedNodes.Result(p)}");
+            // The sleeper may fail (its files moved under it) but must not crash the others or leave a false record.
+            if (name != holder) Assert.True(code == 0, $"{name}: {p.Stderr}");
+        }
+        nodes.AssertModelVerifies();
+        // A check after everyone stopped: the record still matches the files, byte for byte.
+        var verdict = await new ModelAgent.Verification.CompletenessCheck().InspectAsync(nodes.Destination, new ModelAgent.Verification.InspectOptions { Deep = true }, CancellationToken.None);
+        Assert.True(verdict.Complete, string.Join("; ", verdict.Reasons));
+    }
+}

@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Text.Json;
+using ModelAgent.Coordination;
+using ModelAgent.Testing.KubeApi;
+using ModelAgent.Tests.Hub;
+using ModelAgent.Tests.KubeApi;
+using ModelAgent.Tests.Support;
+
+namespace ModelAgent.Tests.Coordination;
+
+/// <summary>
+/// N real <c>model-agent pull</c> processes ("nodes") on one shared folder, each with its own NODE_NAME, against a
+/// hub on loopback, coordinating through lease files or through Leases on the test API server.
+/// </summary>
+internal sealed class SharedNodes : IAsyncDisposable
+{
+    public const long ChunkSize = 1 << 20;
+    public const int Concurrency = 4;
+
+    private readonly List<CliProcess> _processes = [];
+    private KubeApiServer? _api;
+    private string? _kubeconfig;
+    private readonly TempDirectory _kubeDirectory = new("kubeconfig");
+
+    private SharedNodes(HubFixtureModel hub, TempDirectory share, string backend)
+    {
+        Hub = hub;
+        Share = share;
+        Backend = backend;
+    }
+
+    public HubFixtureModel Hub { get; }
+    public TempDirectory Share { get; }
+    public string Backend { get; }
+    public string Destination => Path.Combine(Share.Path, "org-tiny");
+    public KubeApiServer? Api => _api;
+    public long ModelSize => Hub.Files.Values.Sum(f => (long)f.Length);
+
+    public static async Task<SharedNodes> StartAsync(string backend, Dictionary<string, byte[]> files)
+    {
+        var nodes = new SharedNodes(await HubFixtureModel.StartAsync(files: files), new TempDirectory("share"), backend);
+        if (backend == "kubernetes")
+        {
+            nodes._api = await KubeApiTestServer.StartAsync();
+            nodes._kubeconfig = Kubeconfig.Write(nodes._kubeDirectory, nodes._api.BaseAddress);
+        }
+        return nodes;
+    }
+
+    public static Dictionary<string, byte[]> Model(int seed, int shards = 4, int shardBytes = 4 << 20)
+    {
+        var random = new Random(seed);
+        var files = new Dictionary<string, byte[]>(StringComparer.Ordinal) { ["config.json"] = "{\"model_type\":\"llama\"}"u8.ToArray() };
+        for (var i = 1; i <= shards; i++)
+        {
+            var bytes = new byte[shardBytes + i * 1000];
+            random.NextBytes(bytes);
+            files[$"model-{i:D5}-of-{shards:D5}.safetensors"] = bytes;
+        }
+        return files;
+    }
+
+    public CliProcess Start(string node, params string[] extra)
+    {
+        var environment = new Dictionary<string, string?> { ["NODE_NAME"] = node };
+        if (_kubeconfig is not null) environment["KUBECONFIG"] = _kubeconfig;
+        string[] args =
+        [
+            "pull", $"hf://{HubFixtureModel.RepoId}", "--dest", Destination, "--endpoint", Hub.Server.BaseAddress.ToString(),
+            "--shared-storage", "yes", "--coordination", Backend, "--json", "--log-level", "information",
+            "--chunk-size", "1M", "--concurrency", $"{Concurrency}", "--connections-per-file", "2",
+            "--lease-duration", "3", "--lease-renew-interval", "0.5", "--lease-poll-interval", "0.5", .. extra,
+        ];
+        var process = CliProcess.Start(args, environment);
+        _processes.Add(process);
+        return process;
+    }
+
+    /// <summary>The node named in the lease right now (null when free or not created yet).</summary>
+    public async Task<string?> HolderAsync()
+    {
+        ILeaseStore store = _api is not null
+            ? new KubernetesLeaseStore(_api.Client(), "ome")
+            : new FileLeaseStore(Path.Combine(Share.Path, ".model-agent", "leases"));
+        var key = LeaseKey();
+        if (key is null) return null;
+        var lease = await store.GetAsync(key, CancellationToken.None);
+        return lease is null || lease.Record.IsReleased ? null : lease.Record.HolderIdentity.Split('/')[0];
+    }
+
+    private string? LeaseKey()
+    {
+        var idFile = Path.Combine(Share.Path, ShareIdentity.FileName);
+        if (!File.Exists(idFile)) return null;
+        return LeaseName.For(File.ReadAllText(idFile).Trim(), $"hf://{HubFixtureModel.RepoId}", "main");
+    }
+
+    public static IReadOnlyList<JsonElement> Events(CliProcess process) =>
+        process.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => { try { return JsonDocument.Parse(line).RootElement.Clone(); } catch (JsonException) { return default; } })
+            .Where(e => e.ValueKind == JsonValueKind.Object).ToList();
+
+    public static string? Result(CliProcess process) =>
+        Events(process).LastOrDefault(e => e.GetProperty("event").GetString() == "complete") is { ValueKind: JsonValueKind.Object } done
+            ? done.GetProperty("result").GetString() : null;
+
+    public void AssertModelVerifies()
+    {
+        foreach (var (path, content) in Hub.Files)
+            Assert.Equal(HubFixtureModel.Sha256(content), HubFixtureModel.Sha256(File.ReadAllBytes(Path.Combine(Destination, path))));
+        var record = ModelAgent.Completion.CompletionRecordStore.Read(Destination).Record;
+        Assert.NotNull(record);
+        Assert.Empty(ModelAgent.Completion.RecordCheck.Compare(Destination, record!));
+    }
+
+    public static void Signal(int pid, string signal)
+    {
+        using var kill = Process.Start("kill", $"-{signal} {pid}")!;
+        kill.WaitForExit();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var p in _processes) p.Dispose();
+        await Hub.DisposeAsync();
+        if (_api is not null) await _api.DisposeAsync();
+        _kubeDirectory.Dispose();
+        Share.Dispose();
+    }
+}
