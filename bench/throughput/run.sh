@@ -6,6 +6,8 @@
 #   bench/throughput/run.sh            # 4 files x 1 GiB, 3 rounds (tool order rotates each round)
 #   BENCH_FILES=4 BENCH_FILE_MIB=1024 BENCH_ROUNDS=3 BENCH_WORK=/tmp/ma-bench bench/throughput/run.sh
 #   BENCH_DEST=/dev/shm/ma-bench bench/throughput/run.sh   # destination on tmpfs: the network+hashing path alone
+#   BENCH_AGENT_VARIANT="--concurrency 4 --connections-per-file 1 --chunk-size 1024M" bench/throughput/run.sh
+#                                  # adds a 4th client: model-agent with these extra pull options
 #
 # model-agent fsyncs every file before it calls the model complete; aria2c and curl do not. So each run is also
 # timed "durable": the tool's wall time plus `sync FILE...` (fsync of exactly its output files) right after it.
@@ -115,6 +117,11 @@ log "nginx on $BASE, commit $COMMIT"
 # --- the three clients ----------------------------------------------------------------------------------------------
 DEST="$DEST_ROOT/model"
 run_model_agent() { "$AGENT" pull "hf://$REPO_ID" --dest "$DEST" --endpoint "$BASE" --log-level warning >"$WORK/model-agent.out" 2>&1; }
+VARIANT_ARGS=${BENCH_AGENT_VARIANT:-}
+run_model_agent_variant() {
+  # shellcheck disable=SC2086 # the variant is a list of options
+  "$AGENT" pull "hf://$REPO_ID" --dest "$DEST" --endpoint "$BASE" --log-level warning $VARIANT_ARGS >"$WORK/model-agent-variant.out" 2>&1
+}
 run_aria2c() {
   for n in "${names[@]}"; do echo "$BASE/$REPO_ID/resolve/$COMMIT/$n"; done >"$WORK/urls.txt"
   aria2c -x16 -s16 -j"$FILES" --file-allocation=falloc --allow-overwrite=true --auto-file-renaming=false \
@@ -137,12 +144,13 @@ check_dest() { # sizes every run; content (sha256) on the first round
 RESULTS="$WORK/results.tsv"
 printf 'round\ttool\twall_s\tuser_s\tsys_s\trequests\tfsync_s\n' >"$RESULTS"
 tools=(model-agent aria2c curl)
+[[ -n $VARIANT_ARGS ]] && tools+=(model-agent-variant)
 for ((round = 1; round <= ROUNDS; round++)); do
   for ((k = 0; k < ${#tools[@]}; k++)); do
     tool=${tools[$(((k + round - 1) % ${#tools[@]}))]}
     rm -rf "$DEST"; mkdir -p "$DEST"; sync
     before=$(wc -l <"$NGX/access.log")
-    /usr/bin/time -f '%e %U %S' -o "$WORK/time.txt" bash -c "$(declare -f "run_${tool//-/_}"); $(declare -p names BASE REPO_ID COMMIT DEST WORK FILES AGENT); run_${tool//-/_}" \
+    /usr/bin/time -f '%e %U %S' -o "$WORK/time.txt" bash -c "$(declare -f "run_${tool//-/_}"); $(declare -p names BASE REPO_ID COMMIT DEST WORK FILES AGENT VARIANT_ARGS); run_${tool//-/_}" \
       || { echo "error: $tool failed; see $WORK/$tool.out" >&2; cat "$WORK/$tool.out" >&2; exit 1; }
     /usr/bin/time -f '%e' -o "$WORK/fsync.txt" sync "${names[@]/#/$DEST/}"
     requests=$(($(wc -l <"$NGX/access.log") - before))
@@ -156,23 +164,27 @@ done
 rm -rf "$DEST"
 
 # --- summary: medians, ratios against aria2c and curl, CPU seconds per GiB -------------------------------------------
-python3 - "$RESULTS" "$FILES" "$FILE_MIB" "$DEST_ROOT" <<'PY'
+python3 - "$RESULTS" "$FILES" "$FILE_MIB" "$DEST_ROOT" "$VARIANT_ARGS" <<'PY'
 import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
 gib = int(sys.argv[2]) * int(sys.argv[3]) / 1024
 med = {}
-for tool in ("model-agent", "aria2c", "curl"):
+for tool in dict.fromkeys(x["tool"] for x in rows):
     r = [x for x in rows if x["tool"] == tool]
     wall = [float(x["wall_s"]) for x in r]
     durable = [float(x["wall_s"]) + float(x["fsync_s"]) for x in r]
     cpu = statistics.median(float(x["user_s"]) + float(x["sys_s"]) for x in r)
     med[tool] = (statistics.median(wall), statistics.median(durable), cpu, statistics.median(int(x["requests"]) for x in r), wall, durable)
-print(f"{sys.argv[2]} files x {sys.argv[3]} MiB = {gib:g} GiB into {sys.argv[4]}, {len(rows) // 3} rounds, medians\n")
+print(f"{sys.argv[2]} files x {sys.argv[3]} MiB = {gib:g} GiB into {sys.argv[4]}, {len(rows) // len(med)} rounds, medians")
+if sys.argv[5]: print(f"model-agent-variant = model-agent pull ... {sys.argv[5]}")
+print()
 print("| tool | wall s | runs (wall) | wall + fsync s | GiB/s (wall) | CPU s (user+sys) | CPU s per GiB | requests |")
 print("|---|---|---|---|---|---|---|---|")
 for tool, (wall, durable, cpu, req, walls, durables) in med.items():
     print(f"| {tool} | {wall:.2f} | {', '.join(f'{w:.1f}' for w in walls)} | {durable:.2f} | {gib / wall:.2f} | {cpu:.2f} | {cpu / gib:.2f} | {req:g} |")
-ma, ma_d = med["model-agent"][0], med["model-agent"][1]
-print(f"\nmodel-agent / aria2c: {ma / med['aria2c'][0]:.2f}x wall, {ma_d / med['aria2c'][1]:.2f}x durable (goal <= 1.0x)")
-print(f"model-agent / curl:   {ma / med['curl'][0]:.2f}x wall, {ma_d / med['curl'][1]:.2f}x durable (goal <= 1.2x)")
+print()
+for agent in (t for t in med if t.startswith("model-agent")):
+    ma, ma_d = med[agent][0], med[agent][1]
+    print(f"{agent} / aria2c: {ma / med['aria2c'][0]:.2f}x wall, {ma_d / med['aria2c'][1]:.2f}x durable (goal <= 1.0x)")
+    print(f"{agent} / curl:   {ma / med['curl'][0]:.2f}x wall, {ma_d / med['curl'][1]:.2f}x durable (goal <= 1.2x)")
 PY

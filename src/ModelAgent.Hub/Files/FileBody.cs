@@ -47,10 +47,10 @@ internal static class FileBody
         var length = Math.Max(0, range.Length);
         response.ContentLength = length;
         if (HttpMethods.IsHead(context.Request.Method) || length == 0) return;
-        await CopyAsync(context, state, $"{repoId}/{file.Path}", file, kind, range.Start, length);
+        await CopyAsync(context, state, $"{repoId}/{file.Path}", file, kind, range.Start, length, range.Kind == RangeKind.Partial);
     }
 
-    private static async Task CopyAsync(HttpContext context, HubState state, string repoPath, RepoFile file, string kind, long start, long length)
+    private static async Task CopyAsync(HttpContext context, HubState state, string repoPath, RepoFile file, string kind, long start, long length, bool partial)
     {
         var faults = state.Faults;
         var settings = faults.Settings;
@@ -93,7 +93,7 @@ internal static class FileBody
                 // never read a count that is still missing some (tests compare counts right after a download).
                 sent += read;
                 tally.Add(read);
-                state.Stats.CountBytes(kind, repoPath, read);
+                state.Stats.CountBytes(kind, repoPath, read, partial);
                 await context.Response.Body.WriteAsync(buffer.AsMemory(0, read), ct);
             }
         }

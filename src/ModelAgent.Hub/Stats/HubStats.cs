@@ -21,7 +21,7 @@ internal sealed class HubStats
     private ConcurrentDictionary<string, Counter> _files = new();
     private ConcurrentDictionary<string, Counter> _listeners = new(); // Bytes = requests with Authorization
     private ConcurrentQueue<LoggedRequest> _log = new();
-    private long _rangeRequests, _rateLimited, _serverErrors, _cut, _corrupted;
+    private long _rangeRequests, _rangeBytes, _rateLimited, _serverErrors, _cut, _corrupted;
 
     public void CountRequest(string listener, string kind, bool hadAuthorization, bool hasRange)
     {
@@ -34,8 +34,9 @@ internal sealed class HubStats
 
     public void CountFileRequest(string repoPath) => Interlocked.Increment(ref _files.GetOrAdd(repoPath, _ => new Counter()).Requests);
 
-    public void CountBytes(string kind, string? repoPath, long bytes)
+    public void CountBytes(string kind, string? repoPath, long bytes, bool partial = false)
     {
+        if (partial) Interlocked.Add(ref _rangeBytes, bytes);
         Interlocked.Add(ref _kinds.GetOrAdd(kind, _ => new Counter()).Bytes, bytes);
         if (repoPath is not null) Interlocked.Add(ref _files.GetOrAdd(repoPath, _ => new Counter()).Bytes, bytes);
     }
@@ -61,6 +62,7 @@ internal sealed class HubStats
             kinds.Values.Sum(c => c.Requests),
             kinds.Values.Sum(c => c.Bytes),
             Interlocked.Read(ref _rangeRequests),
+            Interlocked.Read(ref _rangeBytes),
             kinds,
             _files.ToDictionary(f => f.Key, f => Copy(f.Value)),
             _listeners.ToDictionary(l => l.Key, l => new ListenerCount(Interlocked.Read(ref l.Value.Requests), Interlocked.Read(ref l.Value.Bytes))),
@@ -74,6 +76,7 @@ internal sealed class HubStats
         _listeners = new();
         _log = new();
         Interlocked.Exchange(ref _rangeRequests, 0);
+        Interlocked.Exchange(ref _rangeBytes, 0);
         Interlocked.Exchange(ref _rateLimited, 0);
         Interlocked.Exchange(ref _serverErrors, 0);
         Interlocked.Exchange(ref _cut, 0);

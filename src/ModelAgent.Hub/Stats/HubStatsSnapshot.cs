@@ -9,11 +9,16 @@ internal sealed record ListenerCount(long Requests, long WithAuthorization);
 /// <summary>How often each injected fault fired.</summary>
 internal sealed record FaultCount(long RateLimited, long ServerErrors, long CutBodies, long CorruptedBodies);
 
-/// <summary>A point-in-time copy of <see cref="HubStats"/>; also the JSON of <c>GET /_hub/stats</c>.</summary>
+/// <summary>
+/// A point-in-time copy of <see cref="HubStats"/>; also the JSON of <c>GET /_hub/stats</c>. Kinds partition the
+/// requests (their sums are the totals); <see cref="RangeRequests"/>/<see cref="RangeBytes"/> count the requests that
+/// carried a Range header, and the body bytes of 206 answers, across kinds.
+/// </summary>
 internal sealed record HubStatsSnapshot(
     long Requests,
     long Bytes,
     long RangeRequests,
+    long RangeBytes,
     IReadOnlyDictionary<string, TrafficCount> Kinds,
     IReadOnlyDictionary<string, TrafficCount> Files,
     IReadOnlyDictionary<string, ListenerCount> Listeners,

@@ -36,6 +36,7 @@ internal sealed class HubFixtureModel : IAsyncDisposable
             ["tokenizer/special/added tokens.txt"] = Bytes(1_000),
             ["weights/part-1.bin"] = Bytes(70_000),
             ["README.md"] = Encoding.UTF8.GetBytes("# tiny\n"),
+            ["notes-ü €.txt"] = Encoding.UTF8.GetBytes("non-ASCII and a space in the name"),
             ["empty.txt"] = [],
         };
     }

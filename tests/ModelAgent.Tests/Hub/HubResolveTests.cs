@@ -61,7 +61,9 @@ public sealed class HubResolveTests
         Assert.Equal(new ContentRangeHeaderValue(start, end, weights.Length), response.Content.Headers.ContentRange);
         Assert.Equal(weights[(int)start..(int)(end + 1)], await response.Content.ReadAsByteArrayAsync());
         Assert.NotNull(response.Headers.ETag);
-        Assert.Equal(1, hub.Server.Stats.Snapshot().RangeRequests);
+        var stats = hub.Server.Stats.Snapshot();
+        Assert.Equal(1, stats.RangeRequests);
+        Assert.Equal(end - start + 1, stats.RangeBytes);
     }
 
     [Fact]
