@@ -31,6 +31,8 @@ internal sealed record CoordinationArguments(string SharedStorage, string Backen
                 error = $"--coordination kubernetes: no usable Kubernetes configuration ({e.Message}); run inside a cluster, or set KUBECONFIG";
                 return false;
             }
+            // A hung API server must cost a renewal, not the lease: no request may outlast the renew interval (10 s at most).
+            config.HttpClientTimeout = TimeSpan.FromSeconds(Math.Clamp(RenewSeconds, 1, 10));
             var ns = Namespace ?? Environment.GetEnvironmentVariable("POD_NAMESPACE") ?? config.Namespace ?? "ome";
             var client = new Kubernetes(config);
             settings = settings with { Backend = _ => new KubernetesLeaseStore(client, ns) };

@@ -26,7 +26,7 @@ internal sealed class DemoRun(TextWriter output, string workDirectory)
         var first = await AgentProcess.RunAsync(pullArguments, null, cancellationToken);
         var firstTraffic = hub.Stats.Snapshot();
         if (first.ExitCode != 0) return Failed("first pull", first);
-        output.WriteLine($"Pull 1: {first.Elapsed.TotalSeconds:0.00}s, {firstTraffic.Requests} requests, {Mb(firstTraffic.Bytes)} from the origin ({Ratio(firstTraffic.Bytes, modelBytes)} of the model), result {Result(first)}");
+        output.WriteLine($"Pull 1: {first.Elapsed.TotalSeconds:0.00}s, {firstTraffic.Requests} requests, {Mb(firstTraffic.Kind("resolve").Bytes)} of files from the origin ({Ratio(firstTraffic.Kind("resolve").Bytes, modelBytes)} of the model), result {Result(first)}");
 
         hub.Stats.Reset();
         var second = await AgentProcess.RunAsync(pullArguments, null, cancellationToken);

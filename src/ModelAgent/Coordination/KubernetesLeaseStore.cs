@@ -102,9 +102,12 @@ internal sealed class KubernetesLeaseStore(IKubernetes client, string @namespace
     private LeaseBackendUnavailableException Unavailable(string verb, string key, Exception e)
     {
         var status = e is HttpOperationException http ? $"HTTP {(int)http.Response.StatusCode} {http.Response.ReasonPhrase}" : e.Message;
-        var hint = e is HttpOperationException { Response.StatusCode: HttpStatusCode.Forbidden }
-            ? $"; grant the agent's service account get, create and update on coordination.k8s.io leases in namespace {@namespace}"
-            : "";
+        var hint = e switch
+        {
+            HttpOperationException { Response.StatusCode: HttpStatusCode.Forbidden } => $"; grant the agent's service account get, create and update on coordination.k8s.io leases in namespace {@namespace}",
+            HttpOperationException { Response.StatusCode: HttpStatusCode.NotFound } => $"; does namespace {@namespace} exist? set --namespace (or POD_NAMESPACE) to the agent's namespace",
+            _ => "",
+        };
         return new LeaseBackendUnavailableException(string.Create(CultureInfo.InvariantCulture, $"cannot {verb} {Describe(key)}: {status}{hint}"), e);
     }
 }

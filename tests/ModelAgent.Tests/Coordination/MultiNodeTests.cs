@@ -87,14 +87,22 @@ public sealed class MultiNodeTests(ITestOutputHelper output)
         await using var nodes = await SharedNodes.StartAsync("file", SharedNodes.Model(seed: 3, shards: 3, shardBytes: 4 << 20));
         nodes.Hub.Server.Faults.Settings = new FaultSettings { BandwidthBytesPerSecond = 4 << 20 };
         var processes = Enumerable.Range(0, 3).ToDictionary(i => $"node-{i}", i => nodes.Start($"node-{i}"));
+        var deadline = DateTime.UtcNow + Patience;
         string? holder = null;
-        while (holder is null) { holder = await nodes.HolderAsync(); await Task.Delay(10); }
-        while (nodes.Hub.Server.Stats.Snapshot().Kind("resolve").Bytes < pauseAt * nodes.ModelSize) await Task.Delay(5);
+        while (holder is null && DateTime.UtcNow < deadline) { holder = await nodes.HolderAsync(); await Task.Delay(10); }
+        Assert.NotNull(holder);
+        while (nodes.Hub.Server.Stats.Snapshot().Kind("resolve").Bytes < pauseAt * nodes.ModelSize && DateTime.UtcNow < deadline) await Task.Delay(5);
         SharedNodes.Signal(processes[holder].Id, "STOP");
         output.WriteLine($"paused {holder} at {pauseAt:P0}");
         // Another node takes over after the lease duration (3 s) and finishes; then the sleeper wakes up mid-write.
         string? next = null;
-        while (next is null || next == holder) { next = await nodes.HolderAsync() ?? (File.Exists(CompletionRecordStore.PathFor(nodes.Destination)) ? "done" : null); await Task.Delay(20); }
+        while ((next is null || next == holder) && DateTime.UtcNow < deadline)
+        {
+            next = await nodes.HolderAsync() ?? (File.Exists(CompletionRecordStore.PathFor(nodes.Destination)) ? "done" : null);
+            await Task.Delay(20);
+        }
+        output.WriteLine($"after the pause: {next ?? "nobody"} took over");
+        Assert.NotEqual(holder, next);
         await Task.Delay(500);
         SharedNodes.Signal(processes[holder].Id, "CONT");
 

@@ -60,16 +60,16 @@ internal sealed class SharedNodes : IAsyncDisposable
         return files;
     }
 
-    public CliProcess Start(string node, params string[] extra)
+    public CliProcess Start(string node, string? destination = null)
     {
         var environment = new Dictionary<string, string?> { ["NODE_NAME"] = node };
         if (_kubeconfig is not null) environment["KUBECONFIG"] = _kubeconfig;
         string[] args =
         [
-            "pull", $"hf://{HubFixtureModel.RepoId}", "--dest", Destination, "--endpoint", Hub.Server.BaseAddress.ToString(),
+            "pull", $"hf://{HubFixtureModel.RepoId}", "--dest", destination ?? Destination, "--endpoint", Hub.Server.BaseAddress.ToString(),
             "--shared-storage", "yes", "--coordination", Backend, "--json", "--log-level", "information",
             "--chunk-size", "1M", "--concurrency", $"{Concurrency}", "--connections-per-file", "2",
-            "--lease-duration", "3", "--lease-renew-interval", "0.5", "--lease-poll-interval", "0.5", .. extra,
+            "--lease-duration", "3", "--lease-renew-interval", "0.5", "--lease-poll-interval", "0.5",
         ];
         var process = CliProcess.Start(args, environment);
         _processes.Add(process);
@@ -92,7 +92,7 @@ internal sealed class SharedNodes : IAsyncDisposable
     {
         var idFile = Path.Combine(Share.Path, ShareIdentity.FileName);
         if (!File.Exists(idFile)) return null;
-        return LeaseName.For(File.ReadAllText(idFile).Trim(), $"hf://{HubFixtureModel.RepoId}", "main");
+        return LeaseName.For(File.ReadAllText(idFile).Trim(), $"hf://{HubFixtureModel.RepoId}@main", "main"); // the source as pull names it
     }
 
     public static IReadOnlyList<JsonElement> Events(CliProcess process) =>
@@ -104,13 +104,14 @@ internal sealed class SharedNodes : IAsyncDisposable
         Events(process).LastOrDefault(e => e.GetProperty("event").GetString() == "complete") is { ValueKind: JsonValueKind.Object } done
             ? done.GetProperty("result").GetString() : null;
 
-    public void AssertModelVerifies()
+    public void AssertModelVerifies(string? destination = null)
     {
+        destination ??= Destination;
         foreach (var (path, content) in Hub.Files)
-            Assert.Equal(HubFixtureModel.Sha256(content), HubFixtureModel.Sha256(File.ReadAllBytes(Path.Combine(Destination, path))));
-        var record = ModelAgent.Completion.CompletionRecordStore.Read(Destination).Record;
+            Assert.Equal(HubFixtureModel.Sha256(content), HubFixtureModel.Sha256(File.ReadAllBytes(Path.Combine(destination, path))));
+        var record = ModelAgent.Completion.CompletionRecordStore.Read(destination).Record;
         Assert.NotNull(record);
-        Assert.Empty(ModelAgent.Completion.RecordCheck.Compare(Destination, record!));
+        Assert.Empty(ModelAgent.Completion.RecordCheck.Compare(destination, record!));
     }
 
     public static void Signal(int pid, string signal)

@@ -18,6 +18,17 @@ public class DemoCommandTests
     }
 
     [Fact]
+    public async Task The_cluster_demo_downloads_once_for_four_nodes_and_restarts_without_requests()
+    {
+        using var work = new TempDirectory("demo");
+        var (code, stdout, stderr) = await CliProcess.RunAsync(["demo", "--nodes", "4", "--workdir", Path.Combine(work.Path, "run")], timeout: TimeSpan.FromMinutes(5));
+        Assert.True(code == 0, $"demo exited {code}\n{stdout}\n{stderr}");
+        Assert.Contains("= 1.00x the model; downloaded by node-", stdout);
+        Assert.Equal(3, stdout.Split('\n').Count(line => line.Contains("already-complete")));
+        Assert.Contains("Restart of all 4: 0 requests to the origin", stdout);
+    }
+
+    [Fact]
     public async Task The_demo_refuses_a_work_directory_that_is_not_empty()
     {
         using var work = new TempDirectory("demo");
