@@ -62,13 +62,19 @@ internal sealed class FileDownload : IDisposable
         return (start, Math.Min(ChunkSize, File.Size - start));
     }
 
-    /// <summary>Opens the partial file, resuming it when its journal matches; otherwise starts it empty.</summary>
-    public static FileDownload Open(string destination, SnapshotFile file, long chunkSize, MemoryBudget budget, ArrayPool<byte> blocks, int blockSize, bool allowResume)
+    /// <summary>
+    /// Opens this writer's partial file, resuming one another writer left (taken over by rename) when its journal
+    /// matches; otherwise starts it empty.
+    /// </summary>
+    public static FileDownload Open(string destination, SnapshotFile file, long chunkSize, MemoryBudget budget, ArrayPool<byte> blocks, int blockSize, bool allowResume, string writer)
     {
-        var partial = PartialFile.For(destination, file);
+        var partial = PartialFile.For(destination, file, writer);
         Directory.CreateDirectory(Path.GetDirectoryName(partial.DataPath)!);
         var chunkCount = file.Size == 0 ? 0 : (int)((file.Size + chunkSize - 1) / chunkSize);
         var journaled = file.Size > blockSize;
+        if (journaled && allowResume && !System.IO.File.Exists(partial.DataPath))
+            foreach (var other in PartialFile.OthersFor(destination, file, writer))
+                if (other.TryTakeOver(partial)) break;
         if (journaled && allowResume && System.IO.File.Exists(partial.DataPath) && new FileInfo(partial.DataPath).Length == file.Size)
         {
             var journal = ChunkJournal.Resume(partial.JournalPath, file, chunkSize, chunkCount, out var present);

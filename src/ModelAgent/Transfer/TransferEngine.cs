@@ -14,6 +14,7 @@ namespace ModelAgent.Transfer;
 internal sealed class TransferEngine(IContentOrigin origin, TransferOptions options, ILogger logger, ITransferObserver? observer = null)
 {
     private readonly ITransferObserver _observer = observer ?? NullTransferObserver.Instance;
+    private readonly string _writer = PartialFile.NewWriterId();
 
     /// <summary>Transfers <paramref name="files"/> into <paramref name="destination"/>. Throws <see cref="TransferFailedException"/> or <see cref="OriginException"/> on failure.</summary>
     public async Task RunAsync(string destination, IReadOnlyList<SnapshotFile> files, CancellationToken cancellationToken)
@@ -89,7 +90,7 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
         var chunkSize = options.ChunkSize;
         for (var attempt = 1; ; attempt++)
         {
-            var download = FileDownload.Open(destination, file, chunkSize, budget, blocks, options.BlockSize, allowResume: attempt == 1);
+            var download = FileDownload.Open(destination, file, chunkSize, budget, blocks, options.BlockSize, allowResume: attempt == 1, _writer);
             try
             {
                 if (download.BytesPresent > 0)
