@@ -84,9 +84,13 @@ internal static class PullCommand
         var endpointText = args.Endpoint ?? Environment.GetEnvironmentVariable("HF_ENDPOINT");
         if (!HfClientOptions.TryParseEndpoint(endpointText, out var endpointUri, out var endpointError))
             return Fail(ExitCodes.Usage, "usage", endpointError!);
-        IHfTokenSource tokens = args.TokenFile is not null ? new FileTokenSource(args.TokenFile)
-            : Environment.GetEnvironmentVariable("HF_TOKEN") is { Length: > 0 } envToken ? new FixedTokenSource(new HfToken(envToken))
-            : AnonymousTokenSource.Instance;
+        IHfTokenSource tokens = AnonymousTokenSource.Instance;
+        if (args.TokenFile is not null) tokens = new FileTokenSource(args.TokenFile);
+        else if (Environment.GetEnvironmentVariable("HF_TOKEN") is { Length: > 0 } envToken)
+        {
+            try { tokens = new FixedTokenSource(new HfToken(envToken)); }
+            catch (ArgumentException e) { return Fail(ExitCodes.Usage, "usage", $"HF_TOKEN is not usable: {e.Message}; set it to the token alone (hf_...)"); }
+        }
 
         var filter = new PathPatternFilter(args.Include, args.Exclude);
         var transfer = new TransferOptions { ChunkSize = chunkBytes, MaxConcurrentRequests = args.Concurrency, MaxRequestsPerFile = args.PerFile };

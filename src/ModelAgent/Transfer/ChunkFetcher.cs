@@ -6,17 +6,18 @@ namespace ModelAgent.Transfer;
 
 /// <summary>
 /// Moves one chunk from the origin into its partial file: reads the range block by block into pooled buffers,
-/// writes each block at its offset, hands it to the file's hasher, and journals the chunk once all of it is written.
+/// writes each block at its offset, journals how far the chunk got, hands the block to the file's hasher, and marks
+/// the chunk done once all of it is written.
 /// A body that breaks is resumed from the first missing byte (bytes already received are never fetched again);
 /// attempts are counted only while no byte arrives.
 /// </summary>
-internal sealed class ChunkFetcher(IContentOrigin origin, TransferOptions options, MemoryBudget budget, ITransferObserver observer, ILogger logger)
+internal sealed class ChunkFetcher(IContentOrigin origin, TransferOptions options, MemoryBudget budget, ArrayPool<byte> blocks, ITransferObserver observer, ILogger logger)
 {
     public async Task FetchAsync(FileDownload download, int index, CancellationToken cancellationToken)
     {
         var (start, length) = download.ChunkRange(index);
         var end = start + length;
-        var position = start;
+        var position = start + download.PresentIn(index);
         var stalled = 0;
         while (true)
         {
@@ -25,7 +26,7 @@ internal sealed class ChunkFetcher(IContentOrigin origin, TransferOptions option
             try
             {
                 await using var body = await origin.OpenRangeAsync(download.File, position, end - position, cancellationToken);
-                position = await CopyAsync(download, body, start, position, end, cancellationToken);
+                position = await CopyAsync(download, index, body, start, position, end, cancellationToken);
             }
             catch (BodyBrokenException e)
             {
@@ -50,19 +51,18 @@ internal sealed class ChunkFetcher(IContentOrigin origin, TransferOptions option
     }
 
     /// <summary>Copies the body to disk from <paramref name="position"/>; returns the new position (less than end when the body ended early).</summary>
-    private async Task<long> CopyAsync(FileDownload download, RangeBody body, long chunkStart, long position, long end, CancellationToken cancellationToken)
+    private async Task<long> CopyAsync(FileDownload download, int index, RangeBody body, long chunkStart, long position, long end, CancellationToken cancellationToken)
     {
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        idle.CancelAfter(options.ReadTimeout);
+        var armed = Environment.TickCount64;
         while (position < end)
         {
             // Blocks of a chunk that hashing has not reached yet wait in memory: they take from the budget first.
-            long reserved = 0;
-            if (download.Hasher.Frontier < chunkStart)
-            {
-                await budget.ReserveAsync(options.BlockSize, cancellationToken);
-                reserved = options.BlockSize;
-            }
-            var buffer = ArrayPool<byte>.Shared.Rent(options.BlockSize);
+            // Once hashing reaches this chunk its blocks are consumed as they come, so they need none.
+            var hasher = download.Hasher;
+            var reserved = await budget.ReserveAsync(options.BlockSize, () => hasher.Frontier >= chunkStart, cancellationToken);
+            var buffer = blocks.Rent(options.BlockSize);
             var want = (int)Math.Min(options.BlockSize, end - position);
             var filled = 0;
             Exception? broken = null;
@@ -70,7 +70,13 @@ internal sealed class ChunkFetcher(IContentOrigin origin, TransferOptions option
             {
                 while (filled < want)
                 {
-                    idle.CancelAfter(options.ReadTimeout);
+                    // Re-arming the idle timer costs a timer update; once a second is precise enough for a 60 s limit.
+                    var now = Environment.TickCount64;
+                    if (now - armed >= 1000)
+                    {
+                        idle.CancelAfter(options.ReadTimeout);
+                        armed = now;
+                    }
                     var read = await body.Stream.ReadAsync(buffer.AsMemory(filled, want - filled), idle.Token);
                     if (read == 0) break;
                     filled += read;
@@ -98,6 +104,8 @@ internal sealed class ChunkFetcher(IContentOrigin origin, TransferOptions option
                 throw;
             }
             observer.BytesWritten(download.File, filled);
+            // Journaled once written: a rerun after a kill resumes this chunk from here.
+            if (position + filled < end) download.Journal?.MarkPartial(index, position + filled - chunkStart);
             await download.Hasher.SubmitAsync(position, buffer, filled, reserved, cancellationToken);
             position += filled;
             if (broken is not null) throw new BodyBrokenException(position, broken);
@@ -108,7 +116,7 @@ internal sealed class ChunkFetcher(IContentOrigin origin, TransferOptions option
 
     private void Give(byte[] buffer, long reserved)
     {
-        ArrayPool<byte>.Shared.Return(buffer);
+        blocks.Return(buffer);
         if (reserved > 0) budget.Release(reserved);
     }
 

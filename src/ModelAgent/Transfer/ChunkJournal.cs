@@ -5,8 +5,9 @@ using ModelAgent.Sources;
 namespace ModelAgent.Transfer;
 
 /// <summary>
-/// The record of which chunks of a partial file are on disk: a header line naming the file (path, size, digest,
-/// chunk size), then one "done N" line per chunk, appended after the chunk's bytes were written. Flushed to the
+/// The record of what of a partial file is on disk: a header line naming the file (path, size, digest, chunk size),
+/// then "part N BYTES" lines (the first BYTES of chunk N are written, appended after every block) and "done N" lines
+/// (chunk N is written entirely). A rerun resumes each chunk from its last recorded byte. Flushed to the
 /// OS per line (survives a killed process); not fsynced: after a power cut, a chunk wrongly believed present is
 /// caught by the digest check and the file is fetched again. A torn last line is ignored.
 /// </summary>
@@ -25,10 +26,13 @@ internal sealed class ChunkJournal : IDisposable
         return journal;
     }
 
-    /// <summary>Opens an existing journal for appending when it describes this file and chunk size; otherwise null.</summary>
-    public static ChunkJournal? Resume(string path, SnapshotFile file, long chunkSize, int chunkCount, out bool[] done)
+    /// <summary>
+    /// Opens an existing journal for appending when it describes this file and chunk size; otherwise null.
+    /// <paramref name="present"/> gets, per chunk, how many bytes from its start are on disk.
+    /// </summary>
+    public static ChunkJournal? Resume(string path, SnapshotFile file, long chunkSize, int chunkCount, out long[] present)
     {
-        done = new bool[chunkCount];
+        present = new long[chunkCount];
         string[] lines;
         try { lines = File.ReadAllText(path).Split('\n'); }
         catch (FileNotFoundException) { return null; }
@@ -36,8 +40,14 @@ internal sealed class ChunkJournal : IDisposable
         if (lines.Length < 2 || lines[0] != Header(file, chunkSize)) return null;
         // The last element is what follows the final '\n': empty, or a torn line.
         for (var i = 1; i < lines.Length - 1; i++)
-            if (lines[i].StartsWith("done ", StringComparison.Ordinal) && int.TryParse(lines[i].AsSpan(5), out var index) && index >= 0 && index < chunkCount)
-                done[index] = true;
+        {
+            var parts = lines[i].Split(' ');
+            if (parts.Length < 2 || !int.TryParse(parts[1], out var index) || index < 0 || index >= chunkCount) continue;
+            var length = Math.Min(chunkSize, file.Size - index * chunkSize);
+            if (parts[0] == "done" && parts.Length == 2) present[index] = length;
+            else if (parts[0] == "part" && parts.Length == 3 && long.TryParse(parts[2], out var bytes) && bytes >= 0)
+                present[index] = Math.Max(present[index], Math.Min(bytes, length));
+        }
         var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.Read);
         // Cut a torn tail so the next line starts clean.
         stream.SetLength(lines.Length == 0 ? 0 : Encoding.UTF8.GetByteCount(string.Join('\n', lines[..^1])) + 1);
@@ -46,6 +56,9 @@ internal sealed class ChunkJournal : IDisposable
     }
 
     public void MarkDone(int index) => Append($"done {index}\n");
+
+    /// <summary>The first <paramref name="bytes"/> of chunk <paramref name="index"/> are written.</summary>
+    public void MarkPartial(int index, long bytes) => Append($"part {index} {bytes}\n");
 
     private void Append(string line)
     {

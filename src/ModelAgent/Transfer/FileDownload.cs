@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.Win32.SafeHandles;
 using ModelAgent.Sources;
 
@@ -12,7 +13,7 @@ internal sealed class FileDownload : IDisposable
     private readonly Queue<int> _pending = new();
     private readonly object _gate = new();
 
-    private FileDownload(SnapshotFile file, PartialFile partial, long chunkSize, SafeFileHandle handle, ChunkJournal? journal, OrderedHasher hasher, int chunkCount, long bytesPresent, IEnumerable<int> pending)
+    private FileDownload(SnapshotFile file, PartialFile partial, long chunkSize, SafeFileHandle handle, ChunkJournal? journal, OrderedHasher hasher, int chunkCount, long[] present)
     {
         File = file;
         Partial = partial;
@@ -21,15 +22,21 @@ internal sealed class FileDownload : IDisposable
         Journal = journal;
         Hasher = hasher;
         ChunkCount = chunkCount;
-        BytesPresent = bytesPresent;
-        foreach (var index in pending) _pending.Enqueue(index);
+        _present = present;
+        for (var i = 0; i < chunkCount; i++)
+        {
+            BytesPresent += present[i];
+            if (present[i] < ChunkRange(i).Length) _pending.Enqueue(i);
+        }
     }
 
     public SnapshotFile File { get; }
     public PartialFile Partial { get; }
     public long ChunkSize { get; }
     public SafeFileHandle Handle { get; }
-    /// <summary>Null for single-chunk files: a journal would only ever say "nothing" or "everything".</summary>
+    private readonly long[] _present;
+
+    /// <summary>Null for files of one block: there is nothing to resume inside a single write.</summary>
     public ChunkJournal? Journal { get; }
     public OrderedHasher Hasher { get; }
     public int ChunkCount { get; }
@@ -46,33 +53,36 @@ internal sealed class FileDownload : IDisposable
         lock (_gate) return _pending.TryDequeue(out index);
     }
 
+    /// <summary>Bytes of chunk <paramref name="index"/> on disk from an earlier run: the fetch starts after them.</summary>
+    public long PresentIn(int index) => _present[index];
+
     public (long Start, long Length) ChunkRange(int index)
     {
         var start = index * ChunkSize;
         return (start, Math.Min(ChunkSize, File.Size - start));
     }
 
-    /// <summary>Opens the partial file, resuming it when its journal matches; otherwise starts it empty.</summary>
-    public static FileDownload Open(string destination, SnapshotFile file, long chunkSize, MemoryBudget budget, int blockSize, bool allowResume)
+    /// <summary>
+    /// Opens this writer's partial file, resuming one another writer left (taken over by rename) when its journal
+    /// matches; otherwise starts it empty.
+    /// </summary>
+    public static FileDownload Open(string destination, SnapshotFile file, long chunkSize, MemoryBudget budget, ArrayPool<byte> blocks, int blockSize, bool allowResume, string writer)
     {
-        var partial = PartialFile.For(destination, file);
+        var partial = PartialFile.For(destination, file, writer);
         Directory.CreateDirectory(Path.GetDirectoryName(partial.DataPath)!);
         var chunkCount = file.Size == 0 ? 0 : (int)((file.Size + chunkSize - 1) / chunkSize);
-        if (chunkCount > 1 && allowResume && System.IO.File.Exists(partial.DataPath) && new FileInfo(partial.DataPath).Length == file.Size)
+        var journaled = file.Size > blockSize;
+        if (journaled && allowResume && !System.IO.File.Exists(partial.DataPath))
+            foreach (var other in PartialFile.OthersFor(destination, file, writer))
+                if (other.TryTakeOver(partial)) break;
+        if (journaled && allowResume && System.IO.File.Exists(partial.DataPath) && new FileInfo(partial.DataPath).Length == file.Size)
         {
-            var journal = ChunkJournal.Resume(partial.JournalPath, file, chunkSize, chunkCount, out var done);
+            var journal = ChunkJournal.Resume(partial.JournalPath, file, chunkSize, chunkCount, out var present);
             if (journal is not null)
             {
                 var handle = System.IO.File.OpenHandle(partial.DataPath, FileMode.Open, FileAccess.ReadWrite, FileShare.Read, FileOptions.Asynchronous);
-                var hasher = new OrderedHasher(file.Digest.Algorithm, file.Size, chunkSize, done, handle, budget, blockSize);
-                long present = 0;
-                var pending = new List<int>();
-                for (var i = 0; i < chunkCount; i++)
-                {
-                    if (done[i]) present += Math.Min(chunkSize, file.Size - i * chunkSize);
-                    else pending.Add(i);
-                }
-                return new FileDownload(file, partial, chunkSize, handle, journal, hasher, chunkCount, present, pending);
+                var hasher = new OrderedHasher(file.Digest.Algorithm, file.Size, chunkSize, present, handle, budget, blocks, blockSize);
+                return new FileDownload(file, partial, chunkSize, handle, journal, hasher, chunkCount, present);
             }
         }
         partial.Delete();
@@ -81,9 +91,10 @@ internal sealed class FileDownload : IDisposable
         {
             // Sized up front: a resume can tell a preallocated file from a foreign one, and writes never extend it.
             RandomAccess.SetLength(fresh, file.Size);
-            var freshJournal = chunkCount > 1 ? ChunkJournal.Create(partial.JournalPath, file, chunkSize) : null;
-            var hasher = new OrderedHasher(file.Digest.Algorithm, file.Size, chunkSize, new bool[chunkCount], fresh, budget, blockSize);
-            return new FileDownload(file, partial, chunkSize, fresh, freshJournal, hasher, chunkCount, 0, Enumerable.Range(0, chunkCount));
+            var freshJournal = journaled ? ChunkJournal.Create(partial.JournalPath, file, chunkSize) : null;
+            var none = new long[chunkCount];
+            var hasher = new OrderedHasher(file.Digest.Algorithm, file.Size, chunkSize, none, fresh, budget, blocks, blockSize);
+            return new FileDownload(file, partial, chunkSize, fresh, freshJournal, hasher, chunkCount, none);
         }
         catch
         {

@@ -7,8 +7,8 @@ namespace ModelAgent.Transfer;
 /// <summary>
 /// Hashes one file in offset order while its ranges arrive out of order. Blocks are handed over after they were
 /// written; the block at the hashing frontier is hashed at once, later ones wait here (their memory counted in the
-/// <see cref="MemoryBudget"/>) until the frontier reaches them. Chunks that were already on disk when a transfer
-/// resumed are read back once, in order, when the frontier reaches them. One caller at a time drains; the others
+/// <see cref="MemoryBudget"/>) until the frontier reaches them. Bytes that were already on disk when a transfer
+/// resumed (each chunk's journaled prefix) are read back once, in order, when the frontier reaches them. One caller at a time drains; the others
 /// only enqueue, so hashing never runs twice in parallel for a file and never blocks a reader for long.
 /// </summary>
 internal sealed class OrderedHasher : IDisposable
@@ -17,22 +17,24 @@ internal sealed class OrderedHasher : IDisposable
     private readonly SortedDictionary<long, Block> _waiting = new();
     private readonly ContentHasher _hasher;
     private readonly MemoryBudget _budget;
+    private readonly ArrayPool<byte> _blocks;
     private readonly SafeFileHandle _file;
     private readonly long _size;
     private readonly long _chunkSize;
-    private readonly bool[] _onDisk;
+    private readonly long[] _present;
     private readonly int _blockSize;
     private long _frontier;
     private bool _draining;
 
-    public OrderedHasher(DigestAlgorithm algorithm, long size, long chunkSize, bool[] onDisk, SafeFileHandle file, MemoryBudget budget, int blockSize)
+    public OrderedHasher(DigestAlgorithm algorithm, long size, long chunkSize, long[] present, SafeFileHandle file, MemoryBudget budget, ArrayPool<byte> blocks, int blockSize)
     {
         _hasher = new ContentHasher(algorithm, size);
         _size = size;
         _chunkSize = chunkSize;
-        _onDisk = onDisk;
+        _present = present;
         _file = file;
         _budget = budget;
+        _blocks = blocks;
         _blockSize = blockSize;
     }
 
@@ -45,7 +47,7 @@ internal sealed class OrderedHasher : IDisposable
     public bool IsComplete => Frontier == _size;
 
     /// <summary>
-    /// Hands over a written block (the buffer is returned to the pool after hashing). <paramref name="reserved"/>
+    /// Hands over a written block (the buffer goes back to the engine's block pool after hashing). <paramref name="reserved"/>
     /// is what its reader took from the memory budget, given back when it is hashed.
     /// </summary>
     public Task SubmitAsync(long offset, byte[] buffer, int length, long reserved, CancellationToken cancellationToken)
@@ -78,13 +80,18 @@ internal sealed class OrderedHasher : IDisposable
             {
                 Block block;
                 long frontier;
+                long diskEnd = 0;
                 lock (_gate)
                 {
                     frontier = _frontier;
                     if (!_waiting.Remove(frontier, out block))
                     {
-                        var chunk = frontier / _chunkSize;
-                        if (frontier >= _size || frontier % _chunkSize != 0 || !_onDisk[chunk])
+                        if (frontier < _size)
+                        {
+                            var chunk = frontier / _chunkSize;
+                            diskEnd = chunk * _chunkSize + _present[chunk];
+                        }
+                        if (diskEnd <= frontier)
                         {
                             _draining = false;
                             return;
@@ -92,18 +99,21 @@ internal sealed class OrderedHasher : IDisposable
                         block = default;
                     }
                 }
+                long advanced;
                 if (block.Buffer is not null)
                 {
                     _hasher.Append(block.Buffer.AsSpan(0, block.Length));
                     Return(block);
-                    lock (_gate) _frontier = frontier + block.Length;
+                    advanced = frontier + block.Length;
                 }
                 else
                 {
-                    var end = Math.Min(_size, frontier + _chunkSize);
-                    await HashFromDiskAsync(frontier, end, cancellationToken);
-                    lock (_gate) _frontier = end;
+                    await HashFromDiskAsync(frontier, diskEnd, cancellationToken);
+                    advanced = diskEnd;
                 }
+                lock (_gate) _frontier = advanced;
+                // Entering another chunk can exempt that chunk's reader from a budget it is waiting for.
+                if (advanced / _chunkSize != frontier / _chunkSize) _budget.FrontierMoved();
             }
         }
         catch
@@ -134,18 +144,21 @@ internal sealed class OrderedHasher : IDisposable
 
     private void Return(Block block)
     {
-        ArrayPool<byte>.Shared.Return(block.Buffer);
+        _blocks.Return(block.Buffer);
         if (block.Reserved > 0) _budget.Release(block.Reserved);
     }
 
     /// <summary>Gives back every waiting block (the file failed or restarts).</summary>
     public void Dispose()
     {
+        List<Block> blocks;
         lock (_gate)
         {
-            foreach (var block in _waiting.Values) Return(block);
+            blocks = [.. _waiting.Values];
             _waiting.Clear();
         }
+        // Outside the lock: the budget calls back into Frontier (lock order budget, then hasher).
+        foreach (var block in blocks) Return(block);
         _hasher.Dispose();
     }
 

@@ -6,9 +6,13 @@ using ModelAgent.Sources;
 namespace ModelAgent.Transfer;
 
 /// <summary>
-/// Where a file lives while it is incomplete: <c>&lt;dest&gt;/.model-agent/partial/&lt;key&gt;.part</c> and its
-/// journal <c>&lt;key&gt;.journal</c>, on the destination's filesystem so the final rename is atomic. The key is
-/// a hash of the path: remote names never become partial-file names, and nested paths need no directories.
+/// Where a file lives while it is incomplete: <c>&lt;dest&gt;/.model-agent/partial/&lt;key&gt;.&lt;writer&gt;.part</c>
+/// and its journal <c>….journal</c>, on the destination's filesystem so the final rename is atomic. The key is a
+/// hash of the path and the expected digest (remote names never become file names; another revision never shares a
+/// partial file). The writer part is unique per transfer run: leases do not fence, so a paused writer that wakes up
+/// after a takeover must never rename someone else's half-written file into place. A writer resumes another's
+/// partial file by renaming it to its own name first (<see cref="TryTakeOver"/>): one taker wins, and the old
+/// writer's own rename then finds nothing.
 /// </summary>
 internal sealed record PartialFile(string DataPath, string JournalPath)
 {
@@ -17,11 +21,42 @@ internal sealed record PartialFile(string DataPath, string JournalPath)
     public static string DirectoryFor(string destination) =>
         Path.Combine(destination, CompletionRecordStore.DirectoryName, DirectoryName);
 
-    public static PartialFile For(string destination, SnapshotFile file)
+    /// <summary>A name for this run's writer: process id and a random part (pids are reused, and nodes share a share).</summary>
+    public static string NewWriterId() => $"{Environment.ProcessId}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
+
+    public static PartialFile For(string destination, SnapshotFile file, string writer)
     {
-        var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(file.Path.Value)))[..32];
+        var key = Key(file);
         var dir = DirectoryFor(destination);
-        return new PartialFile(Path.Combine(dir, key + ".part"), Path.Combine(dir, key + ".journal"));
+        return new PartialFile(Path.Combine(dir, $"{key}.{writer}.part"), Path.Combine(dir, $"{key}.{writer}.journal"));
+    }
+
+    /// <summary>Partial files other writers left for the same file and digest (killed, interrupted, or still running).</summary>
+    public static IEnumerable<PartialFile> OthersFor(string destination, SnapshotFile file, string writer)
+    {
+        var dir = DirectoryFor(destination);
+        if (!Directory.Exists(dir)) yield break;
+        var mine = For(destination, file, writer).DataPath;
+        foreach (var data in Directory.EnumerateFiles(dir, Key(file) + ".*.part"))
+            if (data != mine) yield return new PartialFile(data, data[..^".part".Length] + ".journal");
+    }
+
+    /// <summary>
+    /// Makes another writer's partial file ours by renaming it (data, then journal). False when someone else took it
+    /// first or it is incomplete (no journal): then nothing of it is ours.
+    /// </summary>
+    public bool TryTakeOver(PartialFile mine)
+    {
+        try { File.Move(DataPath, mine.DataPath, overwrite: false); }
+        catch (FileNotFoundException) { return false; }
+        catch (IOException) when (File.Exists(mine.DataPath)) { return false; }
+        try { File.Move(JournalPath, mine.JournalPath, overwrite: true); }
+        catch (FileNotFoundException)
+        {
+            File.Delete(mine.DataPath);
+            return false;
+        }
+        return true;
     }
 
     public void Delete()
@@ -29,4 +64,7 @@ internal sealed record PartialFile(string DataPath, string JournalPath)
         File.Delete(DataPath);
         File.Delete(JournalPath);
     }
+
+    private static string Key(SnapshotFile file) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(file.Path.Value + "\n" + file.Digest)))[..32];
 }

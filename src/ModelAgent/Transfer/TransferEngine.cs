@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.Extensions.Logging;
 using ModelAgent.Completion;
 using ModelAgent.Sources;
@@ -13,6 +14,7 @@ namespace ModelAgent.Transfer;
 internal sealed class TransferEngine(IContentOrigin origin, TransferOptions options, ILogger logger, ITransferObserver? observer = null)
 {
     private readonly ITransferObserver _observer = observer ?? NullTransferObserver.Instance;
+    private readonly string _writer = PartialFile.NewWriterId();
 
     /// <summary>Transfers <paramref name="files"/> into <paramref name="destination"/>. Throws <see cref="TransferFailedException"/> or <see cref="OriginException"/> on failure.</summary>
     public async Task RunAsync(string destination, IReadOnlyList<SnapshotFile> files, CancellationToken cancellationToken)
@@ -30,7 +32,10 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
         Directory.CreateDirectory(PartialFile.DirectoryFor(destination));
 
         var budget = new MemoryBudget(options.MemoryBudget);
-        var fetcher = new ChunkFetcher(origin, options, budget, _observer, logger);
+        // Blocks waiting for hashing can fill the whole budget: the shared pool keeps only a few arrays of this
+        // size and would fall back to large-object allocations (and gen2 collections) on every overflow.
+        var blocks = ArrayPool<byte>.Create(options.BlockSize, (int)(options.MemoryBudget / options.BlockSize) + 2 * options.MaxConcurrentRequests + 8);
+        var fetcher = new ChunkFetcher(origin, options, budget, blocks, _observer, logger);
         using var fileSlots = new SemaphoreSlim(options.MaxConcurrentRequests);
         using var requestSlots = new SemaphoreSlim(options.MaxConcurrentRequests);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -41,7 +46,7 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
             try
             {
                 await fileSlots.WaitAsync(stop.Token);
-                try { await TransferFileAsync(destination, file, targets[file], fetcher, budget, requestSlots, stop.Token); }
+                try { await TransferFileAsync(destination, file, targets[file], fetcher, budget, blocks, requestSlots, stop.Token); }
                 finally { fileSlots.Release(); }
             }
             catch (Exception e)
@@ -66,7 +71,7 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
     }
 
     private async Task TransferFileAsync(string destination, SnapshotFile file, string finalPath, ChunkFetcher fetcher,
-        MemoryBudget budget, SemaphoreSlim requestSlots, CancellationToken cancellationToken)
+        MemoryBudget budget, ArrayPool<byte> blocks, SemaphoreSlim requestSlots, CancellationToken cancellationToken)
     {
         if (File.Exists(finalPath) && new FileInfo(finalPath).Length == file.Size)
         {
@@ -85,12 +90,17 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
         var chunkSize = options.ChunkSize;
         for (var attempt = 1; ; attempt++)
         {
-            var download = FileDownload.Open(destination, file, chunkSize, budget, options.BlockSize, allowResume: attempt == 1);
+            var download = FileDownload.Open(destination, file, chunkSize, budget, blocks, options.BlockSize, allowResume: attempt == 1, _writer);
             try
             {
                 if (download.BytesPresent > 0)
+                {
                     logger.LogInformation("Resuming {File}: {Present} of {Size} bytes already on disk, {Pending} chunks to fetch",
                         file.Path.Value, download.BytesPresent, file.Size, download.PendingCount);
+                    // Hash what is on disk up to the first missing byte first, so the chunk there is the frontier
+                    // from its first block on (see MemoryBudget).
+                    await download.Hasher.DrainAsync(cancellationToken);
+                }
                 _observer.FileStarted(file, download.BytesPresent);
                 var workers = new Task[Math.Max(1, Math.Min(options.MaxRequestsPerFile, download.PendingCount))];
                 for (var w = 0; w < workers.Length; w++) workers[w] = WorkAsync(download, fetcher, requestSlots, cancellationToken);

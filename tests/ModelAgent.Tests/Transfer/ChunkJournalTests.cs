@@ -11,25 +11,27 @@ public sealed class ChunkJournalTests
     private static readonly SnapshotFile File1 = new(ModelRelativePath.Parse("w/model.safetensors"), 10_000, new FileDigest(DigestAlgorithm.Sha256, new string('a', 64)));
 
     [Fact]
-    public void Resume_finds_the_chunks_marked_done_and_ignores_a_torn_last_line()
+    public void Resume_finds_done_chunks_and_partial_prefixes_and_ignores_a_torn_last_line()
     {
         using var dir = new TempDirectory("journal");
         var path = Path.Combine(dir.Path, "j");
         using (var journal = ChunkJournal.Create(path, File1, 1000))
         {
             journal.MarkDone(3);
-            journal.MarkDone(0);
+            journal.MarkPartial(0, 300);
+            journal.MarkPartial(0, 600);
+            journal.MarkPartial(4, 100);
         }
         File.AppendAllText(path, "done 7"); // killed mid-line: no newline, so not trusted
 
-        using (var resumed = ChunkJournal.Resume(path, File1, 1000, 10, out var done))
+        using (var resumed = ChunkJournal.Resume(path, File1, 1000, 10, out var present))
         {
             Assert.NotNull(resumed);
-            Assert.Equal([0, 3], Enumerable.Range(0, 10).Where(i => done[i]));
+            Assert.Equal([600, 0, 0, 1000, 100, 0, 0, 0, 0, 0], present);
             resumed!.MarkDone(5);
         }
-        using var again = ChunkJournal.Resume(path, File1, 1000, 10, out var doneAgain);
-        Assert.Equal([0, 3, 5], Enumerable.Range(0, 10).Where(i => doneAgain[i]));
+        using var again = ChunkJournal.Resume(path, File1, 1000, 10, out var presentAgain);
+        Assert.Equal([600, 0, 0, 1000, 100, 1000, 0, 0, 0, 0], presentAgain);
     }
 
     [Fact]

@@ -123,5 +123,9 @@ public sealed class CliPullTests
         Assert.Equal(2, (await CliProcess.RunAsync(Pull(hub, dest.Path, "--chunk-size", "lots"))).ExitCode);
         Assert.Equal(2, (await CliProcess.RunAsync(["pull", "ftp://x/y", "--dest", dest.Path])).ExitCode);
         Assert.Equal(2, (await CliProcess.RunAsync(["pull", "hf://org/tiny"])).ExitCode);
+        var badToken = await CliProcess.RunAsync(Pull(hub, dest.Path), new Dictionary<string, string?> { ["HF_TOKEN"] = "hf_two words" });
+        Assert.Equal(2, badToken.ExitCode);
+        Assert.Contains("HF_TOKEN is not usable", badToken.Stdout);
+        Assert.DoesNotContain("hf_two", badToken.Stdout + badToken.Stderr);
     }
 }

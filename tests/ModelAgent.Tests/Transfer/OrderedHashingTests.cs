@@ -17,7 +17,7 @@ public sealed class OrderedHashingTests
         var path = dir.File("f.bin");
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite);
         var budget = new MemoryBudget(1 << 20);
-        using var hasher = new OrderedHasher(DigestAlgorithm.Sha256, content.Length, 8192, new bool[6], handle, budget, 4096);
+        using var hasher = new OrderedHasher(DigestAlgorithm.Sha256, content.Length, 8192, new long[6], handle, budget, ArrayPool<byte>.Shared, 4096);
         var offsets = Enumerable.Range(0, 11).Select(i => i * 4096L).OrderBy(_ => Random.Shared.Next()).ToList();
 
         foreach (var offset in offsets)
@@ -35,7 +35,7 @@ public sealed class OrderedHashingTests
     }
 
     [Fact]
-    public async Task Chunks_already_on_disk_are_read_back_once_in_order_when_the_frontier_reaches_them()
+    public async Task Bytes_already_on_disk_are_read_back_once_in_order_when_the_frontier_reaches_them()
     {
         var content = new byte[5 * 1000];
         new Random(5).NextBytes(content);
@@ -43,16 +43,17 @@ public sealed class OrderedHashingTests
         var path = dir.File("f.bin");
         await File.WriteAllBytesAsync(path, content);
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite);
-        var onDisk = new[] { true, false, true, true, false };
-        using var hasher = new OrderedHasher(DigestAlgorithm.GitBlobSha1, content.Length, 1000, onDisk, handle, new MemoryBudget(1 << 20), 512);
+        // Chunks 0, 2 and 3 complete on disk; chunk 1 has its first 400 bytes; chunk 4 nothing.
+        var present = new long[] { 1000, 400, 1000, 1000, 0 };
+        using var hasher = new OrderedHasher(DigestAlgorithm.GitBlobSha1, content.Length, 1000, present, handle, new MemoryBudget(1 << 20), ArrayPool<byte>.Shared, 512);
 
         await hasher.DrainAsync(default);
-        Assert.Equal(1000, hasher.Frontier); // stops at the first chunk not on disk
-        foreach (var chunk in new[] { 4, 1 })
+        Assert.Equal(1400, hasher.Frontier); // stops where the bytes on disk end
+        foreach (var (offset, length) in new[] { (4000, 1000), (1400, 600) })
         {
             var buffer = ArrayPool<byte>.Shared.Rent(1000);
-            content.AsSpan(chunk * 1000, 1000).CopyTo(buffer);
-            await hasher.SubmitAsync(chunk * 1000, buffer, 1000, 0, default);
+            content.AsSpan(offset, length).CopyTo(buffer);
+            await hasher.SubmitAsync(offset, buffer, length, 0, default);
         }
 
         Assert.True(hasher.IsComplete);
@@ -80,5 +81,23 @@ public sealed class OrderedHashingTests
         cancel.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => blocked);
         Assert.Equal(60, budget.Used);
+    }
+
+    [Fact]
+    public async Task A_reader_waiting_for_a_full_budget_goes_on_without_it_once_hashing_reaches_its_chunk()
+    {
+        // The deadlock this prevents: later chunks hold the whole budget and wait for hashing, hashing waits for
+        // this chunk, and this chunk's reader waits for budget.
+        var budget = new MemoryBudget(100);
+        await budget.ReserveAsync(100, default);
+        var atFrontier = false;
+        var waiting = budget.ReserveAsync(10, () => Volatile.Read(ref atFrontier), default);
+        Assert.False(waiting.IsCompleted);
+
+        Volatile.Write(ref atFrontier, true);
+        budget.FrontierMoved();
+
+        Assert.Equal(0, await waiting); // nothing taken: its blocks are hashed as they come
+        Assert.Equal(100, budget.Used);
     }
 }

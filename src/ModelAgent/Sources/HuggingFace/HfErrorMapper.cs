@@ -42,8 +42,10 @@ internal static class HfErrorMapper
         {
             HttpStatusCode.Unauthorized when serverMessage == InvalidCredentials || token is not null && serverMessage is null =>
                 new(OriginFailureKind.Unauthorized, $"{subject}: the token was refused (invalid, expired or revoked); create a new read token and set HF_TOKEN or --token-file{detail}"),
-            HttpStatusCode.Unauthorized =>
+            HttpStatusCode.Unauthorized when token is null =>
                 new(OriginFailureKind.RepositoryNotFound, $"{subject}: repository not found or not visible without a token; check the name, or set HF_TOKEN or --token-file for a private or gated repo{detail}"),
+            HttpStatusCode.Unauthorized =>
+                new(OriginFailureKind.RepositoryNotFound, $"{subject}: repository not found or not visible with the token given; check the name, and that the token's account can read this repo{detail}"),
             HttpStatusCode.Forbidden when serverMessage == Disabled =>
                 new(OriginFailureKind.Forbidden, $"{subject}: the repository is disabled on the Hub; nothing can be downloaded from it{detail}"),
             HttpStatusCode.Forbidden =>
