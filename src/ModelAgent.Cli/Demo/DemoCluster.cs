@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using ModelAgent.Completion;
 using ModelAgent.Hub;
@@ -19,7 +18,7 @@ internal sealed class DemoCluster(TextWriter output, string workDirectory, int n
         var share = Path.Combine(workDirectory, "share");
         var destination = Path.Combine(share, "tiny-llama");
         var modelBytes = DemoModel.Write(Path.Combine(hubRoot, DemoModel.RepoId));
-        output.WriteLine($"Generated {DemoModel.RepoId}: {Mib(modelBytes)}");
+        output.WriteLine($"Generated {DemoModel.RepoId}: {DemoFormat.Mib(modelBytes)}");
 
         // A bandwidth cap makes the download last long enough to see the other nodes wait.
         await using var hub = await HubServer.StartAsync(new HubServerOptions(hubRoot) { Faults = new FaultSettings { BandwidthBytesPerSecond = 8 << 20 } }, cancellationToken);
@@ -33,7 +32,7 @@ internal sealed class DemoCluster(TextWriter output, string workDirectory, int n
         var downloaders = first.Where(r => Result(r.Run) == "updated").Select(r => r.Node).ToList();
         output.WriteLine();
         var fileBytes = traffic.Kind("resolve").Bytes;
-        output.WriteLine($"Start: origin served {Mib(fileBytes)} of files in {traffic.Requests} requests = {Ratio(fileBytes, modelBytes)} the model; downloaded by {string.Join(", ", downloaders)}");
+        output.WriteLine($"Start: origin served {DemoFormat.Mib(fileBytes)} of files in {traffic.Requests} requests = {DemoFormat.Ratio(fileBytes, modelBytes)} the model; downloaded by {string.Join(", ", downloaders)}");
         output.WriteLine($"  {"node",-8} {"result",-17} {"ready after",12} {"after the record",17}");
         foreach (var (node, run) in first)
         {
@@ -80,6 +79,4 @@ internal sealed class DemoCluster(TextWriter output, string workDirectory, int n
     private static DateTimeOffset? CompletedAt(AgentRun run) =>
         run.Last("complete") is { } done && done.TryGetProperty("at", out var at) && at.ValueKind == JsonValueKind.String ? at.GetDateTimeOffset() : null;
 
-    private static string Mib(long bytes) => (bytes / 1048576.0).ToString("0.00", CultureInfo.InvariantCulture) + " MiB";
-    private static string Ratio(long bytes, long model) => ((double)bytes / model).ToString("0.00", CultureInfo.InvariantCulture) + "x";
 }

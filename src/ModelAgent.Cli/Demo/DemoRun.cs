@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using ModelAgent.Hub;
 using ModelAgent.Verification;
 
@@ -17,7 +16,7 @@ internal sealed class DemoRun(TextWriter output, string workDirectory)
         var hubRoot = Path.Combine(workDirectory, "hub");
         var destination = Path.Combine(workDirectory, "models", "tiny-llama");
         var modelBytes = DemoModel.Write(Path.Combine(hubRoot, DemoModel.RepoId));
-        output.WriteLine($"Generated {DemoModel.RepoId}: {Files(Path.Combine(hubRoot, DemoModel.RepoId))} files, {Mb(modelBytes)} (3 safetensors shards, index, config, tokenizer)");
+        output.WriteLine($"Generated {DemoModel.RepoId}: {Files(Path.Combine(hubRoot, DemoModel.RepoId))} files, {DemoFormat.Mib(modelBytes)} (3 safetensors shards, index, config, tokenizer)");
 
         await using var hub = await HubServer.StartAsync(new HubServerOptions(hubRoot), cancellationToken);
         output.WriteLine($"Hub server serving {hubRoot} at {hub.BaseAddress}");
@@ -26,13 +25,13 @@ internal sealed class DemoRun(TextWriter output, string workDirectory)
         var first = await AgentProcess.RunAsync(pullArguments, null, cancellationToken);
         var firstTraffic = hub.Stats.Snapshot();
         if (first.ExitCode != 0) return Failed("first pull", first);
-        output.WriteLine($"Pull 1: {first.Elapsed.TotalSeconds:0.00}s, {firstTraffic.Requests} requests, {Mb(firstTraffic.Kind("resolve").Bytes)} of files from the origin ({Ratio(firstTraffic.Kind("resolve").Bytes, modelBytes)} of the model), result {Result(first)}");
+        output.WriteLine($"Pull 1: {first.Elapsed.TotalSeconds:0.00}s, {firstTraffic.Requests} requests, {DemoFormat.Mib(firstTraffic.Kind("resolve").Bytes)} of files from the origin ({DemoFormat.Ratio(firstTraffic.Kind("resolve").Bytes, modelBytes)} of the model), result {Result(first)}");
 
         hub.Stats.Reset();
         var second = await AgentProcess.RunAsync(pullArguments, null, cancellationToken);
         var secondTraffic = hub.Stats.Snapshot();
         if (second.ExitCode != 0) return Failed("second pull", second);
-        output.WriteLine($"Pull 2: {second.Elapsed.TotalSeconds:0.00}s, {secondTraffic.Requests} requests, {Mb(secondTraffic.Bytes)} from the origin, result {Result(second)}");
+        output.WriteLine($"Pull 2: {second.Elapsed.TotalSeconds:0.00}s, {secondTraffic.Requests} requests, {DemoFormat.Mib(secondTraffic.Bytes)} from the origin, result {Result(second)}");
 
         var watch = Stopwatch.StartNew();
         var verdict = await new CompletenessCheck().InspectAsync(destination, new InspectOptions { Deep = true }, cancellationToken);
@@ -54,6 +53,4 @@ internal sealed class DemoRun(TextWriter output, string workDirectory)
 
     private static string Result(AgentRun run) => run.Last("complete")?.GetProperty("result").GetString() ?? "?";
     private static int Files(string directory) => Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Count();
-    private static string Mb(long bytes) => (bytes / 1048576.0).ToString("0.00", CultureInfo.InvariantCulture) + " MiB";
-    private static string Ratio(long bytes, long model) => (model == 0 ? 0 : (double)bytes / model).ToString("0.00", CultureInfo.InvariantCulture) + "x";
 }

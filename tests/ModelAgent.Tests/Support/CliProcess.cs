@@ -12,12 +12,10 @@ internal sealed class CliProcess : IDisposable
 
     private CliProcess(Process process) => _process = process;
 
-    public static string AgentDll => Path.Combine(AppContext.BaseDirectory, "model-agent.dll");
-
     public static CliProcess Start(IEnumerable<string> args, IDictionary<string, string?>? environment = null)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(AgentDll);
+        info.ArgumentList.Add(RepositoryPaths.CliDll);
         foreach (var arg in args) info.ArgumentList.Add(arg);
         info.Environment.Remove("HF_TOKEN");
         info.Environment.Remove("HF_ENDPOINT");
