@@ -30,23 +30,29 @@ internal static class PullCommand
         var concurrency = new Option<int>("--concurrency") { Description = "Range requests in flight in total.", DefaultValueFactory = _ => 16 };
         var perFile = new Option<int>("--connections-per-file") { Description = "Range requests in flight per file.", DefaultValueFactory = _ => 8 };
         var chunkSize = new Option<string>("--chunk-size") { Description = "Bytes per range request (e.g. 32M).", DefaultValueFactory = _ => "32M" };
+        var writeMode = new Option<string>("--write-mode")
+        {
+            Description = "auto (direct to the device on node-local filesystems, page cache on shared ones), direct, or buffered (page cache).",
+            DefaultValueFactory = _ => "auto",
+        };
+        writeMode.AcceptOnlyFromAmong("auto", "direct", "buffered");
         var logLevel = new Option<string>("--log-level") { Description = "trace, debug, information, warning, error or none (logs go to stderr).", DefaultValueFactory = _ => "information" };
         var coordination = new CoordinationOptions();
 
         var command = new Command("pull", "Download a model into a directory, verified and resumable; on shared storage, one node downloads and the others wait.")
         {
-            uri, dest, endpoint, tokenFile, include, exclude, refresh, json, concurrency, perFile, chunkSize, logLevel,
+            uri, dest, endpoint, tokenFile, include, exclude, refresh, json, concurrency, perFile, chunkSize, writeMode, logLevel,
         };
         coordination.AddTo(command);
         command.SetAction((parse, ct) => RunAsync(new PullArguments(
             parse.GetValue(uri)!, parse.GetValue(dest), parse.GetValue(endpoint), parse.GetValue(tokenFile),
             parse.GetValue(include) ?? [], parse.GetValue(exclude) ?? [], parse.GetValue(refresh), parse.GetValue(json),
-            parse.GetValue(concurrency), parse.GetValue(perFile), parse.GetValue(chunkSize)!, parse.GetValue(logLevel)!), coordination.Read(parse), ct));
+            parse.GetValue(concurrency), parse.GetValue(perFile), parse.GetValue(chunkSize)!, parse.GetValue(writeMode)!, parse.GetValue(logLevel)!), coordination.Read(parse), ct));
         return command;
     }
 
     private sealed record PullArguments(string Uri, string? Dest, string? Endpoint, string? TokenFile, string[] Include, string[] Exclude,
-        bool Refresh, bool Json, int Concurrency, int PerFile, string ChunkSize, string LogLevel);
+        bool Refresh, bool Json, int Concurrency, int PerFile, string ChunkSize, string WriteMode, string LogLevel);
 
     private static async Task<int> RunAsync(PullArguments args, CoordinationArguments coordinationArgs, CancellationToken cancellationToken)
     {
@@ -93,7 +99,11 @@ internal static class PullCommand
         }
 
         var filter = new PathPatternFilter(args.Include, args.Exclude);
-        var transfer = new TransferOptions { ChunkSize = chunkBytes, MaxConcurrentRequests = args.Concurrency, MaxRequestsPerFile = args.PerFile };
+        var transfer = new TransferOptions
+        {
+            ChunkSize = chunkBytes, MaxConcurrentRequests = args.Concurrency, MaxRequestsPerFile = args.PerFile,
+            WriteMode = Enum.Parse<DiskWriteMode>(args.WriteMode, ignoreCase: true),
+        };
         using var handler = HfHttpClient.CreateHandler();
         using var httpClient = new HttpClient(handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
         var http = new HfHttpClient(httpClient, new HfClientOptions { Endpoint = endpointUri!, Tokens = tokens }, logger);

@@ -7,9 +7,6 @@ namespace ModelAgent.Platform;
 /// </summary>
 internal static partial class Fsync
 {
-    private const int ORdonly = 0;
-    private const int ODirectory = 0x10000; // Linux x86_64/arm64
-
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int open(string path, int flags);
 
@@ -23,7 +20,7 @@ internal static partial class Fsync
     public static void Directory(string path)
     {
         if (!OperatingSystem.IsLinux()) return;
-        var fd = open(path, ORdonly | ODirectory);
+        var fd = open(path, OpenFlags.ReadOnly | OpenFlags.Directory | OpenFlags.CloseOnExec);
         if (fd < 0) throw new IOException($"cannot open directory '{path}' to flush it (errno {Marshal.GetLastPInvokeError()})");
         try
         {

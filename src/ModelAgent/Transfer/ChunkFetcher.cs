@@ -1,4 +1,3 @@
-using System.Buffers;
 using Microsoft.Extensions.Logging;
 using ModelAgent.Sources;
 
@@ -6,12 +5,13 @@ namespace ModelAgent.Transfer;
 
 /// <summary>
 /// Moves one chunk from the origin into its partial file: reads the range block by block into pooled buffers,
-/// writes each block at its offset, journals how far the chunk got, hands the block to the file's hasher, and marks
+/// writes each block at its offset (blocks end on block-size boundaries counted from the chunk's start, also after a
+/// short read, so that writes stay aligned for direct I/O), journals how far the chunk got, hands the block to the file's hasher, and marks
 /// the chunk done once all of it is written.
 /// A body that breaks is resumed from the first missing byte (bytes already received are never fetched again);
 /// attempts are counted only while no byte arrives.
 /// </summary>
-internal sealed class ChunkFetcher(IContentOrigin origin, TransferOptions options, MemoryBudget budget, ArrayPool<byte> blocks, ITransferObserver observer, ILogger logger)
+internal sealed class ChunkFetcher(IContentOrigin origin, TransferOptions options, MemoryBudget budget, BlockPool blocks, ITransferObserver observer, ILogger logger)
 {
     public async Task FetchAsync(FileDownload download, int index, CancellationToken cancellationToken)
     {
@@ -62,8 +62,8 @@ internal sealed class ChunkFetcher(IContentOrigin origin, TransferOptions option
             // Once hashing reaches this chunk its blocks are consumed as they come, so they need none.
             var hasher = download.Hasher;
             var reserved = await budget.ReserveAsync(options.BlockSize, () => hasher.Frontier >= chunkStart, cancellationToken);
-            var buffer = blocks.Rent(options.BlockSize);
-            var want = (int)Math.Min(options.BlockSize, end - position);
+            var buffer = blocks.Rent();
+            var want = (int)Math.Min(options.BlockSize - (position - chunkStart) % options.BlockSize, end - position);
             var filled = 0;
             Exception? broken = null;
             try
@@ -77,7 +77,7 @@ internal sealed class ChunkFetcher(IContentOrigin origin, TransferOptions option
                         idle.CancelAfter(options.ReadTimeout);
                         armed = now;
                     }
-                    var read = await body.Stream.ReadAsync(buffer.AsMemory(filled, want - filled), idle.Token);
+                    var read = await body.Stream.ReadAsync(buffer.Memory[filled..want], idle.Token);
                     if (read == 0) break;
                     filled += read;
                 }
@@ -97,7 +97,7 @@ internal sealed class ChunkFetcher(IContentOrigin origin, TransferOptions option
                 if (broken is not null) throw new BodyBrokenException(position, broken);
                 return position;
             }
-            try { await RandomAccess.WriteAsync(download.Handle, buffer.AsMemory(0, filled), position, cancellationToken); }
+            try { await download.Writer.WriteAsync(buffer.Memory[..filled], position, cancellationToken); }
             catch
             {
                 Give(buffer, reserved);
@@ -114,7 +114,7 @@ internal sealed class ChunkFetcher(IContentOrigin origin, TransferOptions option
         return position;
     }
 
-    private void Give(byte[] buffer, long reserved)
+    private void Give(PooledBlock buffer, long reserved)
     {
         blocks.Return(buffer);
         if (reserved > 0) budget.Release(reserved);

@@ -1,4 +1,4 @@
-using System.Buffers;
+using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
 using ModelAgent.Sources;
 
@@ -13,12 +13,13 @@ internal sealed class FileDownload : IDisposable
     private readonly Queue<int> _pending = new();
     private readonly object _gate = new();
 
-    private FileDownload(SnapshotFile file, PartialFile partial, long chunkSize, SafeFileHandle handle, ChunkJournal? journal, OrderedHasher hasher, int chunkCount, long[] present)
+    private FileDownload(SnapshotFile file, PartialFile partial, long chunkSize, SafeFileHandle handle, PartialFileWriter writer, ChunkJournal? journal, OrderedHasher hasher, int chunkCount, long[] present)
     {
         File = file;
         Partial = partial;
         ChunkSize = chunkSize;
         Handle = handle;
+        Writer = writer;
         Journal = journal;
         Hasher = hasher;
         ChunkCount = chunkCount;
@@ -33,7 +34,10 @@ internal sealed class FileDownload : IDisposable
     public SnapshotFile File { get; }
     public PartialFile Partial { get; }
     public long ChunkSize { get; }
+    /// <summary>The partial file opened through the page cache: reads for resumed hashing, the size, the final fsync.</summary>
     public SafeFileHandle Handle { get; }
+    /// <summary>Where fetched blocks go (direct to the device when it can).</summary>
+    public PartialFileWriter Writer { get; }
     private readonly long[] _present;
 
     /// <summary>Null for files of one block: there is nothing to resume inside a single write.</summary>
@@ -64,10 +68,12 @@ internal sealed class FileDownload : IDisposable
 
     /// <summary>
     /// Opens this writer's partial file, resuming one another writer left (taken over by rename) when its journal
-    /// matches; otherwise starts it empty.
+    /// matches; otherwise starts it empty. <paramref name="directWrites"/> asks for writes that bypass the page cache.
     /// </summary>
-    public static FileDownload Open(string destination, SnapshotFile file, long chunkSize, MemoryBudget budget, ArrayPool<byte> blocks, int blockSize, bool allowResume, string writer)
+    public static FileDownload Open(string destination, SnapshotFile file, long chunkSize, MemoryBudget budget, BlockPool blocks,
+        bool allowResume, string writer, bool directWrites, ILogger logger)
     {
+        var blockSize = blocks.BlockSize;
         var partial = PartialFile.For(destination, file, writer);
         Directory.CreateDirectory(Path.GetDirectoryName(partial.DataPath)!);
         var chunkCount = file.Size == 0 ? 0 : (int)((file.Size + chunkSize - 1) / chunkSize);
@@ -81,8 +87,9 @@ internal sealed class FileDownload : IDisposable
             if (journal is not null)
             {
                 var handle = System.IO.File.OpenHandle(partial.DataPath, FileMode.Open, FileAccess.ReadWrite, FileShare.Read, FileOptions.Asynchronous);
-                var hasher = new OrderedHasher(file.Digest.Algorithm, file.Size, chunkSize, present, handle, budget, blocks, blockSize);
-                return new FileDownload(file, partial, chunkSize, handle, journal, hasher, chunkCount, present);
+                var hasher = new OrderedHasher(file.Digest.Algorithm, file.Size, chunkSize, present, handle, budget, blocks);
+                var output = PartialFileWriter.Open(partial.DataPath, handle, directWrites, file.Path.Value, logger);
+                return new FileDownload(file, partial, chunkSize, handle, output, journal, hasher, chunkCount, present);
             }
         }
         partial.Delete();
@@ -93,8 +100,9 @@ internal sealed class FileDownload : IDisposable
             RandomAccess.SetLength(fresh, file.Size);
             var freshJournal = journaled ? ChunkJournal.Create(partial.JournalPath, file, chunkSize) : null;
             var none = new long[chunkCount];
-            var hasher = new OrderedHasher(file.Digest.Algorithm, file.Size, chunkSize, none, fresh, budget, blocks, blockSize);
-            return new FileDownload(file, partial, chunkSize, fresh, freshJournal, hasher, chunkCount, none);
+            var hasher = new OrderedHasher(file.Digest.Algorithm, file.Size, chunkSize, none, fresh, budget, blocks);
+            var output = PartialFileWriter.Open(partial.DataPath, fresh, directWrites, file.Path.Value, logger);
+            return new FileDownload(file, partial, chunkSize, fresh, output, freshJournal, hasher, chunkCount, none);
         }
         catch
         {
@@ -110,6 +118,7 @@ internal sealed class FileDownload : IDisposable
         if (_disposed) return;
         _disposed = true;
         Hasher.Dispose();
+        Writer.Dispose();
         Journal?.Dispose();
         Handle.Dispose();
     }

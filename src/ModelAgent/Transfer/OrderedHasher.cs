@@ -1,4 +1,3 @@
-using System.Buffers;
 using Microsoft.Win32.SafeHandles;
 using ModelAgent.Completion;
 
@@ -17,16 +16,15 @@ internal sealed class OrderedHasher : IDisposable
     private readonly SortedDictionary<long, Block> _waiting = new();
     private readonly ContentHasher _hasher;
     private readonly MemoryBudget _budget;
-    private readonly ArrayPool<byte> _blocks;
+    private readonly BlockPool _blocks;
     private readonly SafeFileHandle _file;
     private readonly long _size;
     private readonly long _chunkSize;
     private readonly long[] _present;
-    private readonly int _blockSize;
     private long _frontier;
     private bool _draining;
 
-    public OrderedHasher(DigestAlgorithm algorithm, long size, long chunkSize, long[] present, SafeFileHandle file, MemoryBudget budget, ArrayPool<byte> blocks, int blockSize)
+    public OrderedHasher(DigestAlgorithm algorithm, long size, long chunkSize, long[] present, SafeFileHandle file, MemoryBudget budget, BlockPool blocks)
     {
         _hasher = new ContentHasher(algorithm, size);
         _size = size;
@@ -35,7 +33,6 @@ internal sealed class OrderedHasher : IDisposable
         _file = file;
         _budget = budget;
         _blocks = blocks;
-        _blockSize = blockSize;
     }
 
     /// <summary>Bytes hashed so far, all of them in order from offset 0.</summary>
@@ -47,14 +44,15 @@ internal sealed class OrderedHasher : IDisposable
     public bool IsComplete => Frontier == _size;
 
     /// <summary>
-    /// Hands over a written block (the buffer goes back to the engine's block pool after hashing). <paramref name="reserved"/>
-    /// is what its reader took from the memory budget, given back when it is hashed.
+    /// Hands over the first <paramref name="length"/> bytes of a written block (the block goes back to the engine's
+    /// pool after hashing). <paramref name="reserved"/> is what its reader took from the memory budget, given back
+    /// when it is hashed.
     /// </summary>
-    public Task SubmitAsync(long offset, byte[] buffer, int length, long reserved, CancellationToken cancellationToken)
+    public Task SubmitAsync(long offset, PooledBlock block, int length, long reserved, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            _waiting[offset] = new Block(buffer, length, reserved);
+            _waiting[offset] = new Block(block, length, reserved);
             if (_draining) return Task.CompletedTask;
             _draining = true;
         }
@@ -100,9 +98,9 @@ internal sealed class OrderedHasher : IDisposable
                     }
                 }
                 long advanced;
-                if (block.Buffer is not null)
+                if (block.Data is not null)
                 {
-                    _hasher.Append(block.Buffer.AsSpan(0, block.Length));
+                    _hasher.Append(block.Data.Span[..block.Length]);
                     Return(block);
                     advanced = frontier + block.Length;
                 }
@@ -125,26 +123,26 @@ internal sealed class OrderedHasher : IDisposable
 
     private async Task HashFromDiskAsync(long start, long end, CancellationToken cancellationToken)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(_blockSize);
+        var buffer = _blocks.Rent();
         try
         {
             for (var offset = start; offset < end;)
             {
-                var want = (int)Math.Min(_blockSize, end - offset);
-                var read = await RandomAccess.ReadAsync(_file, buffer.AsMemory(0, want), offset, cancellationToken);
+                var want = (int)Math.Min(buffer.Length, end - offset);
+                var read = await RandomAccess.ReadAsync(_file, buffer.Memory[..want], offset, cancellationToken);
                 if (read <= 0) throw new IOException($"partial file ended at {offset} bytes while re-reading a chunk recorded as present");
-                _hasher.Append(buffer.AsSpan(0, read));
+                _hasher.Append(buffer.Span[..read]);
                 offset += read;
             }
         }
-        finally { ArrayPool<byte>.Shared.Return(buffer); }
+        finally { _blocks.Return(buffer); }
     }
 
     public FileDigest Finish() => _hasher.Finish();
 
     private void Return(Block block)
     {
-        _blocks.Return(block.Buffer);
+        _blocks.Return(block.Data);
         if (block.Reserved > 0) _budget.Release(block.Reserved);
     }
 
@@ -162,5 +160,5 @@ internal sealed class OrderedHasher : IDisposable
         _hasher.Dispose();
     }
 
-    private readonly record struct Block(byte[] Buffer, int Length, long Reserved);
+    private readonly record struct Block(PooledBlock Data, int Length, long Reserved);
 }

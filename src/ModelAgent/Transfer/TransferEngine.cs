@@ -1,6 +1,6 @@
-using System.Buffers;
 using Microsoft.Extensions.Logging;
 using ModelAgent.Completion;
+using ModelAgent.Coordination;
 using ModelAgent.Sources;
 
 namespace ModelAgent.Transfer;
@@ -34,7 +34,9 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
         var budget = new MemoryBudget(options.MemoryBudget);
         // Blocks waiting for hashing can fill the whole budget: the shared pool keeps only a few arrays of this
         // size and would fall back to large-object allocations (and gen2 collections) on every overflow.
-        var blocks = ArrayPool<byte>.Create(options.BlockSize, (int)(options.MemoryBudget / options.BlockSize) + 2 * options.MaxConcurrentRequests + 8);
+        var blocks = new BlockPool(options.BlockSize, (int)(options.MemoryBudget / options.BlockSize) + 2 * options.MaxConcurrentRequests + 8);
+        var (direct, why) = DiskWriteModeChoice.For(options.WriteMode, destination, StorageProbe.ForThisHost());
+        logger.LogInformation("Writing into {Destination} {How}: {Reason}", destination, direct ? "directly to the device (O_DIRECT)" : "through the page cache", why);
         var fetcher = new ChunkFetcher(origin, options, budget, blocks, _observer, logger);
         using var fileSlots = new SemaphoreSlim(options.MaxConcurrentRequests);
         using var requestSlots = new SemaphoreSlim(options.MaxConcurrentRequests);
@@ -46,7 +48,7 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
             try
             {
                 await fileSlots.WaitAsync(stop.Token);
-                try { await TransferFileAsync(destination, file, targets[file], fetcher, budget, blocks, requestSlots, stop.Token); }
+                try { await TransferFileAsync(destination, file, targets[file], fetcher, budget, blocks, direct, requestSlots, stop.Token); }
                 finally { fileSlots.Release(); }
             }
             catch (Exception e)
@@ -71,7 +73,7 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
     }
 
     private async Task TransferFileAsync(string destination, SnapshotFile file, string finalPath, ChunkFetcher fetcher,
-        MemoryBudget budget, ArrayPool<byte> blocks, SemaphoreSlim requestSlots, CancellationToken cancellationToken)
+        MemoryBudget budget, BlockPool blocks, bool direct, SemaphoreSlim requestSlots, CancellationToken cancellationToken)
     {
         if (File.Exists(finalPath) && new FileInfo(finalPath).Length == file.Size)
         {
@@ -90,7 +92,7 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
         var chunkSize = options.ChunkSize;
         for (var attempt = 1; ; attempt++)
         {
-            var download = FileDownload.Open(destination, file, chunkSize, budget, blocks, options.BlockSize, allowResume: attempt == 1, _writer);
+            var download = FileDownload.Open(destination, file, chunkSize, budget, blocks, allowResume: attempt == 1, _writer, direct, logger);
             try
             {
                 if (download.BytesPresent > 0)

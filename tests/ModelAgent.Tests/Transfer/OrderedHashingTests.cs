@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Security.Cryptography;
 using ModelAgent.Completion;
 using ModelAgent.Tests.Support;
@@ -17,15 +16,16 @@ public sealed class OrderedHashingTests
         var path = dir.File("f.bin");
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite);
         var budget = new MemoryBudget(1 << 20);
-        using var hasher = new OrderedHasher(DigestAlgorithm.Sha256, content.Length, 8192, new long[6], handle, budget, ArrayPool<byte>.Shared, 4096);
+        var pool = new BlockPool(4096, 4);
+        using var hasher = new OrderedHasher(DigestAlgorithm.Sha256, content.Length, 8192, new long[6], handle, budget, pool);
         var offsets = Enumerable.Range(0, 11).Select(i => i * 4096L).OrderBy(_ => Random.Shared.Next()).ToList();
 
         foreach (var offset in offsets)
         {
             var length = (int)Math.Min(4096, content.Length - offset);
             await budget.ReserveAsync(4096, default);
-            var buffer = ArrayPool<byte>.Shared.Rent(4096);
-            content.AsSpan((int)offset, length).CopyTo(buffer);
+            var buffer = pool.Rent();
+            content.AsSpan((int)offset, length).CopyTo(buffer.Span);
             await hasher.SubmitAsync(offset, buffer, length, 4096, default);
         }
 
@@ -45,14 +45,15 @@ public sealed class OrderedHashingTests
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite);
         // Chunks 0, 2 and 3 complete on disk; chunk 1 has its first 400 bytes; chunk 4 nothing.
         var present = new long[] { 1000, 400, 1000, 1000, 0 };
-        using var hasher = new OrderedHasher(DigestAlgorithm.GitBlobSha1, content.Length, 1000, present, handle, new MemoryBudget(1 << 20), ArrayPool<byte>.Shared, 512);
+        var pool = new BlockPool(1000, 4);
+        using var hasher = new OrderedHasher(DigestAlgorithm.GitBlobSha1, content.Length, 1000, present, handle, new MemoryBudget(1 << 20), pool);
 
         await hasher.DrainAsync(default);
         Assert.Equal(1400, hasher.Frontier); // stops where the bytes on disk end
         foreach (var (offset, length) in new[] { (4000, 1000), (1400, 600) })
         {
-            var buffer = ArrayPool<byte>.Shared.Rent(1000);
-            content.AsSpan(offset, length).CopyTo(buffer);
+            var buffer = pool.Rent();
+            content.AsSpan(offset, length).CopyTo(buffer.Span);
             await hasher.SubmitAsync(offset, buffer, length, 0, default);
         }
 
