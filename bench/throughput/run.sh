@@ -33,8 +33,9 @@ mkdir -p "$WORK"/{data,nginx/tmp} "$DEST_ROOT"
 log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 # --- model-agent, built from this checkout in Release -------------------------------------------------------------
-log "building model-agent (Release)"
-dotnet publish "$REPO/src/ModelAgent.Cli" -c Release -o "$WORK/bin" --nologo -v quiet >/dev/null
+case $(uname -m) in x86_64) RID=linux-x64 ;; aarch64) RID=linux-arm64 ;; *) echo "error: no .NET runtime id for $(uname -m)" >&2; exit 2 ;; esac
+log "publishing model-agent (Release, $RID, ReadyToRun: as a node image ships it)"
+dotnet publish "$REPO/src/ModelAgent.Cli" -c Release -r "$RID" --self-contained false -o "$WORK/bin" --nologo -v quiet >/dev/null
 AGENT="$WORK/bin/model-agent"
 "$AGENT" pull --help >/dev/null 2>&1 || { echo "error: this checkout's model-agent has no 'pull' command yet" >&2; exit 2; }
 

@@ -50,68 +50,114 @@ internal sealed class ChunkFetcher(IContentOrigin origin, TransferOptions option
         download.Journal?.MarkDone(index);
     }
 
-    /// <summary>Copies the body to disk from <paramref name="position"/>; returns the new position (less than end when the body ended early).</summary>
+    /// <summary>
+    /// Copies the body to disk from <paramref name="position"/>; returns the new position (less than end when the body
+    /// ended early). The socket is read into the next block while the previous one is written: a reader that waited
+    /// for every write would leave its connection idle for each disk round trip. At most one write is pending per
+    /// reader, so the journal's lines for a chunk stay in offset order.
+    /// </summary>
     private async Task<long> CopyAsync(FileDownload download, int index, RangeBody body, long chunkStart, long position, long end, CancellationToken cancellationToken)
     {
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         idle.CancelAfter(options.ReadTimeout);
         var armed = Environment.TickCount64;
-        while (position < end)
+        var read = position; // bytes received; position is bytes written
+        Task? storing = null;
+        try
         {
-            // Blocks of a chunk that hashing has not reached yet wait in memory: they take from the budget first.
-            // Once hashing reaches this chunk its blocks are consumed as they come, so they need none.
-            var hasher = download.Hasher;
-            var reserved = await budget.ReserveAsync(options.BlockSize, () => hasher.Frontier >= chunkStart, cancellationToken);
-            var buffer = blocks.Rent();
-            var want = (int)Math.Min(options.BlockSize - (position - chunkStart) % options.BlockSize, end - position);
-            var filled = 0;
-            Exception? broken = null;
-            try
+            while (read < end)
             {
-                while (filled < want)
+                // Blocks of a chunk that hashing has not reached yet wait in memory: they take from the budget first.
+                // Once hashing reaches this chunk its blocks are consumed as they come, so they need none.
+                var hasher = download.Hasher;
+                var reserved = await budget.ReserveAsync(options.BlockSize, () => hasher.Frontier >= chunkStart, cancellationToken);
+                var buffer = blocks.Rent();
+                var want = (int)Math.Min(options.BlockSize - (read - chunkStart) % options.BlockSize, end - read);
+                var filled = 0;
+                Exception? broken = null;
+                try
                 {
-                    // Re-arming the idle timer costs a timer update; once a second is precise enough for a 60 s limit.
-                    var now = Environment.TickCount64;
-                    if (now - armed >= 1000)
+                    while (filled < want)
                     {
-                        idle.CancelAfter(options.ReadTimeout);
-                        armed = now;
+                        // Re-arming the idle timer costs a timer update; once a second is precise enough for a 60 s limit.
+                        var now = Environment.TickCount64;
+                        if (now - armed >= 1000)
+                        {
+                            idle.CancelAfter(options.ReadTimeout);
+                            armed = now;
+                        }
+                        var got = await body.Stream.ReadAsync(buffer.Memory[filled..want], idle.Token);
+                        if (got == 0) break;
+                        filled += got;
                     }
-                    var read = await body.Stream.ReadAsync(buffer.Memory[filled..want], idle.Token);
-                    if (read == 0) break;
-                    filled += read;
+                }
+                catch (Exception e) when (IsTransientBody(e, cancellationToken))
+                {
+                    broken = idle.IsCancellationRequested ? new TimeoutException($"no bytes for {options.ReadTimeout.TotalSeconds:0} s", e) : e;
+                }
+                catch
+                {
+                    Give(buffer, reserved);
+                    throw;
+                }
+                if (storing is not null)
+                {
+                    try { await storing; }
+                    catch
+                    {
+                        Give(buffer, reserved);
+                        throw;
+                    }
+                    storing = null;
+                    position = read;
+                }
+                if (filled == 0)
+                {
+                    Give(buffer, reserved);
+                    if (broken is not null) throw new BodyBrokenException(position, broken);
+                    return position;
+                }
+                storing = StoreAsync(download, index, chunkStart, end, read, buffer, filled, reserved, cancellationToken);
+                read += filled;
+                if (broken is not null || filled < want)
+                {
+                    await storing;
+                    storing = null;
+                    position = read;
+                    if (broken is not null) throw new BodyBrokenException(position, broken);
+                    return position;
                 }
             }
-            catch (Exception e) when (IsTransientBody(e, cancellationToken))
+            if (storing is not null)
             {
-                broken = idle.IsCancellationRequested ? new TimeoutException($"no bytes for {options.ReadTimeout.TotalSeconds:0} s", e) : e;
+                await storing;
+                storing = null;
+                position = read;
             }
-            catch
-            {
-                Give(buffer, reserved);
-                throw;
-            }
-            if (filled == 0)
-            {
-                Give(buffer, reserved);
-                if (broken is not null) throw new BodyBrokenException(position, broken);
-                return position;
-            }
-            try { await download.Writer.WriteAsync(buffer.Memory[..filled], position, cancellationToken); }
-            catch
-            {
-                Give(buffer, reserved);
-                throw;
-            }
-            observer.BytesWritten(download.File, filled);
-            // Journaled once written: a rerun after a kill resumes this chunk from here.
-            if (position + filled < end) download.Journal?.MarkPartial(index, position + filled - chunkStart);
-            await download.Hasher.SubmitAsync(position, buffer, filled, reserved, cancellationToken);
-            position += filled;
-            if (broken is not null) throw new BodyBrokenException(position, broken);
-            if (filled < want) return position;
+            return position;
         }
-        return position;
+        finally
+        {
+            // Leaving early (cancelled, a disk error): the pending write still owns its block; let it finish first.
+            if (storing is not null)
+                try { await storing; }
+                catch { /* the exception already leaving wins */ }
+        }
+    }
+
+    /// <summary>Writes one block at <paramref name="offset"/>, journals it, and hands it to the file's hasher (which gives the block back).</summary>
+    private async Task StoreAsync(FileDownload download, int index, long chunkStart, long end, long offset, PooledBlock buffer, int length, long reserved, CancellationToken cancellationToken)
+    {
+        try { await download.Writer.WriteAsync(buffer.Memory[..length], offset, cancellationToken); }
+        catch
+        {
+            Give(buffer, reserved);
+            throw;
+        }
+        observer.BytesWritten(download.File, length);
+        // Journaled once written: a rerun after a kill resumes this chunk from here.
+        if (offset + length < end) download.Journal?.MarkPartial(index, offset + length - chunkStart);
+        await download.Hasher.SubmitAsync(offset, buffer, length, reserved, cancellationToken);
     }
 
     private void Give(PooledBlock buffer, long reserved)
