@@ -35,7 +35,6 @@ internal static class PullCommand
             Description = "auto (direct to the device on node-local filesystems, page cache on shared ones), direct, or buffered (page cache).",
             DefaultValueFactory = _ => "auto",
         };
-        writeMode.AcceptOnlyFromAmong("auto", "direct", "buffered");
         var logLevel = new Option<string>("--log-level") { Description = "trace, debug, information, warning, error or none (logs go to stderr).", DefaultValueFactory = _ => "information" };
         var coordination = new CoordinationOptions();
 
@@ -71,6 +70,8 @@ internal static class PullCommand
             return Fail(ExitCodes.Usage, "usage", $"--log-level '{args.LogLevel}' is not one of {string.Join(", ", CliLogging.Levels)}");
         if (!ByteFormat.TryParseSize(args.ChunkSize, out var chunkBytes) || chunkBytes < 64 * 1024)
             return Fail(ExitCodes.Usage, "usage", $"--chunk-size '{args.ChunkSize}' is not a size of at least 64K (e.g. 16M, 64M)");
+        if (!Enum.TryParse<DiskWriteMode>(args.WriteMode, ignoreCase: true, out var writeMode) || !Enum.IsDefined(writeMode) || int.TryParse(args.WriteMode, out _))
+            return Fail(ExitCodes.Usage, "usage", $"--write-mode '{args.WriteMode}' is not one of auto, direct, buffered");
         if (args.Concurrency < 1 || args.PerFile < 1)
             return Fail(ExitCodes.Usage, "usage", "--concurrency and --connections-per-file must be at least 1");
         if (!StorageUri.TryParse(args.Uri, out var storage, out var uriError))
@@ -102,7 +103,7 @@ internal static class PullCommand
         var transfer = new TransferOptions
         {
             ChunkSize = chunkBytes, MaxConcurrentRequests = args.Concurrency, MaxRequestsPerFile = args.PerFile,
-            WriteMode = Enum.Parse<DiskWriteMode>(args.WriteMode, ignoreCase: true),
+            WriteMode = writeMode,
         };
         using var handler = HfHttpClient.CreateHandler();
         using var httpClient = new HttpClient(handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };

@@ -1,11 +1,11 @@
 namespace ModelAgent.Tests.Support;
 
-/// <summary>A real directory under /tmp, removed (including read-only parts) when the test ends.</summary>
+/// <summary>A real directory under /tmp (or under <c>root</c>), removed (including read-only parts) when the test ends.</summary>
 public sealed class TempDirectory : IDisposable
 {
-    public TempDirectory(string? prefix = null)
+    public TempDirectory(string? prefix = null, string? root = null)
     {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"ma-{prefix ?? "test"}-{Guid.NewGuid():N}");
+        Path = System.IO.Path.Combine(root ?? System.IO.Path.GetTempPath(), $"ma-{prefix ?? "test"}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(Path);
     }
 

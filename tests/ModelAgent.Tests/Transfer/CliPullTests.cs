@@ -56,6 +56,22 @@ public sealed class CliPullTests
         Assert.DoesNotContain("\x1b[", stdout); // no ANSI when stdout is not a terminal
     }
 
+    [Theory]
+    [InlineData("direct", "directly to the device (O_DIRECT): --write-mode direct")]
+    [InlineData("buffered", "through the page cache: --write-mode buffered")]
+    public async Task Write_mode_is_chosen_on_the_command_line_logged_once_and_the_model_verifies(string mode, string logged)
+    {
+        await using var hub = await HubFixtureModel.StartAsync();
+        using var dest = new TempDirectory("cli");
+
+        var (code, _, stderr) = await CliProcess.RunAsync(Pull(hub, dest.Path, "--write-mode", mode));
+
+        Assert.True(code == 0, stderr);
+        Assert.Single(stderr.Split('\n'), line => line.Contains(logged, StringComparison.Ordinal));
+        var verify = await CliProcess.RunAsync(["verify", dest.Path, "--deep"]);
+        Assert.True(verify.ExitCode == 0, verify.Stdout);
+    }
+
     [Fact]
     public async Task The_token_never_appears_in_output_logs_or_errors_and_the_cdn_never_receives_it()
     {
@@ -121,6 +137,9 @@ public sealed class CliPullTests
         Assert.Null(CompletionRecordStore.Read(dest.Path).Record);
 
         Assert.Equal(2, (await CliProcess.RunAsync(Pull(hub, dest.Path, "--chunk-size", "lots"))).ExitCode);
+        var badMode = await CliProcess.RunAsync(Pull(hub, dest.Path, "--write-mode", "fast"));
+        Assert.Equal(2, badMode.ExitCode);
+        Assert.Contains("--write-mode 'fast' is not one of auto, direct, buffered", badMode.Stdout);
         Assert.Equal(2, (await CliProcess.RunAsync(["pull", "ftp://x/y", "--dest", dest.Path])).ExitCode);
         Assert.Equal(2, (await CliProcess.RunAsync(["pull", "hf://org/tiny"])).ExitCode);
         var badToken = await CliProcess.RunAsync(Pull(hub, dest.Path), new Dictionary<string, string?> { ["HF_TOKEN"] = "hf_two words" });
