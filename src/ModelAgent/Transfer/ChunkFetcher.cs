@@ -58,83 +58,48 @@ internal sealed class ChunkFetcher(IContentOrigin origin, TransferOptions option
     /// </summary>
     private async Task<long> CopyAsync(FileDownload download, int index, RangeBody body, long chunkStart, long position, long end, CancellationToken cancellationToken)
     {
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        idle.CancelAfter(options.ReadTimeout);
-        var armed = Environment.TickCount64;
-        var read = position; // bytes received; position is bytes written
-        Task? storing = null;
+        using var idle = new IdleTimeout(options.ReadTimeout, cancellationToken);
+        var received = position; // bytes read from the body; position counts the bytes written
+        Task? storing = null;    // the previous block: being written, journaled and handed to the hasher
+        Exception? broken = null;
         try
         {
-            while (read < end)
+            while (received < end && broken is null)
             {
                 // Blocks of a chunk that hashing has not reached yet wait in memory: they take from the budget first.
                 // Once hashing reaches this chunk its blocks are consumed as they come, so they need none.
                 var hasher = download.Hasher;
                 var reserved = await budget.ReserveAsync(options.BlockSize, () => hasher.Frontier >= chunkStart, cancellationToken);
-                var buffer = blocks.Rent();
-                var want = (int)Math.Min(options.BlockSize - (read - chunkStart) % options.BlockSize, end - read);
-                var filled = 0;
-                Exception? broken = null;
+                var block = blocks.Rent();
+                var want = (int)Math.Min(options.BlockSize - (received - chunkStart) % options.BlockSize, end - received);
+                int filled;
                 try
                 {
-                    while (filled < want)
-                    {
-                        // Re-arming the idle timer costs a timer update; once a second is precise enough for a 60 s limit.
-                        var now = Environment.TickCount64;
-                        if (now - armed >= 1000)
-                        {
-                            idle.CancelAfter(options.ReadTimeout);
-                            armed = now;
-                        }
-                        var got = await body.Stream.ReadAsync(buffer.Memory[filled..want], idle.Token);
-                        if (got == 0) break;
-                        filled += got;
-                    }
-                }
-                catch (Exception e) when (IsTransientBody(e, cancellationToken))
-                {
-                    broken = idle.IsCancellationRequested ? new TimeoutException($"no bytes for {options.ReadTimeout.TotalSeconds:0} s", e) : e;
+                    (filled, broken) = await ReadBlockAsync(body, block, want, idle, cancellationToken);
+                    if (storing is not null) await storing;
                 }
                 catch
                 {
-                    Give(buffer, reserved);
+                    Give(block, reserved);
                     throw;
                 }
-                if (storing is not null)
-                {
-                    try { await storing; }
-                    catch
-                    {
-                        Give(buffer, reserved);
-                        throw;
-                    }
-                    storing = null;
-                    position = read;
-                }
+                storing = null;
+                position = received;
                 if (filled == 0)
                 {
-                    Give(buffer, reserved);
-                    if (broken is not null) throw new BodyBrokenException(position, broken);
-                    return position;
+                    Give(block, reserved);
+                    break;
                 }
-                storing = StoreAsync(download, index, chunkStart, end, read, buffer, filled, reserved, cancellationToken);
-                read += filled;
-                if (broken is not null || filled < want)
-                {
-                    await storing;
-                    storing = null;
-                    position = read;
-                    if (broken is not null) throw new BodyBrokenException(position, broken);
-                    return position;
-                }
+                storing = StoreAsync(download, index, end, received, block, filled, reserved, chunkStart, cancellationToken);
+                received += filled;
+                if (filled < want) break; // the body ended early
             }
             if (storing is not null)
             {
                 await storing;
                 storing = null;
-                position = read;
+                position = received;
             }
-            return position;
         }
         finally
         {
@@ -143,10 +108,33 @@ internal sealed class ChunkFetcher(IContentOrigin origin, TransferOptions option
                 try { await storing; }
                 catch { /* the exception already leaving wins */ }
         }
+        if (broken is not null) throw new BodyBrokenException(position, broken);
+        return position;
+    }
+
+    /// <summary>Reads up to <paramref name="want"/> bytes into the block; a body that breaks returns what arrived and why it broke.</summary>
+    private async Task<(int Filled, Exception? Broken)> ReadBlockAsync(RangeBody body, PooledBlock block, int want, IdleTimeout idle, CancellationToken cancellationToken)
+    {
+        var filled = 0;
+        try
+        {
+            while (filled < want)
+            {
+                idle.Rearm();
+                var got = await body.Stream.ReadAsync(block.Memory[filled..want], idle.Token);
+                if (got == 0) break;
+                filled += got;
+            }
+            return (filled, null);
+        }
+        catch (Exception e) when (IsTransientBody(e, cancellationToken))
+        {
+            return (filled, idle.Expired ? new TimeoutException($"no bytes for {options.ReadTimeout.TotalSeconds:0} s", e) : e);
+        }
     }
 
     /// <summary>Writes one block at <paramref name="offset"/>, journals it, and hands it to the file's hasher (which gives the block back).</summary>
-    private async Task StoreAsync(FileDownload download, int index, long chunkStart, long end, long offset, PooledBlock buffer, int length, long reserved, CancellationToken cancellationToken)
+    private async Task StoreAsync(FileDownload download, int index, long end, long offset, PooledBlock buffer, int length, long reserved, long chunkStart, CancellationToken cancellationToken)
     {
         try { await download.Writer.WriteAsync(buffer.Memory[..length], offset, cancellationToken); }
         catch
@@ -169,6 +157,36 @@ internal sealed class ChunkFetcher(IContentOrigin origin, TransferOptions option
     private static bool IsTransientBody(Exception e, CancellationToken cancellationToken) =>
         !cancellationToken.IsCancellationRequested &&
         e is IOException or HttpRequestException or TimeoutException or OperationCanceledException;
+
+    /// <summary>Cancels reads after a body delivered nothing for the limit.</summary>
+    private sealed class IdleTimeout : IDisposable
+    {
+        private readonly CancellationTokenSource _source;
+        private readonly TimeSpan _limit;
+        private long _armed;
+
+        public IdleTimeout(TimeSpan limit, CancellationToken cancellationToken)
+        {
+            _limit = limit;
+            _source = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            _source.CancelAfter(limit);
+            _armed = Environment.TickCount64;
+        }
+
+        public CancellationToken Token => _source.Token;
+        public bool Expired => _source.IsCancellationRequested;
+
+        /// <summary>Restarts the limit; a timer update per read would cost more than it buys, so once a second at most.</summary>
+        public void Rearm()
+        {
+            var now = Environment.TickCount64;
+            if (now - _armed < 1000) return;
+            _source.CancelAfter(_limit);
+            _armed = now;
+        }
+
+        public void Dispose() => _source.Dispose();
+    }
 
     /// <summary>The body broke after <see cref="Position"/> bytes were written; the cause is the inner exception.</summary>
     private sealed class BodyBrokenException(long position, Exception inner) : Exception(inner.Message, inner)
