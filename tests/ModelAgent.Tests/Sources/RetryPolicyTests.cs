@@ -63,10 +63,16 @@ public sealed class RetryPolicyTests
     }
 
     [Fact]
-    public void A_server_wait_is_padded_and_capped()
+    public void A_server_wait_is_padded_spread_so_nodes_do_not_come_back_together_and_capped()
     {
-        var policy = new RetryPolicy { ServerWaitPadding = TimeSpan.FromSeconds(1), MaxServerWait = TimeSpan.FromMinutes(6) };
-        Assert.Equal(TimeSpan.FromSeconds(43), policy.ServerWait(TimeSpan.FromSeconds(42)));
-        Assert.Equal(TimeSpan.FromMinutes(6), policy.ServerWait(TimeSpan.FromHours(1)));
+        var policy = new RetryPolicy { ServerWaitPadding = TimeSpan.FromSeconds(1), ServerWaitSpread = TimeSpan.FromSeconds(10), MaxServerWait = TimeSpan.FromMinutes(6) };
+        var random = new Random(3);
+
+        var waits = Enumerable.Range(0, 200).Select(_ => policy.ServerWait(TimeSpan.FromSeconds(42), random).TotalSeconds).ToList();
+        Assert.All(waits, w => Assert.InRange(w, 43, 53));
+        Assert.True(waits.Max() - waits.Min() > 8, "waits spread over the whole spread");
+        // A short wait is spread by at most itself (a 1 s window is not stretched to 11 s).
+        Assert.All(Enumerable.Range(0, 50), _ => Assert.InRange(policy.ServerWait(TimeSpan.FromSeconds(1), random).TotalSeconds, 2, 3));
+        Assert.Equal(TimeSpan.FromMinutes(6), policy.ServerWait(TimeSpan.FromHours(1), random));
     }
 }

@@ -56,6 +56,41 @@ public sealed class FaultTests
     }
 
     [Fact]
+    public async Task A_long_run_of_429s_does_not_use_up_the_attempts_for_failures()
+    {
+        await using var hub = await HubFixtureModel.StartAsync();
+        hub.Server.Faults.Settings = new FaultSettings { RateLimitRequests = 2, RateLimitWindowSeconds = 1 };
+        using var dest = new TempDirectory("fault");
+        var log = new CapturingLogger();
+        // One attempt for real failures: any 429 counted as one would fail this pull.
+        var options = HubPull.SmallChunks with { Retry = HubPull.QuickRetry with { MaxAttempts = 1 } };
+
+        await HubPull.RunAsync(hub.Server.BaseAddress, "hf://org/tiny", dest.Path, options, logger: log, retry: options.Retry);
+
+        HubPull.AssertIdentical(hub.Files, dest.Path);
+        Assert.Contains(log.Lines, l => l.Contains("HTTP 429: rate limited 2 times"));
+    }
+
+    [Fact]
+    public async Task Rate_limiting_longer_than_the_allowed_wait_fails_clearly_at_once()
+    {
+        await using var hub = await HubFixtureModel.StartAsync();
+        hub.Server.Faults.Settings = new FaultSettings { RateLimitRequests = 1, RateLimitWindowSeconds = 600 };
+        using var dest = new TempDirectory("fault");
+        var retry = HubPull.QuickRetry with { MaxRateLimitedWait = TimeSpan.FromSeconds(30), MaxServerWait = TimeSpan.FromMinutes(15) };
+        var started = System.Diagnostics.Stopwatch.StartNew();
+
+        var error = await Assert.ThrowsAsync<OriginException>(() =>
+            HubPull.RunAsync(hub.Server.BaseAddress, "hf://org/tiny", dest.Path, HubPull.SmallChunks with { Retry = retry }, retry: retry));
+
+        Assert.Equal(OriginFailureKind.RateLimited, error.Kind);
+        Assert.Contains("after waiting as long as allowed", error.Message);
+        Assert.Contains("HF_TOKEN", error.Message);
+        Assert.True(started.Elapsed < TimeSpan.FromMinutes(5), "a 600 s window must not be slept through when only 30 s are allowed");
+        Assert.Null(CompletionRecordStore.Read(dest.Path).Record);
+    }
+
+    [Fact]
     public async Task Server_errors_on_a_third_of_requests_are_retried_and_the_model_verifies()
     {
         await using var hub = await HubFixtureModel.StartAsync(o => o with { Seed = 11 });

@@ -53,7 +53,7 @@ internal static class HfErrorMapper
             HttpStatusCode.NotFound =>
                 new(OriginFailureKind.RepositoryNotFound, $"{subject}: not found while {action}; check the repository name and revision, and the --endpoint / HF_ENDPOINT{detail}"),
             HttpStatusCode.TooManyRequests =>
-                new(OriginFailureKind.RateLimited, $"{subject}: still rate-limited by the Hub after every retry while {action}; set HF_TOKEN (authenticated requests have a higher quota) or retry later{detail}"),
+                new(OriginFailureKind.RateLimited, $"{subject}: still rate-limited by the Hub while {action} after waiting as long as allowed; set HF_TOKEN (authenticated requests have a higher quota), let nodes on shared storage download once (--shared-storage), or retry later{detail}"),
             HttpStatusCode.RequestedRangeNotSatisfiable =>
                 new(OriginFailureKind.InvalidResponse, $"{subject}: the origin refused a byte range while {action}; the file is smaller than listed, the repository may have changed{detail}"),
             _ when status >= 500 || status == 408 =>

@@ -41,7 +41,9 @@ internal sealed class HfHttpClient(HttpClient http, HfClientOptions options, ILo
     {
         var token = await options.Tokens.GetAsync(cancellationToken);
         HttpResponseMessage? last = null;
-        for (var attempt = 1; ; attempt++)
+        var limited = 0;                     // 429 answers so far: bounded by time waited, not by count
+        var limitedWait = TimeSpan.Zero;
+        for (var attempt = 1; ; attempt++)   // every other failed try counts as an attempt
         {
             TimeSpan wait;
             try
@@ -54,13 +56,27 @@ internal sealed class HfHttpClient(HttpClient http, HfClientOptions options, ILo
                 var status = (int)response.StatusCode;
                 if (status != 429 && status != 408 && status < 500)
                     throw HfErrorMapper.Map(subject, action, response, token);
-                if (attempt >= options.Retry.MaxAttempts)
-                    throw HfErrorMapper.Map(subject, action, response, token);
-                var requested = status == 429 ? RateLimitHeader.RequestedWait(response.Headers, options.Time.GetUtcNow()) : null;
-                wait = requested is { } r ? options.Retry.ServerWait(r) : options.Retry.Backoff(attempt, options.Random);
-                logger.LogWarning("Retrying {Action} for {Subject} after HTTP {Status}: attempt {Attempt} of {MaxAttempts}, waiting {WaitMs} ms{WaitReason}",
-                    action, subject, status, attempt + 1, options.Retry.MaxAttempts, (long)wait.TotalMilliseconds,
-                    requested is null ? "" : " as the server asked");
+                if (status == 429)
+                {
+                    attempt--;
+                    limited++;
+                    var requested = RateLimitHeader.RequestedWait(response.Headers, options.Time.GetUtcNow());
+                    wait = requested is { } r ? options.Retry.ServerWait(r, options.Random) : options.Retry.Backoff(limited, options.Random);
+                    if (limitedWait + wait > options.Retry.MaxRateLimitedWait)
+                        throw HfErrorMapper.Map(subject, action, response, token);
+                    limitedWait += wait;
+                    logger.LogWarning("Retrying {Action} for {Subject} after HTTP 429: rate limited {Times} times, waiting {WaitMs} ms{WaitReason} ({WaitedS} s of at most {MaxWaitS} s)",
+                        action, subject, limited, (long)wait.TotalMilliseconds, requested is null ? "" : " as the server asked",
+                        (long)limitedWait.TotalSeconds, (long)options.Retry.MaxRateLimitedWait.TotalSeconds);
+                }
+                else
+                {
+                    if (attempt >= options.Retry.MaxAttempts)
+                        throw HfErrorMapper.Map(subject, action, response, token);
+                    wait = options.Retry.Backoff(attempt, options.Random);
+                    logger.LogWarning("Retrying {Action} for {Subject} after HTTP {Status}: attempt {Attempt} of {MaxAttempts}, waiting {WaitMs} ms",
+                        action, subject, status, attempt + 1, options.Retry.MaxAttempts, (long)wait.TotalMilliseconds);
+                }
             }
             catch (Exception e) when (IsTransient(e, cancellationToken))
             {
