@@ -83,7 +83,7 @@ internal sealed class ModelPull(ISnapshotSource source, TransferOptions options,
         await engine.RunAsync(destination, toTransfer, cancellationToken);
         foreach (var path in stale) RemoveStale(destination, path);
         await CompletionRecordStore.WriteAsync(destination, NewRecord(snapshot, filter), cancellationToken);
-        TryDelete(PartialFile.DirectoryFor(destination));
+        RemoveAbandonedPartials(destination);
         logger.LogInformation("{Source} is complete in {Destination} at commit {Revision}: {Files} files, {Bytes} bytes; completion record written",
             source.Source, destination, snapshot.Revision, snapshot.Files.Count, snapshot.TotalBytes);
         return new PullOutcome(PullResult.Updated, source.Source, snapshot.Revision, snapshot, toTransfer.Count, kept.Count, stale.Count, snapshot.TotalBytes);
@@ -132,11 +132,13 @@ internal sealed class ModelPull(ISnapshotSource source, TransferOptions options,
             Directory.Delete(dir);
     }
 
-    private static void TryDelete(string directory)
+    private void RemoveAbandonedPartials(string destination)
     {
-        try { if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
+        try { PartialFile.RemoveAbandoned(destination); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning("Could not remove leftover partial files in {Directory}: {Reason}", PartialFile.DirectoryFor(destination), e.Message);
+        }
     }
 
     private static long SumSizes(CompletionRecord record)

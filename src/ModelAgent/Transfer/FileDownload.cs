@@ -67,8 +67,8 @@ internal sealed class FileDownload : IDisposable
     }
 
     /// <summary>
-    /// Opens this writer's partial file, resuming one another writer left (taken over by rename) when its journal
-    /// matches; otherwise starts it empty. <paramref name="directWrites"/> asks for writes that bypass the page cache.
+    /// Opens this writer's partial file, locked, resuming its own from an earlier attempt or one a writer that is gone
+    /// left (see <see cref="PartialFile"/>) when the journal matches; otherwise starts it empty. <paramref name="directWrites"/> asks for writes that bypass the page cache.
     /// </summary>
     public static FileDownload Open(string destination, SnapshotFile file, long chunkSize, MemoryBudget budget, BlockPool blocks,
         bool allowResume, string writer, bool directWrites, ILogger logger)
@@ -78,27 +78,34 @@ internal sealed class FileDownload : IDisposable
         Directory.CreateDirectory(Path.GetDirectoryName(partial.DataPath)!);
         var chunkCount = file.Size == 0 ? 0 : (int)((file.Size + chunkSize - 1) / chunkSize);
         var journaled = file.Size > blockSize;
-        if (journaled && allowResume && !System.IO.File.Exists(partial.DataPath))
-            foreach (var other in PartialFile.OthersFor(destination, file, writer))
-                if (other.TryTakeOver(partial)) break;
-        if (journaled && allowResume && System.IO.File.Exists(partial.DataPath) && new FileInfo(partial.DataPath).Length == file.Size)
+        if (journaled && allowResume)
         {
-            var journal = ChunkJournal.Resume(partial.JournalPath, file, chunkSize, chunkCount, out var present);
-            if (journal is not null)
+            var existing = OpenToResume(destination, file, partial, writer);
+            if (existing is not null)
             {
-                var handle = System.IO.File.OpenHandle(partial.DataPath, FileMode.Open, FileAccess.ReadWrite, FileShare.Read, FileOptions.Asynchronous);
-                var hasher = new OrderedHasher(file.Digest.Algorithm, file.Size, chunkSize, present, handle, budget, blocks);
-                var output = PartialFileWriter.Open(partial.DataPath, handle, directWrites, file.Path.Value, logger);
-                return new FileDownload(file, partial, chunkSize, handle, output, journal, hasher, chunkCount, present);
+                ChunkJournal? journal = null;
+                var present = Array.Empty<long>();
+                if (RandomAccess.GetLength(existing) == file.Size)
+                    journal = ChunkJournal.Resume(partial.JournalPath, file, chunkSize, chunkCount, out present);
+                if (journal is not null)
+                {
+                    var hasher = new OrderedHasher(file.Digest.Algorithm, file.Size, chunkSize, present, existing, budget, blocks);
+                    var output = PartialFileWriter.Open(partial.DataPath, existing, directWrites, file.Path.Value, logger);
+                    return new FileDownload(file, partial, chunkSize, existing, output, journal, hasher, chunkCount, present);
+                }
+                existing.Dispose();
             }
         }
         partial.Delete();
-        var fresh = System.IO.File.OpenHandle(partial.DataPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read, FileOptions.Asynchronous);
+        var fresh = PartialFile.OpenLocked(partial.CreatingPath, FileMode.CreateNew);
         try
         {
             // Sized up front: a resume can tell a preallocated file from a foreign one, and writes never extend it.
             RandomAccess.SetLength(fresh, file.Size);
             var freshJournal = journaled ? ChunkJournal.Create(partial.JournalPath, file, chunkSize) : null;
+            // Creating and locking a file are two system calls: it gets the name takers look at only once it is
+            // locked and has its journal, so no taker ever finds a live writer's file looking abandoned.
+            System.IO.File.Move(partial.CreatingPath, partial.DataPath);
             var none = new long[chunkCount];
             var hasher = new OrderedHasher(file.Digest.Algorithm, file.Size, chunkSize, none, fresh, budget, blocks);
             var output = PartialFileWriter.Open(partial.DataPath, fresh, directWrites, file.Path.Value, logger);
@@ -109,6 +116,16 @@ internal sealed class FileDownload : IDisposable
             fresh.Dispose();
             throw;
         }
+    }
+
+    /// <summary>This writer's own partial file (left by an earlier attempt of this run), or one a writer that is gone left; open and locked.</summary>
+    private static SafeFileHandle? OpenToResume(string destination, SnapshotFile file, PartialFile mine, string writer)
+    {
+        try { return PartialFile.OpenLocked(mine.DataPath, FileMode.Open); }
+        catch (FileNotFoundException) { }
+        foreach (var other in PartialFile.OthersFor(destination, file, writer))
+            if (other.TryTakeOver(mine) is { } taken) return taken;
+        return null;
     }
 
     private bool _disposed;

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Microsoft.Win32.SafeHandles;
 using System.Text;
 using ModelAgent.Completion;
 using ModelAgent.Sources;
@@ -17,6 +18,9 @@ namespace ModelAgent.Transfer;
 internal sealed record PartialFile(string DataPath, string JournalPath)
 {
     public const string DirectoryName = "partial";
+
+    /// <summary>Where a new partial file is created and locked before it gets <see cref="DataPath"/> (takers never look here).</summary>
+    public string CreatingPath => DataPath + ".new";
 
     public static string DirectoryFor(string destination) =>
         Path.Combine(destination, CompletionRecordStore.DirectoryName, DirectoryName);
@@ -42,26 +46,87 @@ internal sealed record PartialFile(string DataPath, string JournalPath)
     }
 
     /// <summary>
-    /// Makes another writer's partial file ours by renaming it (data, then journal). False when someone else took it
-    /// first or it is incomplete (no journal): then nothing of it is ours.
+    /// Opens a partial file for writing with this writer's exclusive lock (flock via <see cref="FileShare.None"/>):
+    /// throws an <see cref="IOException"/> that <see cref="IsLockedByAnotherWriter"/> recognises when a live writer has it.
     /// </summary>
-    public bool TryTakeOver(PartialFile mine)
+    public static SafeFileHandle OpenLocked(string path, FileMode mode) =>
+        File.OpenHandle(path, mode, FileAccess.ReadWrite, FileShare.None, FileOptions.Asynchronous);
+
+    /// <remarks>.NET reports a held flock as a sharing violation carrying EWOULDBLOCK.</remarks>
+    public static bool IsLockedByAnotherWriter(IOException e) => e.HResult == EWouldBlock;
+
+    private const int EWouldBlock = 11;
+
+    /// <summary>
+    /// Makes another writer's partial file ours when that writer is gone: takes its lock, then renames data and
+    /// journal to our names. Returns the data file, open and locked; null when its writer is still alive, someone
+    /// else took it first, or it is incomplete (no journal): then nothing of it is ours.
+    /// </summary>
+    public SafeFileHandle? TryTakeOver(PartialFile mine)
     {
-        try { File.Move(DataPath, mine.DataPath, overwrite: false); }
-        catch (FileNotFoundException) { return false; }
-        catch (IOException) when (File.Exists(mine.DataPath)) { return false; }
-        try { File.Move(JournalPath, mine.JournalPath, overwrite: true); }
-        catch (FileNotFoundException)
+        SafeFileHandle handle;
+        try { handle = OpenLocked(DataPath, FileMode.Open); }
+        catch (FileNotFoundException) { return null; }
+        catch (IOException e) when (IsLockedByAnotherWriter(e)) { return null; }
+        try
         {
-            File.Delete(mine.DataPath);
-            return false;
+            // Open and locked: a taker that got here before us and renamed it leaves a file we hold nothing of.
+            try { File.Move(DataPath, mine.DataPath, overwrite: false); }
+            catch (FileNotFoundException) { return Drop(handle); }
+            catch (IOException) when (File.Exists(mine.DataPath)) { return Drop(handle); }
+            try { File.Move(JournalPath, mine.JournalPath, overwrite: true); }
+            catch (FileNotFoundException)
+            {
+                File.Delete(mine.DataPath);
+                return Drop(handle);
+            }
+            return handle;
         }
-        return true;
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    private static SafeFileHandle? Drop(SafeFileHandle handle)
+    {
+        handle.Dispose();
+        return null;
+    }
+
+    /// <summary>
+    /// Deletes what writers that are gone left in the partial directory (their files are not locked), then the
+    /// directory if that emptied it. Files of a live writer (another pull into the same directory) stay.
+    /// </summary>
+    public static void RemoveAbandoned(string destination)
+    {
+        var dir = DirectoryFor(destination);
+        if (!Directory.Exists(dir)) return;
+        foreach (var path in Directory.EnumerateFiles(dir))
+        {
+            if (path.EndsWith(".journal", StringComparison.Ordinal)) continue;
+            try
+            {
+                using (OpenLocked(path, FileMode.Open)) File.Delete(path);
+            }
+            catch (FileNotFoundException) { continue; }
+            catch (IOException e) when (IsLockedByAnotherWriter(e)) { continue; }
+        }
+        foreach (var journal in Directory.EnumerateFiles(dir, "*.journal"))
+        {
+            var data = journal[..^".journal".Length] + ".part";
+            // A writer creates its journal before its data file gets its name: the creating name counts as the data.
+            if (!File.Exists(data) && !File.Exists(data + ".new")) File.Delete(journal);
+        }
+        try { Directory.Delete(dir); }
+        catch (IOException) { /* a live writer's files are still there */ }
     }
 
     public void Delete()
     {
         File.Delete(DataPath);
+        File.Delete(CreatingPath);
         File.Delete(JournalPath);
     }
 

@@ -56,6 +56,27 @@ public sealed class CliPullTests
         Assert.DoesNotContain("\x1b[", stdout); // no ANSI when stdout is not a terminal
     }
 
+    [Fact]
+    public async Task Two_uncoordinated_pulls_into_one_directory_at_once_both_end_verified()
+    {
+        // Another pull into the same directory while one runs (two terminals, a pod restarted before the old one
+        // ended, --shared-storage no on a share): neither may take the other's partial files from under it.
+        await using var hub = await HubFixtureModel.StartAsync();
+        hub.Server.Faults.Settings = new FaultSettings { BandwidthBytesPerSecond = 400_000 };
+        using var dest = new TempDirectory("cli");
+
+        var pulls = await Task.WhenAll(
+            CliProcess.RunAsync(Pull(hub, dest.Path, "--shared-storage", "no")),
+            CliProcess.RunAsync(Pull(hub, dest.Path, "--shared-storage", "no")));
+
+        Assert.All(pulls, p => Assert.True(p.ExitCode == 0, p.Stdout + p.Stderr));
+        HubPull.AssertIdentical(hub.Files, dest.Path);
+        var verify = await CliProcess.RunAsync(["verify", dest.Path, "--deep"]);
+        Assert.True(verify.ExitCode == 0, verify.Stdout);
+        // The last one to finish removed what nobody writes any more.
+        Assert.False(Directory.Exists(Path.Combine(dest.Path, ".model-agent", "partial")));
+    }
+
     [Theory]
     [InlineData("direct", "directly to the device (O_DIRECT): --write-mode direct")]
     [InlineData("buffered", "through the page cache: --write-mode buffered")]

@@ -6,7 +6,10 @@ using ModelAgent.Transfer;
 
 namespace ModelAgent.Tests.Transfer;
 
-/// <summary>Partial files belong to one writer; taking one over is a rename that exactly one taker wins.</summary>
+/// <summary>
+/// Partial files belong to one writer, which holds a lock on its own while it lives; taking over one whose writer is
+/// gone is a rename that exactly one taker wins.
+/// </summary>
 public sealed class PartialFileTests
 {
     private static readonly SnapshotFile Weights = new(ModelRelativePath.Parse("w/model.safetensors"), 100, new FileDigest(DigestAlgorithm.Sha256, new string('a', 64)));
@@ -35,12 +38,76 @@ public sealed class PartialFileTests
         var second = PartialFile.For(dest.Path, Weights, "3-cc");
 
         var left = Assert.Single(PartialFile.OthersFor(dest.Path, Weights, "2-bb"));
-        Assert.True(left.TryTakeOver(first));
-        Assert.False(left.TryTakeOver(second)); // already taken: the second taker starts its own
+        var taken = left.TryTakeOver(first);
+        Assert.NotNull(taken);
+        Assert.Null(left.TryTakeOver(second)); // already taken: the second taker starts its own
+        taken.Dispose();
         Assert.Equal("data", File.ReadAllText(first.DataPath));
         Assert.Equal("journal", File.ReadAllText(first.JournalPath));
         Assert.False(File.Exists(second.DataPath));
         // The old writer's rename into place now finds nothing: it cannot put another writer's bytes at the final path.
         Assert.Throws<FileNotFoundException>(() => File.Move(zombie.DataPath, Path.Combine(dest.Path, "model.safetensors")));
+    }
+
+    [Fact]
+    public void A_partial_file_whose_writer_is_alive_is_never_taken_over_and_is_once_its_writer_is_gone()
+    {
+        using var dest = new TempDirectory("partial");
+        Directory.CreateDirectory(PartialFile.DirectoryFor(dest.Path));
+        var writer = PartialFile.For(dest.Path, Weights, "1-aa");
+        var taker = PartialFile.For(dest.Path, Weights, "2-bb");
+        var live = PartialFile.OpenLocked(writer.DataPath, FileMode.CreateNew);
+        File.WriteAllText(writer.JournalPath, "journal");
+
+        // Paused, slow or just another pull into the same directory: its file stays its own.
+        Assert.Null(writer.TryTakeOver(taker));
+        Assert.True(File.Exists(writer.DataPath));
+        Assert.False(File.Exists(taker.DataPath));
+
+        live.Dispose(); // the writer is gone (a killed process's locks go with it)
+        using var taken = writer.TryTakeOver(taker);
+        Assert.NotNull(taken);
+        Assert.True(File.Exists(taker.DataPath));
+        // The new writer holds the lock now: a third one cannot take it from under it.
+        var third = PartialFile.For(dest.Path, Weights, "3-cc");
+        Assert.Null(taker.TryTakeOver(third));
+        var refused = Assert.ThrowsAny<IOException>(() => PartialFile.OpenLocked(taker.DataPath, FileMode.Open));
+        Assert.True(PartialFile.IsLockedByAnotherWriter(refused));
+    }
+
+    [Fact]
+    public void Cleanup_after_a_pull_removes_what_gone_writers_left_and_never_a_live_writers_files()
+    {
+        using var dest = new TempDirectory("partial");
+        var dir = PartialFile.DirectoryFor(dest.Path);
+        Directory.CreateDirectory(dir);
+        var gone = PartialFile.For(dest.Path, Weights, "1-aa");
+        File.WriteAllText(gone.DataPath, "left by a killed pull");
+        File.WriteAllText(gone.JournalPath, "journal");
+        var orphanJournal = Path.Combine(dir, "0123.9-99.journal");
+        File.WriteAllText(orphanJournal, "journal without data");
+        var live = PartialFile.For(dest.Path, Weights, "2-bb");
+        using (PartialFile.OpenLocked(live.DataPath, FileMode.CreateNew))
+        {
+            File.WriteAllText(live.JournalPath, "journal");
+            var creating = PartialFile.For(dest.Path, Weights, "3-cc");
+            using var beingCreated = PartialFile.OpenLocked(creating.CreatingPath, FileMode.CreateNew);
+            File.WriteAllText(creating.JournalPath, "journal written before the data gets its name");
+
+            PartialFile.RemoveAbandoned(dest.Path);
+
+            Assert.False(File.Exists(gone.DataPath));
+            Assert.False(File.Exists(gone.JournalPath));
+            Assert.False(File.Exists(orphanJournal));
+            Assert.True(File.Exists(live.DataPath));
+            Assert.True(File.Exists(live.JournalPath));
+            Assert.True(File.Exists(creating.CreatingPath));
+            Assert.True(File.Exists(creating.JournalPath));
+            File.Delete(creating.CreatingPath);
+            File.Delete(creating.JournalPath);
+        }
+
+        PartialFile.RemoveAbandoned(dest.Path); // the live writer is gone now too
+        Assert.False(Directory.Exists(dir));
     }
 }
