@@ -156,14 +156,21 @@ internal sealed class DownloadCoordinator(LeaseClaim claim, LeaseTimings timings
     private async Task<bool> WaitForRecordAsync(Func<bool> isComplete, TimeSpan duration, CancellationToken cancellationToken)
     {
         var start = time.GetTimestamp();
-        while (time.GetElapsedTime(start) < duration)
+        while (NextPause(duration - time.GetElapsedTime(start)) is { } pause)
         {
-            var step = duration - time.GetElapsedTime(start);
-            await Task.Delay(step < RecordPollInterval ? step : RecordPollInterval, time, cancellationToken);
+            await Task.Delay(pause, time, cancellationToken);
             if (isComplete()) return true;
         }
         return false;
     }
+
+    /// <summary>
+    /// How long to sleep before the next look at the record when <paramref name="left"/> of the wait remains; null
+    /// when the wait is over. Never negative: Task.Delay truncates to whole milliseconds, and -1 ms is "forever"
+    /// (a waiter that overshot its deadline by 1-2 ms on a busy machine used to sleep for good).
+    /// </summary>
+    internal static TimeSpan? NextPause(TimeSpan left) =>
+        left < TimeSpan.FromMilliseconds(1) ? null : left < RecordPollInterval ? left : RecordPollInterval;
 
     // Full jitter: nodes that lost the backend together do not come back together.
     private static TimeSpan BackendBackoff(int failures)

@@ -15,6 +15,8 @@ namespace ModelAgent.Transfer;
 internal sealed class PartialFileWriter(SafeFileHandle buffered, SafeFileHandle? direct, string file, ILogger logger) : IDisposable
 {
     private SafeFileHandle? _direct = direct;
+    // Closed only with the writer: on NFS a flock is a POSIX lock, which closing any descriptor of the file drops.
+    private readonly SafeFileHandle? _directHandle = direct;
 
     public bool WritesDirect => Volatile.Read(ref _direct) is not null;
 
@@ -44,14 +46,15 @@ internal sealed class PartialFileWriter(SafeFileHandle buffered, SafeFileHandle?
             catch (IOException e) when (DirectIo.IsRefusal(e))
             {
                 if (Interlocked.CompareExchange(ref _direct, null, direct) == direct)
-                {
                     logger.LogWarning("Direct writes to {File} were refused ({Reason}); writing it through the page cache", file, e.Message);
-                    direct.Dispose();
-                }
             }
         }
         await RandomAccess.WriteAsync(buffered, block, offset, cancellationToken);
     }
 
-    public void Dispose() => Interlocked.Exchange(ref _direct, null)?.Dispose();
+    public void Dispose()
+    {
+        Volatile.Write(ref _direct, null);
+        _directHandle?.Dispose();
+    }
 }

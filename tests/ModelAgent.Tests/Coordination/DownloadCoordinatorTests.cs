@@ -104,6 +104,22 @@ public sealed class DownloadCoordinatorTests : IDisposable
         Assert.Single(results, r => r == CoordinatedResult.DownloadedHere);
     }
 
+    [Theory]
+    [InlineData(-1.5)] // truncated to -1 ms, Task.Delay's "forever": a waiter that overshot by that much never woke up
+    [InlineData(-1.0)]
+    [InlineData(-0.4)]
+    [InlineData(0.0)]
+    [InlineData(0.6)]
+    public void A_wait_that_is_over_or_overshot_ends_instead_of_sleeping(double leftMs) =>
+        Assert.Null(DownloadCoordinator.NextPause(TimeSpan.FromMilliseconds(leftMs)));
+
+    [Fact]
+    public void A_running_wait_looks_at_the_record_every_poll_interval_and_at_its_end()
+    {
+        Assert.Equal(DownloadCoordinator.RecordPollInterval, DownloadCoordinator.NextPause(TimeSpan.FromSeconds(10)));
+        Assert.Equal(TimeSpan.FromMilliseconds(40), DownloadCoordinator.NextPause(TimeSpan.FromMilliseconds(40)));
+    }
+
     private sealed class FlakyStore(ILeaseStore inner) : ILeaseStore
     {
         private int _calls;
