@@ -144,6 +144,9 @@ def main():
         bad = [r for r in coordinated + restart if r["exit"] != 0]
         for r in bad:
             lines.append(f"\nFAILED {r['node']} exit {r['exit']}:\n```\n{r['stderr']}\n```")
+        for r in [r for r in baseline if r["exit"] != 0]:
+            last = [l for l in r["stderr"].splitlines() if l.strip()][-3:]
+            lines.append(f"\nuncoordinated {r['node']} exit {r['exit']}:\n```\n" + "\n".join(last) + "\n```")
     finally:
         hub_proc.terminate(); kube_proc.terminate()
         shutil.rmtree(work, ignore_errors=True)

@@ -12,11 +12,10 @@ internal static class FileCommit
     public static void Commit(FileDownload download, string destination, string finalPath)
     {
         RandomAccess.FlushToDisk(download.Handle);
+        download.Dispose();
         var parent = Path.GetDirectoryName(finalPath)!;
         Directory.CreateDirectory(parent);
-        // Renamed while still open and locked: unlocked first, it would look abandoned and another writer could take it.
         File.Move(download.Partial.DataPath, finalPath, overwrite: true);
-        download.Dispose();
         // The new name, and any directory created for it, must survive a power cut before the record does.
         var root = Path.GetFullPath(destination).TrimEnd('/');
         for (var dir = Path.GetFullPath(parent); ; dir = Path.GetDirectoryName(dir)!)

@@ -67,8 +67,8 @@ internal sealed class FileDownload : IDisposable
     }
 
     /// <summary>
-    /// Opens this writer's partial file, locked, resuming its own from an earlier attempt or one a writer that is gone
-    /// left (see <see cref="PartialFile"/>) when the journal matches; otherwise starts it empty. <paramref name="directWrites"/> asks for writes that bypass the page cache.
+    /// Opens this writer's partial file, resuming its own from an earlier attempt or one a writer that is gone left
+    /// (see <see cref="PartialFile"/>) when the journal matches; otherwise starts it empty. <paramref name="directWrites"/> asks for writes that bypass the page cache.
     /// </summary>
     public static FileDownload Open(string destination, SnapshotFile file, long chunkSize, MemoryBudget budget, BlockPool blocks,
         bool allowResume, string writer, bool directWrites, ILogger logger)
@@ -97,15 +97,12 @@ internal sealed class FileDownload : IDisposable
             }
         }
         partial.Delete();
-        var fresh = PartialFile.OpenLocked(partial.CreatingPath, FileMode.CreateNew);
+        var fresh = System.IO.File.OpenHandle(partial.DataPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read, FileOptions.Asynchronous);
         try
         {
             // Sized up front: a resume can tell a preallocated file from a foreign one, and writes never extend it.
             RandomAccess.SetLength(fresh, file.Size);
             var freshJournal = journaled ? ChunkJournal.Create(partial.JournalPath, file, chunkSize) : null;
-            // Creating and locking a file are two system calls: it gets the name takers look at only once it is
-            // locked and has its journal, so no taker ever finds a live writer's file looking abandoned.
-            System.IO.File.Move(partial.CreatingPath, partial.DataPath);
             var none = new long[chunkCount];
             var hasher = new OrderedHasher(file.Digest.Algorithm, file.Size, chunkSize, none, fresh, budget, blocks);
             var output = PartialFileWriter.Open(partial.DataPath, fresh, directWrites, file.Path.Value, logger);
@@ -118,14 +115,14 @@ internal sealed class FileDownload : IDisposable
         }
     }
 
-    /// <summary>This writer's own partial file (left by an earlier attempt of this run), or one a writer that is gone left; open and locked.</summary>
+    /// <summary>This writer's own partial file (left by an earlier attempt of this run), or one a writer that is gone left.</summary>
     private static SafeFileHandle? OpenToResume(string destination, SnapshotFile file, PartialFile mine, string writer)
     {
-        try { return PartialFile.OpenLocked(mine.DataPath, FileMode.Open); }
-        catch (FileNotFoundException) { }
-        foreach (var other in PartialFile.OthersFor(destination, file, writer))
-            if (other.TryTakeOver(mine) is { } taken) return taken;
-        return null;
+        if (!System.IO.File.Exists(mine.DataPath))
+            foreach (var other in PartialFile.OthersFor(destination, file, writer))
+                if (other.TryTakeOver(destination, mine)) break;
+        try { return System.IO.File.OpenHandle(mine.DataPath, FileMode.Open, FileAccess.ReadWrite, FileShare.Read, FileOptions.Asynchronous); }
+        catch (FileNotFoundException) { return null; }
     }
 
     private bool _disposed;

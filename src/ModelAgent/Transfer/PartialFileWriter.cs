@@ -15,7 +15,7 @@ namespace ModelAgent.Transfer;
 internal sealed class PartialFileWriter(SafeFileHandle buffered, SafeFileHandle? direct, string file, ILogger logger) : IDisposable
 {
     private SafeFileHandle? _direct = direct;
-    // Closed only with the writer: on NFS a flock is a POSIX lock, which closing any descriptor of the file drops.
+    // Closed with the writer, not when direct writes stop: a write still in flight may be using it.
     private readonly SafeFileHandle? _directHandle = direct;
 
     public bool WritesDirect => Volatile.Read(ref _direct) is not null;

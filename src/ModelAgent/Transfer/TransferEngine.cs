@@ -30,6 +30,8 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
             targets[file] = full;
         }
         Directory.CreateDirectory(PartialFile.DirectoryFor(destination));
+        // Held from before the first partial file to after the last commit: while it is, nobody takes our files.
+        using var alive = WriterLock.Acquire(destination, _writer);
 
         var budget = new MemoryBudget(options.MemoryBudget);
         // Blocks waiting for hashing can fill the whole budget: the shared pool keeps only a few arrays of this

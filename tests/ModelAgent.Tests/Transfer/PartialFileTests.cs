@@ -7,7 +7,7 @@ using ModelAgent.Transfer;
 namespace ModelAgent.Tests.Transfer;
 
 /// <summary>
-/// Partial files belong to one writer, which holds a lock on its own while it lives; taking over one whose writer is
+/// Partial files belong to one writer, which holds its writer lock while it lives; taking over one whose writer is
 /// gone is a rename that exactly one taker wins.
 /// </summary>
 public sealed class PartialFileTests
@@ -38,10 +38,8 @@ public sealed class PartialFileTests
         var second = PartialFile.For(dest.Path, Weights, "3-cc");
 
         var left = Assert.Single(PartialFile.OthersFor(dest.Path, Weights, "2-bb"));
-        var taken = left.TryTakeOver(first);
-        Assert.NotNull(taken);
-        Assert.Null(left.TryTakeOver(second)); // already taken: the second taker starts its own
-        taken.Dispose();
+        Assert.True(left.TryTakeOver(dest.Path, first));
+        Assert.False(left.TryTakeOver(dest.Path, second)); // already taken: the second taker starts its own
         Assert.Equal("data", File.ReadAllText(first.DataPath));
         Assert.Equal("journal", File.ReadAllText(first.JournalPath));
         Assert.False(File.Exists(second.DataPath));
@@ -56,23 +54,31 @@ public sealed class PartialFileTests
         Directory.CreateDirectory(PartialFile.DirectoryFor(dest.Path));
         var writer = PartialFile.For(dest.Path, Weights, "1-aa");
         var taker = PartialFile.For(dest.Path, Weights, "2-bb");
-        var live = PartialFile.OpenLocked(writer.DataPath, FileMode.CreateNew);
+        var alive = WriterLock.Acquire(dest.Path, "1-aa");
+        File.WriteAllText(writer.DataPath, "data");
         File.WriteAllText(writer.JournalPath, "journal");
 
         // Paused, slow or just another pull into the same directory: its file stays its own.
-        Assert.Null(writer.TryTakeOver(taker));
+        Assert.True(WriterLock.IsAlive(dest.Path, "1-aa"));
+        Assert.False(writer.TryTakeOver(dest.Path, taker));
         Assert.True(File.Exists(writer.DataPath));
         Assert.False(File.Exists(taker.DataPath));
 
-        live.Dispose(); // the writer is gone (a killed process's locks go with it)
-        using var taken = writer.TryTakeOver(taker);
-        Assert.NotNull(taken);
-        Assert.True(File.Exists(taker.DataPath));
-        // The new writer holds the lock now: a third one cannot take it from under it.
-        var third = PartialFile.For(dest.Path, Weights, "3-cc");
-        Assert.Null(taker.TryTakeOver(third));
-        var refused = Assert.ThrowsAny<IOException>(() => PartialFile.OpenLocked(taker.DataPath, FileMode.Open));
-        Assert.True(PartialFile.IsLockedByAnotherWriter(refused));
+        alive.Dispose(); // the writer is gone (a killed process's locks go with it)
+        Assert.False(WriterLock.IsAlive(dest.Path, "1-aa"));
+        Assert.True(writer.TryTakeOver(dest.Path, taker));
+        Assert.Equal("data", File.ReadAllText(taker.DataPath));
+    }
+
+    [Fact]
+    public void A_killed_writers_lock_file_stays_behind_but_says_it_is_gone()
+    {
+        using var dest = new TempDirectory("partial");
+        Directory.CreateDirectory(PartialFile.DirectoryFor(dest.Path));
+        // A lock file nobody holds (its process was killed before it could delete it).
+        File.WriteAllText(WriterLock.PathFor(dest.Path, "9-dead"), "");
+        Assert.False(WriterLock.IsAlive(dest.Path, "9-dead"));
+        Assert.False(WriterLock.IsAlive(dest.Path, "never-existed"));
     }
 
     [Fact]
@@ -84,30 +90,31 @@ public sealed class PartialFileTests
         var gone = PartialFile.For(dest.Path, Weights, "1-aa");
         File.WriteAllText(gone.DataPath, "left by a killed pull");
         File.WriteAllText(gone.JournalPath, "journal");
-        var orphanJournal = Path.Combine(dir, "0123.9-99.journal");
-        File.WriteAllText(orphanJournal, "journal without data");
+        File.WriteAllText(WriterLock.PathFor(dest.Path, "1-aa"), "");
         var live = PartialFile.For(dest.Path, Weights, "2-bb");
-        using (PartialFile.OpenLocked(live.DataPath, FileMode.CreateNew))
+        using (WriterLock.Acquire(dest.Path, "2-bb"))
         {
+            File.WriteAllText(live.DataPath, "being written");
             File.WriteAllText(live.JournalPath, "journal");
-            var creating = PartialFile.For(dest.Path, Weights, "3-cc");
-            using var beingCreated = PartialFile.OpenLocked(creating.CreatingPath, FileMode.CreateNew);
-            File.WriteAllText(creating.JournalPath, "journal written before the data gets its name");
 
             PartialFile.RemoveAbandoned(dest.Path);
 
             Assert.False(File.Exists(gone.DataPath));
             Assert.False(File.Exists(gone.JournalPath));
-            Assert.False(File.Exists(orphanJournal));
+            Assert.False(File.Exists(WriterLock.PathFor(dest.Path, "1-aa")));
             Assert.True(File.Exists(live.DataPath));
             Assert.True(File.Exists(live.JournalPath));
-            Assert.True(File.Exists(creating.CreatingPath));
-            Assert.True(File.Exists(creating.JournalPath));
-            File.Delete(creating.CreatingPath);
-            File.Delete(creating.JournalPath);
+            Assert.True(File.Exists(WriterLock.PathFor(dest.Path, "2-bb")));
         }
 
         PartialFile.RemoveAbandoned(dest.Path); // the live writer is gone now too
         Assert.False(Directory.Exists(dir));
     }
+
+    [Theory]
+    [InlineData("0123abcd.17-9f2e.part", "17-9f2e")]
+    [InlineData("0123abcd.17-9f2e.journal", "17-9f2e")]
+    [InlineData("noseparator", null)]
+    public void The_writer_is_read_from_the_name(string name, string? writer) =>
+        Assert.Equal(writer, PartialFile.WriterOf("/x/" + name));
 }
