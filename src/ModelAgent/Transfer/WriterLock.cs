@@ -10,7 +10,8 @@ namespace ModelAgent.Transfer;
 /// still holds its lock. The lock is on its own file, never on model data: a committed file carries no lock that a
 /// reader (.NET takes a shared flock on every open) could trip over.
 /// Limits: a filesystem without flock (Lustre without <c>-o flock</c>, NFS with <c>local_lock</c>) makes every writer
-/// look gone to other nodes, which is how things were before this lock existed: the lease alone decides.
+/// look gone to other nodes, which is how things were before this lock existed: the lease alone decides. So does
+/// <c>DOTNET_SYSTEM_IO_DISABLEFILELOCKING=1</c>, which turns .NET's flock off.
 /// On NFS, flock is a POSIX lock, which closing any descriptor of the file in the holding process drops: the lock
 /// file is opened once by its writer and never by anything else in that process.
 /// </summary>
