@@ -17,6 +17,8 @@ internal sealed class TerminalProgressView(TextWriter output, TimeProvider time)
 
     public void Tick(ProgressState state, bool final)
     {
+        // Nothing to draw before the snapshot is listed: a total of 0 bytes would show as a full bar.
+        if (state.BytesTotal == 0 && state.FilesTotal == 0 && !final) return;
         lock (_gate)
         {
             Clear();

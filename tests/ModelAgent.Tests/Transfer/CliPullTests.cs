@@ -57,6 +57,37 @@ public sealed class CliPullTests
     }
 
     [Fact]
+    public async Task On_a_real_terminal_pull_redraws_file_and_total_bars_in_place_with_rate_and_ETA()
+    {
+        await using var hub = await HubFixtureModel.StartAsync();
+        hub.Server.Faults.Settings = new FaultSettings { BandwidthBytesPerSecond = 150_000 }; // a few seconds: several redraws
+        using var dest = new TempDirectory("cli");
+        // util-linux script(1) runs the pull on a pseudo-terminal, as a person at a shell would.
+        string[] pull = ["dotnet", RepositoryPaths.CliDll, .. Pull(hub, dest.Path, "--log-level", "warning")];
+        var command = string.Join(' ', pull.Select(a => "'" + a.Replace("'", "'\\''") + "'"));
+        var info = new System.Diagnostics.ProcessStartInfo("script", ["-qfec", command, "/dev/null"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        info.Environment.Remove("HF_TOKEN");
+        using var script = System.Diagnostics.Process.Start(info)!;
+        script.StandardInput.Close();
+        var screen = await script.StandardOutput.ReadToEndAsync();
+        await script.WaitForExitAsync();
+
+        Assert.True(script.ExitCode == 0, screen);
+        Assert.Contains("\x1b[K", screen);                                   // lines cleared as they are redrawn
+        Assert.Matches(@"\x1b\[\d+F", screen);                               // the cursor goes back up to redraw in place
+        Assert.Matches(@"model\.safetensors +\[[#.]+\] [\d.]+ \w*B/[\d.]+ KiB +[\d.]+%", screen); // a bar per file
+        Assert.Matches(@"total +\[[#.]+\] .+/s ETA \S+ files \d+/8", screen);               // total bar, rate, ETA
+        Assert.Contains("done model.safetensors (", screen);
+        Assert.Contains("complete: hf://org/tiny@main at ", screen);
+        Assert.DoesNotContain("0 B/0 B", screen); // no full bar before the snapshot is known
+    }
+
+    [Fact]
     public async Task Two_uncoordinated_pulls_into_one_directory_at_once_both_end_verified()
     {
         // Another pull into the same directory while one runs (two terminals, a pod restarted before the old one
