@@ -34,8 +34,8 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
         using var alive = WriterLock.Acquire(destination, _writer);
 
         var budget = new MemoryBudget(options.MemoryBudget);
-        // Blocks waiting for hashing can fill the whole budget: the shared pool keeps only a few arrays of this
-        // size and would fall back to large-object allocations (and gen2 collections) on every overflow.
+        // Enough blocks are kept for a full budget plus two per request (one read, one being written): reused for the
+        // whole transfer, never a fresh large allocation per block.
         var blocks = new BlockPool(options.BlockSize, (int)(options.MemoryBudget / options.BlockSize) + 2 * options.MaxConcurrentRequests + 8);
         var (direct, why) = DiskWriteModeChoice.For(options.WriteMode, destination, StorageProbe.ForThisHost());
         logger.LogInformation("Writing into {Destination} {How}: {Reason}", destination, direct ? "directly to the device (O_DIRECT)" : "through the page cache", why);
