@@ -4,15 +4,30 @@ namespace ModelAgent.Storage;
 /// A model directory that untrusted names are looked up in. One lstat per path segment, no content read: a
 /// symlink is followed only after its real target is shown to be inside the directory, and permission errors
 /// come back as "permission denied", never as "missing" (.NET's <c>Exists</c> says false for both).
+/// One exception, for the Hugging Face cache: in a snapshot folder (<c>models--org--name/snapshots/&lt;revision&gt;</c>)
+/// every file is a symlink into the repository's <c>blobs</c> folder (<c>../../blobs/&lt;etag&gt;</c>), written by
+/// huggingface_hub once per content. A file whose real target is directly in that folder counts as inside; a folder
+/// symlinked there, or anything in another repository's blobs, does not.
 /// </summary>
 internal sealed class ModelDirectory
 {
     private readonly string _realRoot;
+    private readonly string? _hfCacheBlobs;
 
     public ModelDirectory(string root)
     {
         Root = Path.GetFullPath(root);
         _realRoot = ModelRelativePath.RealPath(Root);
+        _hfCacheBlobs = HfCacheBlobs(_realRoot);
+    }
+
+    /// <summary>The blobs folder of the Hugging Face cache repository whose snapshot <paramref name="realRoot"/> is, or null.</summary>
+    private static string? HfCacheBlobs(string realRoot)
+    {
+        var snapshots = Path.GetDirectoryName(realRoot);
+        var repository = snapshots is null ? null : Path.GetDirectoryName(snapshots);
+        if (repository is null || Path.GetFileName(snapshots) != "snapshots") return null;
+        return Path.GetFileName(repository).StartsWith("models--", StringComparison.Ordinal) ? Path.Combine(repository, "blobs") : null;
     }
 
     /// <summary>The absolute path of the directory as given (symlinks in it not resolved).</summary>
@@ -37,7 +52,8 @@ internal sealed class ModelDirectory
             if ((attributes & FileAttributes.ReparsePoint) != 0)
             {
                 var target = ModelRelativePath.RealPath(current);
-                if (!ModelRelativePath.IsInside(_realRoot, target))
+                var inHfCacheBlobs = last && _hfCacheBlobs is not null && Path.GetDirectoryName(target) == _hfCacheBlobs;
+                if (!ModelRelativePath.IsInside(_realRoot, target) && !inHfCacheBlobs)
                 {
                     var linkName = Path.GetRelativePath(Root, current);
                     return Failed(name, full, $"'{name}' leads outside the model directory through the symlink '{linkName}' -> '{info.LinkTarget}'; not opened");
