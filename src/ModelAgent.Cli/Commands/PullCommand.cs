@@ -30,6 +30,11 @@ internal static class PullCommand
         var concurrency = new Option<int>("--concurrency") { Description = "Range requests in flight in total.", DefaultValueFactory = _ => 16 };
         var perFile = new Option<int>("--connections-per-file") { Description = "Range requests in flight per file.", DefaultValueFactory = _ => 8 };
         var chunkSize = new Option<string>("--chunk-size") { Description = "Bytes per range request (e.g. 32M).", DefaultValueFactory = _ => "32M" };
+        var memoryBudget = new Option<string>("--memory-budget")
+        {
+            Description = "Bytes held for blocks that arrived ahead of their file's hashing order (e.g. 64M); more lets ranges run further ahead.",
+            DefaultValueFactory = _ => "256M",
+        };
         var writeMode = new Option<string>("--write-mode")
         {
             Description = "auto (direct to the device on node-local filesystems, page cache on shared ones), direct, or buffered (page cache).",
@@ -40,18 +45,18 @@ internal static class PullCommand
 
         var command = new Command("pull", "Download a model into a directory, verified and resumable; on shared storage, one node downloads and the others wait.")
         {
-            uri, dest, endpoint, tokenFile, include, exclude, refresh, json, concurrency, perFile, chunkSize, writeMode, logLevel,
+            uri, dest, endpoint, tokenFile, include, exclude, refresh, json, concurrency, perFile, chunkSize, memoryBudget, writeMode, logLevel,
         };
         coordination.AddTo(command);
         command.SetAction((parse, ct) => RunAsync(new PullArguments(
             parse.GetValue(uri)!, parse.GetValue(dest), parse.GetValue(endpoint), parse.GetValue(tokenFile),
             parse.GetValue(include) ?? [], parse.GetValue(exclude) ?? [], parse.GetValue(refresh), parse.GetValue(json),
-            parse.GetValue(concurrency), parse.GetValue(perFile), parse.GetValue(chunkSize)!, parse.GetValue(writeMode)!, parse.GetValue(logLevel)!), coordination.Read(parse), ct));
+            parse.GetValue(concurrency), parse.GetValue(perFile), parse.GetValue(chunkSize)!, parse.GetValue(memoryBudget)!, parse.GetValue(writeMode)!, parse.GetValue(logLevel)!), coordination.Read(parse), ct));
         return command;
     }
 
     private sealed record PullArguments(string Uri, string? Dest, string? Endpoint, string? TokenFile, string[] Include, string[] Exclude,
-        bool Refresh, bool Json, int Concurrency, int PerFile, string ChunkSize, string WriteMode, string LogLevel);
+        bool Refresh, bool Json, int Concurrency, int PerFile, string ChunkSize, string MemoryBudget, string WriteMode, string LogLevel);
 
     private static async Task<int> RunAsync(PullArguments args, CoordinationArguments coordinationArgs, CancellationToken cancellationToken)
     {
@@ -70,6 +75,9 @@ internal static class PullCommand
             return Fail(ExitCodes.Usage, "usage", $"--log-level '{args.LogLevel}' is not one of {string.Join(", ", CliLogging.Levels)}");
         if (!ByteFormat.TryParseSize(args.ChunkSize, out var chunkBytes) || chunkBytes < 64 * 1024)
             return Fail(ExitCodes.Usage, "usage", $"--chunk-size '{args.ChunkSize}' is not a size of at least 64K (e.g. 16M, 64M)");
+        var blockBytes = new TransferOptions { ChunkSize = chunkBytes }.BlockSize;
+        if (!ByteFormat.TryParseSize(args.MemoryBudget, out var budgetBytes) || budgetBytes < blockBytes)
+            return Fail(ExitCodes.Usage, "usage", $"--memory-budget '{args.MemoryBudget}' is not a size of at least one block ({ByteFormat.Size(blockBytes)}; e.g. 64M, 1G)");
         if (!Enum.TryParse<DiskWriteMode>(args.WriteMode, ignoreCase: true, out var writeMode) || !Enum.IsDefined(writeMode) || int.TryParse(args.WriteMode, out _))
             return Fail(ExitCodes.Usage, "usage", $"--write-mode '{args.WriteMode}' is not one of auto, direct, buffered");
         if (args.Concurrency < 1 || args.PerFile < 1)
@@ -102,7 +110,7 @@ internal static class PullCommand
         var filter = new PathPatternFilter(args.Include, args.Exclude);
         var transfer = new TransferOptions
         {
-            ChunkSize = chunkBytes, MaxConcurrentRequests = args.Concurrency, MaxRequestsPerFile = args.PerFile,
+            ChunkSize = chunkBytes, MaxConcurrentRequests = args.Concurrency, MaxRequestsPerFile = args.PerFile, MemoryBudget = budgetBytes,
             WriteMode = writeMode,
         };
         using var handler = HfHttpClient.CreateHandler();

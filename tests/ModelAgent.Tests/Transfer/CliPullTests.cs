@@ -116,7 +116,8 @@ public sealed class CliPullTests
         await using var hub = await HubFixtureModel.StartAsync();
         using var dest = new TempDirectory("cli");
 
-        var (code, _, stderr) = await CliProcess.RunAsync(Pull(hub, dest.Path, "--write-mode", mode));
+        // And the smallest memory budget there is: one block (the fixture's chunks are 64K, so are its blocks).
+        var (code, _, stderr) = await CliProcess.RunAsync(Pull(hub, dest.Path, "--write-mode", mode, "--memory-budget", "64K"));
 
         Assert.True(code == 0, stderr);
         Assert.Single(stderr.Split('\n'), line => line.Contains(logged, StringComparison.Ordinal));
@@ -192,6 +193,9 @@ public sealed class CliPullTests
         var badMode = await CliProcess.RunAsync(Pull(hub, dest.Path, "--write-mode", "fast"));
         Assert.Equal(2, badMode.ExitCode);
         Assert.Contains("--write-mode 'fast' is not one of auto, direct, buffered", badMode.Stdout);
+        var badBudget = await CliProcess.RunAsync(Pull(hub, dest.Path, "--memory-budget", "1K"));
+        Assert.Equal(2, badBudget.ExitCode);
+        Assert.Contains("--memory-budget '1K' is not a size of at least one block (64", badBudget.Stdout);
         Assert.Equal(2, (await CliProcess.RunAsync(["pull", "ftp://x/y", "--dest", dest.Path])).ExitCode);
         Assert.Equal(2, (await CliProcess.RunAsync(["pull", "hf://org/tiny"])).ExitCode);
         var badToken = await CliProcess.RunAsync(Pull(hub, dest.Path), new Dictionary<string, string?> { ["HF_TOKEN"] = "hf_two words" });
