@@ -86,7 +86,7 @@ internal sealed record PartialFile(string DataPath, string JournalPath)
             if (!alive.TryGetValue(writer, out var isAlive)) alive[writer] = isAlive = WriterLock.IsAlive(destination, writer);
             if (!isAlive) File.Delete(path);
         }
-        WriterLock.RemoveAbandoned(destination, own: null);
+        WriterLock.RemoveAbandoned(destination);
         try { Directory.Delete(dir); }
         catch (IOException) { /* a live writer's files are still there */ }
     }

@@ -51,14 +51,12 @@ internal sealed class WriterLock : IDisposable
         catch (IOException e) when (e.HResult == EWouldBlock) { return true; }
     }
 
-    /// <summary>Deletes lock files their writers left (not held), except this process's own.</summary>
-    public static void RemoveAbandoned(string destination, string? own)
+    /// <summary>Deletes lock files their writers left (not held). On NFS, only when this process holds no writer lock there (see above).</summary>
+    public static void RemoveAbandoned(string destination)
     {
         var dir = PartialFile.DirectoryFor(destination);
         foreach (var path in Directory.EnumerateFiles(dir, "*" + Suffix))
         {
-            var writer = System.IO.Path.GetFileName(path)[..^Suffix.Length];
-            if (writer == own) continue;
             try
             {
                 // Deleted while held: a writer cannot start on it in between (it creates its own, new, name).

@@ -41,9 +41,10 @@ internal sealed class HfHttpClient(HttpClient http, HfClientOptions options, ILo
     {
         var token = await options.Tokens.GetAsync(cancellationToken);
         HttpResponseMessage? last = null;
-        var limited = 0;                     // 429 answers so far: bounded by time waited, not by count
+        var failures = 0;                // failed tries (5xx, 408, resets, timeouts): at most MaxAttempts
+        var limited = 0;                 // 429 answers: bounded by the time waited, not by their count
         var limitedWait = TimeSpan.Zero;
-        for (var attempt = 1; ; attempt++)   // every other failed try counts as an attempt
+        while (true)
         {
             TimeSpan wait;
             try
@@ -58,7 +59,6 @@ internal sealed class HfHttpClient(HttpClient http, HfClientOptions options, ILo
                     throw HfErrorMapper.Map(subject, action, response, token);
                 if (status == 429)
                 {
-                    attempt--;
                     limited++;
                     var requested = RateLimitHeader.RequestedWait(response.Headers, options.Time.GetUtcNow());
                     wait = requested is { } r ? options.Retry.ServerWait(r, options.Random) : options.Retry.Backoff(limited, options.Random);
@@ -71,21 +71,21 @@ internal sealed class HfHttpClient(HttpClient http, HfClientOptions options, ILo
                 }
                 else
                 {
-                    if (attempt >= options.Retry.MaxAttempts)
+                    if (++failures >= options.Retry.MaxAttempts)
                         throw HfErrorMapper.Map(subject, action, response, token);
-                    wait = options.Retry.Backoff(attempt, options.Random);
+                    wait = options.Retry.Backoff(failures, options.Random);
                     logger.LogWarning("Retrying {Action} for {Subject} after HTTP {Status}: attempt {Attempt} of {MaxAttempts}, waiting {WaitMs} ms",
-                        action, subject, status, attempt + 1, options.Retry.MaxAttempts, (long)wait.TotalMilliseconds);
+                        action, subject, status, failures + 1, options.Retry.MaxAttempts, (long)wait.TotalMilliseconds);
                 }
             }
             catch (Exception e) when (IsTransient(e, cancellationToken))
             {
-                if (attempt >= options.Retry.MaxAttempts)
+                if (++failures >= options.Retry.MaxAttempts)
                     throw new OriginException(OriginFailureKind.Unavailable,
-                        $"{subject}: cannot reach {Origin(Endpoint)} while {action} after {attempt} attempts ({Describe(e, token)}); check the network and the --endpoint / HF_ENDPOINT", e);
-                wait = options.Retry.Backoff(attempt, options.Random);
+                        $"{subject}: cannot reach {Origin(Endpoint)} while {action} after {failures} attempts ({Describe(e, token)}); check the network and the --endpoint / HF_ENDPOINT", e);
+                wait = options.Retry.Backoff(failures, options.Random);
                 logger.LogWarning("Retrying {Action} for {Subject} after {Failure}: attempt {Attempt} of {MaxAttempts}, waiting {WaitMs} ms",
-                    action, subject, Describe(e, token), attempt + 1, options.Retry.MaxAttempts, (long)wait.TotalMilliseconds);
+                    action, subject, Describe(e, token), failures + 1, options.Retry.MaxAttempts, (long)wait.TotalMilliseconds);
             }
             catch
             {
