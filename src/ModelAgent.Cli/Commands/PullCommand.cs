@@ -26,6 +26,10 @@ internal static class PullCommand
         var include = new Option<string[]>("--include") { Description = "Only files matching this fnmatch pattern (repeatable; '*' crosses '/').", AllowMultipleArgumentsPerToken = false };
         var exclude = new Option<string[]>("--exclude") { Description = "Skip files matching this pattern (repeatable).", AllowMultipleArgumentsPerToken = false };
         var refresh = new Option<bool>("--refresh") { Description = "Resolve the revision again even when the model is complete; fetch only changed files, remove files no longer in it." };
+        var repair = new Option<bool>("--repair")
+        {
+            Description = "Re-hash every file against the origin's listing (at the recorded commit unless --refresh) and fetch again only those that differ or are missing.",
+        };
         var json = new Option<bool>("--json") { Description = "Print one JSON event per line instead of progress." };
         var concurrency = new Option<int>("--concurrency") { Description = "Range requests in flight in total.", DefaultValueFactory = _ => 16 };
         var perFile = new Option<int>("--connections-per-file") { Description = "Range requests in flight per file.", DefaultValueFactory = _ => 8 };
@@ -45,18 +49,22 @@ internal static class PullCommand
 
         var command = new Command("pull", "Download a model into a directory, verified and resumable; on shared storage, one node downloads and the others wait.")
         {
-            uri, dest, endpoint, tokenFile, include, exclude, refresh, json, concurrency, perFile, chunkSize, memoryBudget, writeMode, logLevel,
+            uri, dest, endpoint, tokenFile, include, exclude, refresh, repair, json, concurrency, perFile, chunkSize, memoryBudget, writeMode, logLevel,
         };
         coordination.AddTo(command);
         command.SetAction((parse, ct) => RunAsync(new PullArguments(
             parse.GetValue(uri)!, parse.GetValue(dest), parse.GetValue(endpoint), parse.GetValue(tokenFile),
             parse.GetValue(include) ?? [], parse.GetValue(exclude) ?? [], parse.GetValue(refresh), parse.GetValue(json),
-            parse.GetValue(concurrency), parse.GetValue(perFile), parse.GetValue(chunkSize)!, parse.GetValue(memoryBudget)!, parse.GetValue(writeMode)!, parse.GetValue(logLevel)!), coordination.Read(parse), ct));
+            parse.GetValue(concurrency), parse.GetValue(perFile), parse.GetValue(chunkSize)!, parse.GetValue(memoryBudget)!, parse.GetValue(writeMode)!, parse.GetValue(logLevel)!)
+            { Repair = parse.GetValue(repair) }, coordination.Read(parse), ct));
         return command;
     }
 
     private sealed record PullArguments(string Uri, string? Dest, string? Endpoint, string? TokenFile, string[] Include, string[] Exclude,
-        bool Refresh, bool Json, int Concurrency, int PerFile, string ChunkSize, string MemoryBudget, string WriteMode, string LogLevel);
+        bool Refresh, bool Json, int Concurrency, int PerFile, string ChunkSize, string MemoryBudget, string WriteMode, string LogLevel)
+    {
+        public bool Repair { get; init; }
+    }
 
     private static async Task<int> RunAsync(PullArguments args, CoordinationArguments coordinationArgs, CancellationToken cancellationToken)
     {
@@ -90,6 +98,8 @@ internal static class PullCommand
 
         using var loggers = CliLogging.Create(level);
         var logger = loggers.CreateLogger("ModelAgent.Pull");
+        if (storage is LocalUri && args.Repair)
+            return Fail(ExitCodes.Usage, "usage", $"'{args.Uri}': --repair fetches from an origin, and a local:// model is used in place; check it with: model-agent verify DIR --deep");
         if (storage is LocalUri local) return await LocalPull.RunAsync(local, args.Dest, view, logger, cancellationToken);
         if (storage is not HuggingFaceUri hf)
             return Fail(ExitCodes.Usage, "usage", $"'{args.Uri}': pull supports hf:// and local:// so far; {storage.Scheme}:// is not implemented yet");
@@ -117,7 +127,7 @@ internal static class PullCommand
         using var httpClient = new HttpClient(handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
         var http = new HfHttpClient(httpClient, new HfClientOptions { Endpoint = endpointUri!, Tokens = tokens }, logger);
         var source = new HfSnapshotSource(http, HfModelReference.From(hf), logger);
-        var state = new ProgressState();
+        var state = new ProgressState(time);
         var destination = Path.GetFullPath(args.Dest);
         try
         {
@@ -126,7 +136,7 @@ internal static class PullCommand
             var coordinated = new CoordinatedPull(pull, source.Source, hf.Revision, coordination, StorageProbe.ForThisHost(), time, logger);
             await using (new ProgressReporter(state, view, time, TimeSpan.FromMilliseconds(args.Json ? 500 : 250)))
                 (outcome, _) = await coordinated.RunAsync(destination, filter, args.Refresh,
-                    () => state.BytesTotal > 0 ? new LeaseProgress(state.BytesDone, state.BytesTotal) : null, view.Waiting, cancellationToken);
+                    () => state.BytesTotal > 0 ? new LeaseProgress(state.BytesDone, state.BytesTotal) : null, view.Waiting, cancellationToken, args.Repair);
             view.Complete(outcome, destination);
             return ExitCodes.Success;
         }

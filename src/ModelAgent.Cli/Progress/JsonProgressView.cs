@@ -20,7 +20,11 @@ internal sealed class JsonProgressView(TextWriter output, TimeProvider time, Tim
         var rate = _rate.Sample(state.BytesDone - state.BytesPresent);
         if (!final && _lastPrinted != 0 && time.GetElapsedTime(_lastPrinted) < every) return;
         _lastPrinted = time.GetTimestamp();
-        if (state.BytesTotal == 0 && !final) return;
+        // Nothing planned (the record answered, or the listing is still running): there is no progress to report.
+        if (state.SincePlanned is not { } elapsed) return;
+        // The last event gives the transfer's average: the sliding window would end on the idle moments after the last
+        // byte (0 for a pull shorter than one tick).
+        if (final) rate = elapsed > TimeSpan.Zero ? (state.BytesDone - state.BytesPresent) / elapsed.TotalSeconds : 0;
         Write(new { @event = "progress", bytesDone = state.BytesDone, bytesTotal = state.BytesTotal, filesDone = state.FilesDone, filesTotal = state.FilesTotal, bytesPerSecond = (long)rate });
     }
 
@@ -36,9 +40,18 @@ internal sealed class JsonProgressView(TextWriter output, TimeProvider time, Tim
             revision = outcome.Revision,
             destination,
             filesTransferred = outcome.FilesTransferred,
+            filesResumed = outcome.FilesResumed,
             filesKept = outcome.FilesKept,
             filesRemoved = outcome.FilesRemoved,
             bytesTotal = outcome.BytesTotal,
+            repair = outcome.Repair is { } repair
+                ? new
+                {
+                    filesHashed = repair.FilesHashed,
+                    bytesHashed = repair.BytesHashed,
+                    repaired = repair.Repaired.Select(f => new { path = f.Path, reason = f.Reason }).ToList(),
+                }
+                : null,
             at = time.GetUtcNow(),
         });
 

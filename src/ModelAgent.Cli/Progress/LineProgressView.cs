@@ -46,9 +46,24 @@ internal sealed class LineProgressView(TextWriter output, TimeProvider time, Tim
     internal static string Summary(PullOutcome outcome, string destination) => outcome.Result switch
     {
         PullResult.AlreadyComplete => $"complete: {outcome.Source} already in {destination} at {outcome.Revision} (completion record; no request made)",
+        PullResult.UpToDate when outcome.Repair is { } repair =>
+            $"complete: {outcome.Source} in {destination} at {outcome.Revision}: all {repair.FilesHashed} files match the listing " +
+            $"({ByteFormat.Size(repair.BytesHashed)} re-hashed); nothing to repair",
         PullResult.UpToDate => $"complete: {outcome.Source} in {destination} is up to date at {outcome.Revision}",
-        _ => $"complete: {outcome.Source} at {outcome.Revision} in {destination}: {outcome.FilesTransferred} transferred, {outcome.FilesKept} kept, {outcome.FilesRemoved} removed, {ByteFormat.Size(outcome.BytesTotal)}",
+        _ => $"complete: {outcome.Source} at {outcome.Revision} in {destination}: {outcome.FilesTransferred} transferred" +
+             (outcome.FilesResumed > 0 ? $" ({outcome.FilesResumed} resumed from partial files)" : "") +
+             $", {outcome.FilesKept} kept, {outcome.FilesRemoved} removed, {ByteFormat.Size(outcome.BytesTotal)}" + Repaired(outcome.Repair),
     };
+
+    /// <summary>The files a repair fetched again, by name (the reasons are in the log, one line each).</summary>
+    private static string Repaired(RepairReport? repair)
+    {
+        if (repair is null) return "";
+        if (repair.Repaired.Count == 0) return $"; repair: all {repair.FilesHashed} files matched the listing";
+        var names = string.Join(", ", repair.Repaired.Take(10).Select(f => f.Path));
+        var more = repair.Repaired.Count > 10 ? $" and {repair.Repaired.Count - 10} more" : "";
+        return $"; repaired {repair.Repaired.Count} file{(repair.Repaired.Count == 1 ? "" : "s")}: {names}{more}";
+    }
 
     private void Write(string line)
     {

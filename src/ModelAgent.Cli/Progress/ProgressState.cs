@@ -8,8 +8,10 @@ namespace ModelAgent.Cli.Progress;
 /// Counters the engine updates from many threads; views read them on their own timer. Finished files are also
 /// queued so views can print one line per file without missing any.
 /// </summary>
-internal sealed class ProgressState : ITransferObserver
+internal sealed class ProgressState(TimeProvider? time = null) : ITransferObserver
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private long _plannedAt;
     private readonly ConcurrentDictionary<string, FileProgress> _active = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<(SnapshotFile File, bool Transferred)> _finished = new();
     private long _bytesDone;
@@ -25,6 +27,9 @@ internal sealed class ProgressState : ITransferObserver
     public int FilesDone => Volatile.Read(ref _filesDone);
     public int FilesTotal => Volatile.Read(ref _filesTotal);
 
+    /// <summary>Time since the transfer was planned; null while nothing is planned (the record answered, or still listing).</summary>
+    public TimeSpan? SincePlanned => Interlocked.Read(ref _plannedAt) is var at and not 0 ? _time.GetElapsedTime(at) : null;
+
     public IReadOnlyList<FileProgress> Active() => [.. _active.Values.OrderBy(f => f.Path, StringComparer.Ordinal)];
 
     public bool TryTakeFinished(out (SnapshotFile File, bool Transferred) finished) => _finished.TryDequeue(out finished);
@@ -33,6 +38,7 @@ internal sealed class ProgressState : ITransferObserver
     {
         Volatile.Write(ref _filesTotal, fileCount);
         Interlocked.Exchange(ref _bytesTotal, bytesTotal);
+        Interlocked.Exchange(ref _plannedAt, _time.GetTimestamp());
     }
 
     public void FileStarted(SnapshotFile file, long bytesAlreadyPresent)

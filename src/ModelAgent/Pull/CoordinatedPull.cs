@@ -20,18 +20,19 @@ internal sealed record CoordinationSettings(SharedStorageMode Mode, string NodeN
 internal sealed class CoordinatedPull(ModelPull pull, string source, string revision, CoordinationSettings settings, StorageProbe probe, TimeProvider time, ILogger logger)
 {
     public async Task<(PullOutcome Outcome, bool DownloadedHere)> RunAsync(
-        string destination, PathPatternFilter filter, bool refresh, Func<LeaseProgress?> progress, Action<LeaseRecord?>? waiting, CancellationToken cancellationToken)
+        string destination, PathPatternFilter filter, bool refresh, Func<LeaseProgress?> progress, Action<LeaseRecord?>? waiting, CancellationToken cancellationToken,
+        bool repair = false)
     {
         var storage = probe.Probe(destination, settings.Mode);
         if (!storage.Shared)
         {
             logger.LogInformation("{Destination} is on node-local storage ({Reason}); no coordination", destination, storage.Reason);
-            var local = await pull.RunAsync(destination, filter, refresh, cancellationToken);
+            var local = await pull.RunAsync(destination, filter, refresh, cancellationToken, repair);
             return (local, local.Result != PullResult.AlreadyComplete);
         }
         // A complete model needs neither the origin nor the lease backend: restarts of a whole cluster cost nothing.
         var before = pull.CompleteRecord(destination, filter);
-        if (before is not null && !refresh)
+        if (before is not null && !refresh && !repair)
             return (await pull.RunAsync(destination, filter, refresh: false, cancellationToken), false);
 
         var root = settings.ModelsRoot ?? Path.GetDirectoryName(Path.GetFullPath(destination))!;
@@ -45,11 +46,11 @@ internal sealed class CoordinatedPull(ModelPull pull, string source, string revi
         var claim = new LeaseClaim(store, key, identity, settings.Timings, time, logger);
         var coordinator = new DownloadCoordinator(claim, settings.Timings, time, logger);
         PullOutcome? mine = null;
-        // With --refresh the old record must not end the wait: only a record written after we started counts.
-        bool IsComplete() => pull.CompleteRecord(destination, filter) is { } record && (!refresh || record.WrittenBy != before?.WrittenBy);
+        // With --refresh or --repair the old record must not end the wait: only a record written after we started counts.
+        bool IsComplete() => pull.CompleteRecord(destination, filter) is { } record && (!(refresh || repair) || record.WrittenBy != before?.WrittenBy);
         var result = await coordinator.RunAsync(
             IsComplete,
-            async ct => mine = await pull.RunAsync(destination, filter, refresh, ct),
+            async ct => mine = await pull.RunAsync(destination, filter, refresh, ct, repair),
             progress, waiting, cancellationToken);
         if (result == CoordinatedResult.DownloadedHere && mine is not null) return (mine, true);
         logger.LogInformation("{Source} was completed in {Destination} by another node", source, destination);

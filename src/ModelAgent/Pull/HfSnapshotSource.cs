@@ -18,5 +18,9 @@ internal sealed class HfSnapshotSource(HfHttpClient http, HfModelReference model
     public Task<Snapshot> ResolveAsync(PathPatternFilter filter, CancellationToken cancellationToken) =>
         new HfSnapshotResolver(http, logger).ResolveAsync(model, filter, cancellationToken);
 
+    // A commit needs no revision call: the tree listing at it is the only metadata request.
+    public Task<Snapshot> ResolveAtAsync(string pinnedRevision, PathPatternFilter filter, CancellationToken cancellationToken) =>
+        new HfSnapshotResolver(http, logger).ResolveAsync(model with { Revision = pinnedRevision }, filter, cancellationToken);
+
     public IContentOrigin OpenOrigin(Snapshot snapshot) => new HfContentOrigin(http, model, snapshot.Revision, logger);
 }

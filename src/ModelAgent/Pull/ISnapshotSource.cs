@@ -13,5 +13,8 @@ internal interface ISnapshotSource
 
     Task<Snapshot> ResolveAsync(PathPatternFilter filter, CancellationToken cancellationToken);
 
+    /// <summary>Lists the model at a revision already pinned (a recorded commit), whatever the asked-for revision points at now.</summary>
+    Task<Snapshot> ResolveAtAsync(string pinnedRevision, PathPatternFilter filter, CancellationToken cancellationToken);
+
     IContentOrigin OpenOrigin(Snapshot snapshot);
 }

@@ -16,12 +16,17 @@ namespace ModelAgent.Pull;
 /// the previous record listed that the new snapshot does not have are deleted, so a model loader that globs
 /// <c>*.safetensors</c> never picks up a stale shard. Files the agent never recorded are never deleted.
 /// </para>
+/// <para>
+/// With <c>repair</c> the record is not trusted either: the snapshot is listed (at the recorded commit unless
+/// <c>refresh</c>), every file is re-hashed by <see cref="ModelRepair"/>, only files that differ or are missing are
+/// fetched, and the record is written again even when nothing differed.
+/// </para>
 /// </summary>
 internal sealed class ModelPull(ISnapshotSource source, TransferOptions options, ILogger logger, ITransferObserver? observer = null, TimeProvider? time = null)
 {
     private readonly ITransferObserver _observer = observer ?? NullTransferObserver.Instance;
 
-    public async Task<PullOutcome> RunAsync(string destination, PathPatternFilter filter, bool refresh, CancellationToken cancellationToken)
+    public async Task<PullOutcome> RunAsync(string destination, PathPatternFilter filter, bool refresh, CancellationToken cancellationToken, bool repair = false)
     {
         destination = Path.GetFullPath(destination);
         var read = CompletionRecordStore.Read(destination);
@@ -31,7 +36,7 @@ internal sealed class ModelPull(ISnapshotSource source, TransferOptions options,
         if (record is not null && !source.IsSameModel(record.Source))
             throw new PullRefusedException($"{destination} holds {record.Source}, not {source.Source}; choose another --dest, or delete that directory to replace the model");
 
-        if (!refresh && record is not null && record.Source == source.Source && SameSelection(record, filter))
+        if (!refresh && !repair && record is not null && record.Source == source.Source && SameSelection(record, filter))
         {
             var reasons = RecordCheck.Compare(destination, record);
             if (reasons.Count == 0)
@@ -44,18 +49,24 @@ internal sealed class ModelPull(ISnapshotSource source, TransferOptions options,
                 destination, string.Join("; ", reasons.Take(5)));
         }
 
-        var snapshot = await source.ResolveAsync(filter, cancellationToken);
+        // A repair restores the commit the record names: it must not move a branch revision on (that is --refresh).
+        var pinned = repair && !refresh && record is { Revision: { } recordedRevision } && record.Source == source.Source ? recordedRevision : null;
+        var snapshot = pinned is null ? await source.ResolveAsync(filter, cancellationToken) : await source.ResolveAtAsync(pinned, filter, cancellationToken);
         var recorded = new Dictionary<string, RecordedFile>(StringComparer.Ordinal);
         foreach (var file in record?.Files ?? []) recorded[file.Path] = file;
         var toTransfer = new List<SnapshotFile>();
         var kept = new List<SnapshotFile>();
-        foreach (var file in snapshot.Files)
-        {
-            if (recorded.TryGetValue(file.Path.Value, out var old) && old.Size == file.Size && old.Digest == file.Digest.ToString() && HasSize(destination, file))
-                kept.Add(file);
-            else
-                toTransfer.Add(file);
-        }
+        RepairReport? repairReport = null;
+        if (repair)
+            (kept, toTransfer, repairReport) = await new ModelRepair(Environment.ProcessorCount, logger).CheckAsync(destination, snapshot, cancellationToken);
+        else
+            foreach (var file in snapshot.Files)
+            {
+                if (recorded.TryGetValue(file.Path.Value, out var old) && old.Size == file.Size && old.Digest == file.Digest.ToString() && HasSize(destination, file))
+                    kept.Add(file);
+                else
+                    toTransfer.Add(file);
+            }
         var inSnapshot = new HashSet<string>(snapshot.Files.Select(f => f.Path.Value), StringComparer.Ordinal);
         var stale = recorded.Keys.Where(path => !inSnapshot.Contains(path)).ToList();
 
@@ -63,7 +74,10 @@ internal sealed class ModelPull(ISnapshotSource source, TransferOptions options,
             record.Source == source.Source && SameSelection(record, filter))
         {
             logger.LogInformation("{Source} is up to date in {Destination} at commit {Revision}; nothing to change", source.Source, destination, snapshot.Revision);
-            return new PullOutcome(PullResult.UpToDate, source.Source, snapshot.Revision, snapshot, 0, kept.Count, 0, snapshot.TotalBytes);
+            // Rewritten in place (atomically, never absent): it now says when the content was last checked, and ends
+            // the wait of nodes that waited for this repair.
+            if (repair) await CompletionRecordStore.WriteAsync(destination, NewRecord(snapshot, filter), cancellationToken);
+            return new PullOutcome(PullResult.UpToDate, source.Source, snapshot.Revision, snapshot, 0, kept.Count, 0, snapshot.TotalBytes) { Repair = repairReport };
         }
 
         // From here the directory changes: it must not look complete until the new record is written.
@@ -72,21 +86,26 @@ internal sealed class ModelPull(ISnapshotSource source, TransferOptions options,
             toTransfer.Count, source.Source, snapshot.Revision, destination, kept.Count, stale.Count);
         long keptBytes = 0;
         foreach (var file in kept) keptBytes += file.Size;
-        _observer.Planned(snapshot.Files.Count, snapshot.TotalBytes, keptBytes);
+        var tally = new TransferTally(_observer);
+        tally.Planned(snapshot.Files.Count, snapshot.TotalBytes, keptBytes);
         foreach (var file in kept)
         {
-            _observer.FileStarted(file, file.Size);
-            _observer.FileDone(file, transferred: false);
+            tally.FileStarted(file, file.Size);
+            tally.FileDone(file, transferred: false);
         }
 
-        var engine = new TransferEngine(source.OpenOrigin(snapshot), options, logger, _observer);
+        var engine = new TransferEngine(source.OpenOrigin(snapshot), options, logger, tally);
         await engine.RunAsync(destination, toTransfer, cancellationToken);
         foreach (var path in stale) RemoveStale(destination, path);
         await CompletionRecordStore.WriteAsync(destination, NewRecord(snapshot, filter), cancellationToken);
         RemoveAbandonedPartials(destination);
         logger.LogInformation("{Source} is complete in {Destination} at commit {Revision}: {Files} files, {Bytes} bytes; completion record written",
             source.Source, destination, snapshot.Revision, snapshot.Files.Count, snapshot.TotalBytes);
-        return new PullOutcome(PullResult.Updated, source.Source, snapshot.Revision, snapshot, toTransfer.Count, kept.Count, stale.Count, snapshot.TotalBytes);
+        return new PullOutcome(PullResult.Updated, source.Source, snapshot.Revision, snapshot, tally.Transferred, tally.Kept, stale.Count, snapshot.TotalBytes)
+        {
+            FilesResumed = tally.Resumed,
+            Repair = repairReport,
+        };
     }
 
     /// <summary>

@@ -13,5 +13,13 @@ internal enum PullResult
 }
 
 /// <param name="Snapshot">Null when the record answered without resolving.</param>
+/// <param name="FilesTransferred">Files fetched and put in place, including <see cref="FilesResumed"/>.</param>
+/// <param name="FilesKept">Files already complete in the directory, kept without a request.</param>
 internal sealed record PullOutcome(PullResult Result, string Source, string? Revision, Snapshot? Snapshot,
-    int FilesTransferred, int FilesKept, int FilesRemoved, long BytesTotal);
+    int FilesTransferred, int FilesKept, int FilesRemoved, long BytesTotal)
+{
+    /// <summary>Of the transferred files, those continued from partial files an earlier run left.</summary>
+    public int FilesResumed { get; init; }
+    /// <summary>What <c>--repair</c> re-hashed and fetched again; null for a pull without it.</summary>
+    public RepairReport? Repair { get; init; }
+}
