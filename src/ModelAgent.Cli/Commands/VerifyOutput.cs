@@ -28,6 +28,7 @@ internal static class VerifyOutput
         foreach (var reason in verdict.Reasons) output.WriteLine($"  {reason}");
 
         foreach (var note in verdict.Notes) error.WriteLine($"note: {note}");
+        if (RepairHint.For(directory, verdict) is { } repair) error.WriteLine(repair);
         if (deepRequested && !verdict.FromRecord && adoption is null)
             error.WriteLine("note: --deep: there is no completion record, so there are no digests to re-hash against; the layout rules decided (--adopt --deep records sha256 digests)");
         if (adoption is { Written: true })
