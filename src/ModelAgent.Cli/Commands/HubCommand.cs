@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
+using ModelAgent.Cli.Progress;
 using ModelAgent.Hub;
 using ModelAgent.Hub.Faults;
 
@@ -29,11 +30,15 @@ internal static class HubCommand
         var errorFraction = new Option<double>("--error-fraction") { Description = "Fraction (0..1) of requests answered with a 5xx." };
         var errorStatus = new Option<int>("--error-status") { Description = "The 5xx status to inject.", DefaultValueFactory = _ => 500 };
         var cutFraction = new Option<double>("--cut-fraction") { Description = "Fraction (0..1) of file bodies cut short." };
-        var cutAfter = new Option<long>("--cut-after") { Description = "Bytes sent before a cut; -1 = a random point.", DefaultValueFactory = _ => -1 };
+        var cutAfter = new Option<string>("--cut-after") { Description = "Bytes sent before a cut (a size, e.g. 64K); -1 = a random point.", DefaultValueFactory = _ => "-1" };
         var corruptFraction = new Option<double>("--corrupt-fraction") { Description = "Fraction (0..1) of file bodies with one flipped byte." };
         var latency = new Option<int>("--latency-ms") { Description = "Delay added before every response." };
-        var bandwidth = new Option<long>("--bandwidth") { Description = "Total body bandwidth cap in bytes/s; 0 = none." };
-        var connectionBandwidth = new Option<long>("--connection-bandwidth") { Description = "Per-connection body bandwidth cap in bytes/s; 0 = none." };
+        var bandwidth = new Option<string>("--bandwidth") { Description = "Total body bandwidth cap per second, a size (e.g. 50M); 0 = none.", DefaultValueFactory = _ => "0" };
+        var connectionBandwidth = new Option<string>("--connection-bandwidth")
+        {
+            Description = "Per-connection body bandwidth cap per second, a size (e.g. 8M); 0 = none.",
+            DefaultValueFactory = _ => "0",
+        };
         var filesOnly = new Option<bool>("--faults-files-only") { Description = "Inject 429/5xx only on file requests, never on the JSON API." };
         var verbose = new Option<bool>("--verbose") { Description = "Log every request (never the Authorization header)." };
 
@@ -50,6 +55,18 @@ internal static class HubCommand
                 Console.Error.WriteLine($"error: {tokenProblem}");
                 return ExitCodes.Usage;
             }
+            var sizes = new Dictionary<string, long>();
+            foreach (var (name, option) in new[] { ("--bandwidth", bandwidth), ("--connection-bandwidth", connectionBandwidth), ("--cut-after", cutAfter) })
+            {
+                var text = parse.GetValue(option)!;
+                if (name == "--cut-after" && text.Trim() == "-1") { sizes[name] = -1; continue; }
+                if (!ByteFormat.TryParseSize(text, out var value))
+                {
+                    Console.Error.WriteLine($"error: {name} '{text}' is not a size: {ByteFormat.SizeSyntax}");
+                    return ExitCodes.Usage;
+                }
+                sizes[name] = value;
+            }
             var faults = new FaultSettings
             {
                 RateLimitRequests = parse.GetValue(rateLimit),
@@ -57,11 +74,11 @@ internal static class HubCommand
                 ServerErrorFraction = parse.GetValue(errorFraction),
                 ServerErrorStatus = parse.GetValue(errorStatus),
                 CutFraction = parse.GetValue(cutFraction),
-                CutAfterBytes = parse.GetValue(cutAfter),
+                CutAfterBytes = sizes["--cut-after"],
                 CorruptFraction = parse.GetValue(corruptFraction),
                 LatencyMs = parse.GetValue(latency),
-                BandwidthBytesPerSecond = parse.GetValue(bandwidth),
-                ConnectionBytesPerSecond = parse.GetValue(connectionBandwidth),
+                BandwidthBytesPerSecond = sizes["--bandwidth"],
+                ConnectionBytesPerSecond = sizes["--connection-bandwidth"],
                 FilesOnly = parse.GetValue(filesOnly),
             };
             using var loggerFactory = LoggerFactory.Create(b => b

@@ -19,18 +19,18 @@ internal static class LocalPull
         var directory = Path.GetFullPath(uri.Path);
         if (dest is not null && Path.GetFullPath(dest) != directory)
         {
-            view.Error($"{uri}: a local:// model is used in place; drop --dest or set it to {directory}", "usage");
+            view.Error($"{uri.Original}: a local:// model is used in place; drop --dest or set it to {directory}", "usage");
             return ExitCodes.Usage;
         }
         var verdict = await new CompletenessCheck().InspectAsync(directory, new InspectOptions(), cancellationToken);
         if (!verdict.DirectoryFound)
         {
-            view.Error($"{uri}: {directory} is not an existing directory; check the path", "not-found");
+            view.Error($"{uri.Original}: {directory} is not an existing directory; check the path", "not-found");
             return ExitCodes.Usage;
         }
         if (!verdict.Complete)
         {
-            view.Error($"{uri}: incomplete: {string.Join("; ", verdict.Reasons.Take(10))}", "incomplete");
+            view.Error($"{uri.Original}: incomplete: {string.Join("; ", verdict.Reasons.Take(10))}", "incomplete");
             return ExitCodes.Incomplete;
         }
         if (verdict.Adoptable)
@@ -38,7 +38,7 @@ internal static class LocalPull
             var adoption = await new ModelAdoption(TimeProvider.System).AdoptAsync(directory, verdict, computeDigests: false, Environment.ProcessorCount, cancellationToken);
             if (!adoption.Written)
             {
-                view.Error($"{uri}: complete by the layout rules, but the completion record could not be written: {adoption.Problem}", "io");
+                view.Error($"{uri.Original}: complete by the layout rules, but the completion record could not be written: {adoption.Problem}", "io");
                 return ExitCodes.Usage;
             }
             logger.LogInformation("Adopted {Directory} as a complete {Layout} model: {Files} files recorded in {Record}", directory, verdict.Layout, adoption.FileCount, adoption.RecordPath);

@@ -82,10 +82,10 @@ internal static class PullCommand
         if (!CliLogging.TryParseLevel(args.LogLevel, out var level))
             return Fail(ExitCodes.Usage, "usage", $"--log-level '{args.LogLevel}' is not one of {string.Join(", ", CliLogging.Levels)}");
         if (!ByteFormat.TryParseSize(args.ChunkSize, out var chunkBytes) || chunkBytes < 64 * 1024)
-            return Fail(ExitCodes.Usage, "usage", $"--chunk-size '{args.ChunkSize}' is not a size of at least 64K (e.g. 16M, 64M)");
+            return Fail(ExitCodes.Usage, "usage", $"--chunk-size '{args.ChunkSize}' is not a size of at least 64K ({ByteFormat.SizeSyntax})");
         var blockBytes = new TransferOptions { ChunkSize = chunkBytes }.BlockSize;
         if (!ByteFormat.TryParseSize(args.MemoryBudget, out var budgetBytes) || budgetBytes < blockBytes)
-            return Fail(ExitCodes.Usage, "usage", $"--memory-budget '{args.MemoryBudget}' is not a size of at least one block ({ByteFormat.Size(blockBytes)}; e.g. 64M, 1G)");
+            return Fail(ExitCodes.Usage, "usage", $"--memory-budget '{args.MemoryBudget}' is not a size of at least one block ({ByteFormat.Size(blockBytes)}; {ByteFormat.SizeSyntax})");
         if (!Enum.TryParse<DiskWriteMode>(args.WriteMode, ignoreCase: true, out var writeMode) || !Enum.IsDefined(writeMode) || int.TryParse(args.WriteMode, out _))
             return Fail(ExitCodes.Usage, "usage", $"--write-mode '{args.WriteMode}' is not one of auto, direct, buffered");
         if (args.Concurrency < 1 || args.PerFile < 1)

@@ -13,7 +13,8 @@ internal abstract record StorageUri(string Original)
     /// <summary>True when the agent transfers bytes for it (hf, s3, oci); false when files are used in place or never on this node.</summary>
     public abstract bool IsDownloaded { get; }
 
-    public override string ToString() => Original;
+    // Sealed so that the derived records do not synthesise their own: a URI in a message is what the user typed.
+    public sealed override string ToString() => Original;
 
     public static StorageUri Parse(string text) =>
         TryParse(text, out var uri, out var error) ? uri : throw new FormatException(error);
@@ -38,7 +39,8 @@ internal abstract record StorageUri(string Original)
             "local" => LocalUri.TryCreate(text, rest, out uri),
             "vendor" => VendorUri.TryCreate(text, rest, out uri),
             "az" or "gs" or "github" =>
-                $"storage URI '{text}': the {scheme}:// scheme is recognised but not supported by model-agent; mirror the model to hf://, s3:// or oci:// storage, or use local:// for files already on the node",
+                $"storage URI '{text}': the {scheme}:// scheme is recognised but not supported: model-agent cannot download from it; pull supports hf:// " +
+                "and local:// today: copy the files onto the node and use local://, or serve them with 'model-agent hub serve' and pull hf:// from it",
             _ => $"storage URI '{text}' has an unknown scheme{(scheme.Length > 0 ? $" '{scheme}'" : "")}; expected one of hf://, s3://, oci://, pvc://, local://, vendor://",
         };
         return error is null;
