@@ -12,8 +12,8 @@ internal static class RepairHint
     public static string? For(string directory, Verdict verdict)
     {
         if (!verdict.Deep || verdict.Complete || !verdict.FromRecord || verdict.RecordAdopted) return null;
-        if (CompletionRecordStore.Read(directory).Record is not { Adopted: false, Source: { } source } || !source.StartsWith("hf://", StringComparison.Ordinal))
-            return null;
+        if (CompletionRecordStore.Read(directory).Record is not { Adopted: false, Source: { } source }
+            || !source.StartsWith("hf://", StringComparison.Ordinal)) return null;
         return $"to repair: model-agent pull {Quote(source)} --dest {Quote(Path.GetFullPath(directory))} --repair" +
                " (with the --endpoint and token the model was pulled with)";
     }

@@ -49,9 +49,9 @@ internal sealed class ModelPull(ISnapshotSource source, TransferOptions options,
                 destination, string.Join("; ", reasons.Take(5)));
         }
 
-        // A repair restores the commit the record names: it must not move a branch revision on (that is --refresh).
-        var pinned = repair && !refresh && record is { Revision: { } recordedRevision } && record.Source == source.Source ? recordedRevision : null;
-        var snapshot = pinned is null ? await source.ResolveAsync(filter, cancellationToken) : await source.ResolveAtAsync(pinned, filter, cancellationToken);
+        var snapshot = repair
+            ? await ModelRepair.ResolveAsync(source, record, refresh, filter, cancellationToken)
+            : await source.ResolveAsync(filter, cancellationToken);
         var recorded = new Dictionary<string, RecordedFile>(StringComparer.Ordinal);
         foreach (var file in record?.Files ?? []) recorded[file.Path] = file;
         var toTransfer = new List<SnapshotFile>();

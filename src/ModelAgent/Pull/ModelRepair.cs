@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using ModelAgent.Completion;
 using ModelAgent.Sources;
 using ModelAgent.Verification;
 
@@ -19,6 +20,23 @@ internal sealed record RepairReport(int FilesHashed, long BytesHashed, IReadOnly
 /// </summary>
 internal sealed class ModelRepair(int parallelism, ILogger logger)
 {
+    /// <summary>
+    /// The listing to repair against: at the commit the record names (a repair restores what was pulled; moving a
+    /// branch on is --refresh's job), else, or with <paramref name="refresh"/>, at the revision asked for.
+    /// </summary>
+    public static async Task<Snapshot> ResolveAsync(ISnapshotSource source, CompletionRecord? record, bool refresh,
+        PathPatternFilter filter, CancellationToken cancellationToken)
+    {
+        if (refresh || record is not { Revision: { } pinned } || record.Source != source.Source)
+            return await source.ResolveAsync(filter, cancellationToken);
+        try { return await source.ResolveAtAsync(pinned, filter, cancellationToken); }
+        catch (OriginException e) when (e.Kind == OriginFailureKind.RevisionNotFound)
+        {
+            throw new OriginException(e.Kind, $"{e.Message}; the completion record pins commit {pinned}, which the origin no longer has: " +
+                "add --refresh to repair against the revision asked for", e);
+        }
+    }
+
     public async Task<(List<SnapshotFile> Kept, List<SnapshotFile> ToTransfer, RepairReport Report)> CheckAsync(
         string destination, Snapshot snapshot, CancellationToken cancellationToken)
     {
@@ -50,15 +68,16 @@ internal sealed class ModelRepair(int parallelism, ILogger logger)
 
         long bytes = 0;
         foreach (var job in jobs) bytes += job.Size;
-        logger.LogInformation("Repair: re-hashing {Files} files ({Bytes} bytes) in {Destination} against the listing at {Revision}; {Missing} missing or resized",
-            jobs.Count, bytes, destination, snapshot.Revision, repaired.Count);
+        logger.LogInformation("Repair: re-hashing {Files} files ({Bytes} bytes) against the listing at {Revision}; {Missing} missing/resized",
+            jobs.Count, bytes, snapshot.Revision, repaired.Count);
         var outcomes = await ParallelFileHasher.HashAsync(jobs, parallelism, cancellationToken);
         for (var i = 0; i < outcomes.Count; i++)
         {
             var file = hashed[i];
             var outcome = outcomes[i];
             if (outcome.Digest == file.Digest) { kept.Add(file); continue; }
-            var reason = outcome.Problem ?? $"{FileDigest(file)} differs: expected {file.Digest.Hex}, found {outcome.Digest?.Hex}";
+            var reason = outcome.Problem
+                ?? $"{FileDigest.Name(file.Digest.Algorithm)} differs: expected {file.Digest.Hex}, found {outcome.Digest?.Hex}";
             toTransfer.Add(file);
             repaired.Add(new RepairedFile(file.Path.Value, reason));
         }
@@ -67,6 +86,4 @@ internal sealed class ModelRepair(int parallelism, ILogger logger)
         logger.LogInformation("Repair: {Kept} files match the listing and are kept, {Repaired} to fetch again", kept.Count, repaired.Count);
         return (kept, toTransfer, new RepairReport(jobs.Count, bytes, repaired));
     }
-
-    private static string FileDigest(SnapshotFile file) => Completion.FileDigest.Name(file.Digest.Algorithm);
 }

@@ -23,7 +23,8 @@ internal sealed class TransferTally(ITransferObserver inner) : ITransferObserver
     /// <summary>Files already complete at their path, kept without a request.</summary>
     public int Kept => Volatile.Read(ref _kept);
 
-    public void Planned(int fileCount, long bytesTotal, long bytesAlreadyPresent) => inner.Planned(fileCount, bytesTotal, bytesAlreadyPresent);
+    public void Planned(int fileCount, long bytesTotal, long bytesAlreadyPresent) =>
+        inner.Planned(fileCount, bytesTotal, bytesAlreadyPresent);
 
     public void FileStarted(SnapshotFile file, long bytesAlreadyPresent)
     {

@@ -137,6 +137,37 @@ public sealed class RepairTests
     }
 
     [Fact]
+    public async Task Repair_stays_at_the_recorded_commit_and_with_refresh_moves_to_the_new_one()
+    {
+        await using var hub = await HubFixtureModel.StartAsync();
+        using var dest = new TempDirectory("repair");
+        Assert.Equal(0, (await CliProcess.RunAsync(Pull(hub, dest.Path))).ExitCode);
+        var recorded = CompletionRecordStore.Read(dest.Path).Record!;
+        CorruptMiddle(Path.Combine(dest.Path, Shard));
+        // The origin moves on: README.md changes, so main is another commit and the recorded one is gone.
+        var readme = "# tiny, second revision\n"u8.ToArray();
+        File.WriteAllBytes(Path.Combine(hub.Root.Path, HubFixtureModel.RepoId, "README.md"), readme);
+
+        var gone = await CliProcess.RunAsync(Pull(hub, dest.Path, "--repair"));
+
+        Assert.Equal(2, gone.ExitCode);
+        Assert.Contains($"the completion record pins commit {recorded.Revision}", gone.Stdout);
+        Assert.Contains("add --refresh to repair against the revision asked for", gone.Stdout);
+        Assert.Equal(recorded, CompletionRecordStore.Read(dest.Path).Record); // nothing changed before the listing
+
+        await HubQuiet.ResetAsync(hub.Server);
+        var refreshed = await CliProcess.RunAsync(Pull(hub, dest.Path, "--repair", "--refresh"));
+
+        Assert.True(refreshed.ExitCode == 0, refreshed.Stdout + refreshed.Stderr);
+        Assert.Contains("repaired 2 files: ", refreshed.Stdout);
+        Assert.Equal(readme.Length + hub.Files[Shard].Length, ContentBytes(await HubQuiet.StatsAsync(hub.Server)));
+        var now = new Dictionary<string, byte[]>(hub.Files) { ["README.md"] = readme };
+        HubPull.AssertIdentical(now, dest.Path);
+        Assert.NotEqual(recorded.Revision, CompletionRecordStore.Read(dest.Path).Record!.Revision);
+        Assert.Equal(0, (await CliProcess.RunAsync(["verify", dest.Path, "--deep"])).ExitCode);
+    }
+
+    [Fact]
     public async Task On_shared_storage_a_second_repair_waits_for_the_lease_holder_and_the_shard_is_fetched_once()
     {
         await using var hub = await HubFixtureModel.StartAsync();

@@ -14,15 +14,16 @@ public sealed partial class SmallFixesTests
     private static string[] Pull(HubFixtureModel hub, string dest, params string[] extra) =>
         ["pull", "hf://org/tiny", "--dest", dest, "--endpoint", hub.Server.BaseAddress.ToString(), "--chunk-size", "64K", .. extra];
 
-    [GeneratedRegex(@"complete: .*: (?<transferred>\d+) transferred(?: \((?<resumed>\d+) resumed from partial files\))?, (?<kept>\d+) kept, ")]
+    [GeneratedRegex(@"complete: .*: (?<transferred>\d+) transferred(?: \((?<resumed>\d+) resumed from partial files\))?, "
+        + @"(?<kept>\d+) kept, ")]
     private static partial Regex SummaryCounts();
 
     private static (int Transferred, int Resumed, int Kept) Counts(string stdout)
     {
         var match = SummaryCounts().Match(stdout);
         Assert.True(match.Success, stdout);
-        return (int.Parse(match.Groups["transferred"].Value), match.Groups["resumed"].Success ? int.Parse(match.Groups["resumed"].Value) : 0,
-            int.Parse(match.Groups["kept"].Value));
+        var resumed = match.Groups["resumed"].Success ? int.Parse(match.Groups["resumed"].Value) : 0;
+        return (int.Parse(match.Groups["transferred"].Value), resumed, int.Parse(match.Groups["kept"].Value));
     }
 
     private static int Lines(string stdout, string prefix) => stdout.Split('\n').Count(l => l.StartsWith(prefix, StringComparison.Ordinal));
@@ -151,12 +152,14 @@ public sealed partial class SmallFixesTests
     public async Task Hub_serve_takes_its_bandwidth_in_the_same_units_as_pull_and_refuses_a_non_size()
     {
         using var root = new TempDirectory("hub-size");
-        await using (var hub = HubProcess.Start(["hub", "serve", root.Path, "--bandwidth", "50M", "--connection-bandwidth", "512K", "--cut-after", "1K"]))
+        string[] serve = ["hub", "serve", root.Path, "--bandwidth", "50M", "--connection-bandwidth", "512K", "--cut-after", "1K"];
+        await using (var hub = HubProcess.Start(serve))
         {
             var address = new Uri((await hub.ReadLineAsync())["listening on ".Length..]);
             using var client = new HttpClient { BaseAddress = address };
             var faults = JsonDocument.Parse(await client.GetStringAsync("/_hub/faults")).RootElement;
-            long Field(string name) => faults.EnumerateObject().Single(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase)).Value.GetInt64();
+            long Field(string name) =>
+                faults.EnumerateObject().Single(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase)).Value.GetInt64();
             Assert.Equal(50L << 20, Field("BandwidthBytesPerSecond"));
             Assert.Equal(512L << 10, Field("ConnectionBytesPerSecond"));
             Assert.Equal(1024, Field("CutAfterBytes"));
@@ -189,7 +192,8 @@ public sealed partial class SmallFixesTests
         foreach (var document in documents)
         {
             var text = File.ReadAllText(document);
-            Assert.False(text.Contains("/work/", StringComparison.Ordinal), $"{Path.GetRelativePath(root, document)} points at /work/…, outside the repository");
+            Assert.False(text.Contains("/work/", StringComparison.Ordinal),
+                $"{Path.GetRelativePath(root, document)} points at /work/…, outside the repository");
         }
     }
 }
