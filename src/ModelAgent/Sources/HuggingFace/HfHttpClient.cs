@@ -13,6 +13,7 @@ namespace ModelAgent.Sources.HuggingFace;
 internal sealed class HfHttpClient(HttpClient http, HfClientOptions options, ILogger logger)
 {
     private const int MaxRedirects = 10;
+    private readonly OriginReachability _reachability = new(options.UnreachableBudget, options.Time);
 
     public Uri Endpoint { get; } = options.Endpoint;
 
@@ -42,6 +43,7 @@ internal sealed class HfHttpClient(HttpClient http, HfClientOptions options, ILo
         var token = await options.Tokens.GetAsync(cancellationToken);
         HttpResponseMessage? last = null;
         var failures = 0;                // failed tries (5xx, 408, resets, timeouts): at most MaxAttempts
+        var refused = 0;                 // connections that could not be made: bounded by the client-wide unreachable budget
         var limited = 0;                 // 429 answers: bounded by the time waited, not by their count
         var limitedWait = TimeSpan.Zero;
         while (true)
@@ -52,6 +54,7 @@ internal sealed class HfHttpClient(HttpClient http, HfClientOptions options, ILo
                 last?.Dispose();
                 last = null;
                 var response = await SendFollowingRedirectsAsync(url, token, configure, cancellationToken);
+                _reachability.Answered();
                 if (response.IsSuccessStatusCode) return response;
                 last = response;
                 var status = (int)response.StatusCode;
@@ -77,6 +80,19 @@ internal sealed class HfHttpClient(HttpClient http, HfClientOptions options, ILo
                     logger.LogWarning("Retrying {Action} for {Subject} after HTTP {Status}: attempt {Attempt} of {MaxAttempts}, waiting {WaitMs} ms",
                         action, subject, status, failures + 1, options.Retry.MaxAttempts, (long)wait.TotalMilliseconds);
                 }
+            }
+            catch (Exception e) when (OriginReachability.IsConnectionFailure(e) && !cancellationToken.IsCancellationRequested)
+            {
+                var down = _reachability.Failed();
+                var budget = _reachability.Budget;
+                if (down >= budget)
+                    throw new OriginException(OriginFailureKind.Unavailable,
+                        $"origin {Origin(url)} unreachable for {budget.TotalSeconds:0.#} s ({OriginReachability.Reason(e)}); rerun later, or check the network and --endpoint / HF_ENDPOINT", e);
+                // The last try lands at the end of the budget, not a whole backoff after it.
+                wait = options.Retry.Backoff(++refused, options.Random);
+                if (wait > budget - down) wait = budget - down;
+                logger.LogWarning("Cannot connect to {Origin} for {Action} of {Subject} ({Reason}); unreachable for {DownS:0.#} s of at most {BudgetS:0.#} s, trying again in {WaitMs} ms",
+                    Origin(url), action, subject, OriginReachability.Reason(e), down.TotalSeconds, budget.TotalSeconds, (long)wait.TotalMilliseconds);
             }
             catch (Exception e) when (IsTransient(e, cancellationToken))
             {
