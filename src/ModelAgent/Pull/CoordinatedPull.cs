@@ -41,8 +41,10 @@ internal sealed class CoordinatedPull(ModelPull pull, string source, string revi
         logger.LogInformation("{Destination} is on {Kind} storage ({Reason}); coordinating through {Lease} as {Identity}",
             destination, storage.Shared ? "shared" : "node-local", storage.Reason, store.Describe(key), identity);
 
-        var claim = new LeaseClaim(store, key, identity, settings.Timings, time, logger);
-        var coordinator = new DownloadCoordinator(claim, settings.Timings, time, logger);
+        // The failure backoff spaces out a cluster's retries; the few pulls of one host retry as soon as they are run.
+        var timings = storage.Shared ? settings.Timings : settings.Timings with { FailureBackoff = TimeSpan.Zero };
+        var claim = new LeaseClaim(store, key, identity, timings, time, logger);
+        var coordinator = new DownloadCoordinator(claim, timings, time, logger);
         PullOutcome? mine = null;
         // With --refresh the old record must not end the wait: only a record written after we started counts.
         bool IsComplete() => pull.CompleteRecord(destination, filter) is { } record && (!refresh || record.WrittenBy != before?.WrittenBy);
