@@ -18,20 +18,22 @@ public sealed partial class OriginUnreachableTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
 
-    [Fact]
-    public async Task A_port_with_nothing_listening_fails_the_pull_within_the_budget_with_one_message()
+    [Theory]
+    [InlineData(null, "connection refused")]                         // a port with nothing listening
+    [InlineData("http://no-such-host.invalid", "DNS lookup failed")] // RFC 2606: never resolves
+    public async Task An_origin_that_cannot_be_reached_fails_the_pull_within_the_budget_with_one_message(string? endpoint, string cause)
     {
-        var port = ClosedPort();
+        endpoint ??= $"http://127.0.0.1:{ClosedPort()}";
         using var dest = new TempDirectory("unreachable");
         var (code, stdout, stderr) = await CliProcess.RunAsync(
-            ["pull", "hf://org/tiny", "--dest", Path.Combine(dest.Path, "m"), "--endpoint", $"http://127.0.0.1:{port}",
+            ["pull", "hf://org/tiny", "--dest", Path.Combine(dest.Path, "m"), "--endpoint", endpoint,
              "--json", "--unreachable-timeout", "2", "--shared-storage", "no"], timeout: Patience);
         output.WriteLine(stderr);
 
         Assert.Equal(1, code);
         var error = Assert.Single(SharedNodesEvents(stdout), e => e.GetProperty("event").GetString() == "error");
         Assert.Equal("unavailable", error.GetProperty("kind").GetString());
-        Assert.StartsWith($"origin http://127.0.0.1:{port} unreachable for 2 s (connection refused); rerun later", error.GetProperty("message").GetString());
+        Assert.StartsWith($"origin {endpoint} unreachable for 2 s ({cause}); rerun later", error.GetProperty("message").GetString());
         AssertTriesStayedWithinTheBudget(stderr, budgetSeconds: 2);
     }
 

@@ -8,7 +8,8 @@ namespace ModelAgent.Sources.HuggingFace;
 /// HTTP to a Hub endpoint: follows redirects itself so that <c>Authorization</c> goes only to the endpoint's own
 /// origin (scheme, host, port; relative redirects keep it, a CDN never sees it), retries 429 (honouring RateLimit
 /// and Retry-After), 408, 5xx, resets and timeouts with capped exponential backoff and full jitter, and maps every
-/// other error answer to an <see cref="OriginException"/> without retrying it.
+/// other error answer to an <see cref="OriginException"/> without retrying it. Connections that cannot be made at
+/// all (refused, DNS) are retried against one budget shared by every request of the client (<see cref="OriginReachability"/>).
 /// </summary>
 internal sealed class HfHttpClient(HttpClient http, HfClientOptions options, ILogger logger)
 {
