@@ -69,7 +69,7 @@ internal sealed class JsonProgressView(TextWriter output, TimeProvider time, Tim
             holder = status.Holder,
             bytesDone = lease?.Progress?.BytesDone,
             bytesTotal = lease?.Progress?.BytesTotal,
-            renewedSecondsAgo = lease is null ? (long?)null : WaitReport.Seconds(status.SinceRenewal),
+            renewedSecondsAgo = lease is null ? (long?)null : WaitReport.SecondsAgo(status.SinceRenewal),
             takeoverInSeconds = status.TakeoverIn is null ? (long?)null : WaitReport.Seconds(status.TakeoverIn),
             lastFailure = lease?.Outcome is { Succeeded: false } failed ? failed.Message : null,
             retryAfterSeconds = lease?.Outcome is { Succeeded: false } retry ? retry.RetryAfterSeconds : (int?)null,

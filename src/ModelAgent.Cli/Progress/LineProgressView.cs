@@ -39,7 +39,7 @@ internal sealed class LineProgressView(TextWriter output, TimeProvider time, Tim
         PullResult.AlreadyComplete => $"complete: {outcome.Source} already in {destination} at {outcome.Revision} (completion record; no request made)",
         PullResult.UpToDate => $"complete: {outcome.Source} in {destination} is up to date at {outcome.Revision}",
         PullResult.CompletedByPeer =>
-            $"complete: {outcome.Source} at {outcome.Revision} in {destination}: completed by {outcome.CompletedBy ?? "another pull"} after {WaitReport.Seconds(outcome.Waited)} s",
+            $"complete: {outcome.Source} at {outcome.Revision} in {destination}: completed by {outcome.CompletedBy ?? "another pull"} after {Math.Round(outcome.Waited.TotalSeconds):0} s",
         _ => $"complete: {outcome.Source} at {outcome.Revision} in {destination}: {outcome.FilesTransferred} transferred, {outcome.FilesKept} kept, {outcome.FilesRemoved} removed, {ByteFormat.Size(outcome.BytesTotal)}",
     };
 

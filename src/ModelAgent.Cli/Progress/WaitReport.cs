@@ -45,7 +45,11 @@ internal sealed class WaitReport(TimeProvider time, TimeSpan every)
     };
 
     private static string Liveness(WaitStatus status) =>
-        $"renewed {Seconds(status.SinceRenewal)} s ago, takeover in {Seconds(status.TakeoverIn)} s if it stops";
+        $"renewed {SecondsAgo(status.SinceRenewal)} s ago, takeover in {Seconds(status.TakeoverIn)} s if it stops";
 
+    /// <summary>Whole seconds still to come, rounded up (a takeover in 0.3 s is "in 1 s"), so age plus wait is the lease duration.</summary>
     public static long Seconds(TimeSpan? span) => (long)Math.Ceiling((span ?? TimeSpan.Zero).TotalSeconds - 0.001);
+
+    /// <summary>Whole seconds passed, rounded down.</summary>
+    public static long SecondsAgo(TimeSpan span) => (long)Math.Floor(span.TotalSeconds + 0.001);
 }

@@ -100,6 +100,14 @@ public sealed class WaitingAndReleaseTests : IDisposable
     }
 
     [Fact]
+    public void A_pull_that_waited_ends_saying_who_completed_the_model_and_after_how_long()
+    {
+        var outcome = new ModelAgent.Pull.PullOutcome(ModelAgent.Pull.PullResult.CompletedByPeer, "hf://org/m@main", "abc123", null, 0, 3, 0, 100)
+        { CompletedBy = "node-1", Waited = TimeSpan.FromSeconds(23.6) };
+        Assert.Equal("complete: hf://org/m@main at abc123 in /models/m: completed by node-1 after 24 s", LineProgressView.Summary(outcome, "/models/m"));
+    }
+
+    [Fact]
     public async Task Releasing_on_a_backend_that_blocks_forever_ends_within_the_release_timeout()
     {
         using var stuck = new BlockingStore(Leases);
