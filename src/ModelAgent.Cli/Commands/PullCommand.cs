@@ -45,18 +45,24 @@ internal static class PullCommand
             DefaultValueFactory = _ => "auto",
         };
         var logLevel = new Option<string>("--log-level") { Description = "trace, debug, information, warning, error or none (logs go to stderr).", DefaultValueFactory = _ => "information" };
+        var unreachable = new Option<double>("--unreachable-timeout")
+        {
+            Description = "Seconds the origin may stay unreachable (refused, DNS, no route), counted over all requests of the pull, before it fails.",
+            DefaultValueFactory = _ => 30,
+        };
         var coordination = new CoordinationOptions();
 
         var command = new Command("pull", "Download a model into a directory, verified and resumable; on shared storage, one node downloads and the others wait.")
         {
             uri, dest, endpoint, tokenFile, include, exclude, refresh, repair, json, concurrency, perFile, chunkSize, memoryBudget, writeMode, logLevel,
         };
+        command.Options.Add(unreachable);
         coordination.AddTo(command);
         command.SetAction((parse, ct) => RunAsync(new PullArguments(
             parse.GetValue(uri)!, parse.GetValue(dest), parse.GetValue(endpoint), parse.GetValue(tokenFile),
             parse.GetValue(include) ?? [], parse.GetValue(exclude) ?? [], parse.GetValue(refresh), parse.GetValue(json),
             parse.GetValue(concurrency), parse.GetValue(perFile), parse.GetValue(chunkSize)!, parse.GetValue(memoryBudget)!, parse.GetValue(writeMode)!, parse.GetValue(logLevel)!)
-            { Repair = parse.GetValue(repair) }, coordination.Read(parse), ct));
+            { Repair = parse.GetValue(repair), UnreachableSeconds = parse.GetValue(unreachable) }, coordination.Read(parse), ct));
         return command;
     }
 
@@ -64,6 +70,7 @@ internal static class PullCommand
         bool Refresh, bool Json, int Concurrency, int PerFile, string ChunkSize, string MemoryBudget, string WriteMode, string LogLevel)
     {
         public bool Repair { get; init; }
+        public double UnreachableSeconds { get; init; } = 30;
     }
 
     private static async Task<int> RunAsync(PullArguments args, CoordinationArguments coordinationArgs, CancellationToken cancellationToken)
@@ -93,6 +100,8 @@ internal static class PullCommand
         if (!StorageUri.TryParse(args.Uri, out var storage, out var uriError))
             return Fail(ExitCodes.Usage, "usage", uriError);
 
+        if (!(args.UnreachableSeconds > 0))
+            return Fail(ExitCodes.Usage, "usage", $"--unreachable-timeout {args.UnreachableSeconds} must be a positive number of seconds");
         if (!coordinationArgs.TryBuild(out var coordination, out var coordinationError))
             return Fail(ExitCodes.Usage, "usage", coordinationError);
 
@@ -125,7 +134,10 @@ internal static class PullCommand
         };
         using var handler = HfHttpClient.CreateHandler();
         using var httpClient = new HttpClient(handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
-        var http = new HfHttpClient(httpClient, new HfClientOptions { Endpoint = endpointUri!, Tokens = tokens }, logger);
+        var http = new HfHttpClient(httpClient, new HfClientOptions
+        {
+            Endpoint = endpointUri!, Tokens = tokens, UnreachableBudget = TimeSpan.FromSeconds(args.UnreachableSeconds),
+        }, logger);
         var source = new HfSnapshotSource(http, HfModelReference.From(hf), logger);
         var state = new ProgressState(time);
         var destination = Path.GetFullPath(args.Dest);

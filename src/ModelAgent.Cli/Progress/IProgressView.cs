@@ -12,6 +12,6 @@ internal interface IProgressView
     void FileFinished(SnapshotFile file, bool transferred);
     void Complete(PullOutcome outcome, string destination);
     void Error(string message, string kind);
-    /// <summary>Another node is downloading the model (or its last attempt failed); called when what we see changes.</summary>
-    void Waiting(LeaseRecord? lease);
+    /// <summary>Another pull is downloading the model (or its last attempt failed); called after every look at the lease.</summary>
+    void Waiting(WaitStatus status);
 }

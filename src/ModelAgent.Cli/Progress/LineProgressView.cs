@@ -10,6 +10,7 @@ internal sealed class LineProgressView(TextWriter output, TimeProvider time, Tim
     private readonly RateMeter _rate = new(time);
     private readonly object _gate = new();
     private long _lastPrinted = time.GetTimestamp();
+    private readonly WaitReport _waits = new(time, WaitReport.DefaultInterval);
 
     public void Tick(ProgressState state, bool final)
     {
@@ -28,20 +29,10 @@ internal sealed class LineProgressView(TextWriter output, TimeProvider time, Tim
 
     public void Error(string message, string kind) => Write($"error: {message}");
 
-    public void Waiting(LeaseRecord? lease) => Write(WaitingLine(lease));
-
-    internal static string WaitingLine(LeaseRecord? lease) => lease switch
+    public void Waiting(WaitStatus status)
     {
-        null => "waiting: another node is starting the download",
-        { IsReleased: true, Outcome: { Succeeded: false } failed } =>
-            $"waiting: the last attempt failed on {Node(failed.By)} ({failed.Message}); one node retries in {failed.RetryAfterSeconds}s",
-        { Progress: { BytesTotal: > 0 } p } =>
-            $"waiting for {Node(lease.HolderIdentity)}: {100.0 * p.BytesDone / p.BytesTotal:0.0}% of {ByteFormat.Size(p.BytesTotal)}",
-        _ => $"waiting for {Node(lease.HolderIdentity)} to download the model",
-    };
-
-    /// <summary>The node part of a lease identity ("node-3/1a2b3c4d" is node-3's agent instance 1a2b3c4d).</summary>
-    internal static string Node(string identity) => identity.Split('/')[0];
+        if (_waits.Due(status)) Write(WaitReport.Line(status));
+    }
 
     internal static string Summary(PullOutcome outcome, string destination) => outcome.Result switch
     {
@@ -50,6 +41,8 @@ internal sealed class LineProgressView(TextWriter output, TimeProvider time, Tim
             $"complete: {outcome.Source} in {destination} at {outcome.Revision}: all {repair.FilesHashed} files match the listing " +
             $"({ByteFormat.Size(repair.BytesHashed)} re-hashed); nothing to repair",
         PullResult.UpToDate => $"complete: {outcome.Source} in {destination} is up to date at {outcome.Revision}",
+        PullResult.CompletedByPeer =>
+            $"complete: {outcome.Source} at {outcome.Revision} in {destination}: completed by {outcome.CompletedBy ?? "another pull"} after {Math.Round(outcome.Waited.TotalSeconds):0} s",
         _ => $"complete: {outcome.Source} at {outcome.Revision} in {destination}: {outcome.FilesTransferred} transferred" +
              (outcome.FilesResumed > 0 ? $" ({outcome.FilesResumed} resumed from partial files)" : "") +
              $", {outcome.FilesKept} kept, {outcome.FilesRemoved} removed, {ByteFormat.Size(outcome.BytesTotal)}" + Repaired(outcome.Repair),

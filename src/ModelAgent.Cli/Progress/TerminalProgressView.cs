@@ -14,6 +14,7 @@ internal sealed class TerminalProgressView(TextWriter output, TimeProvider time)
     private readonly RateMeter _rate = new(time);
     private readonly object _gate = new();
     private int _drawnLines;
+    private readonly WaitReport _waits = new(time, WaitReport.DefaultInterval);
 
     public void Tick(ProgressState state, bool final)
     {
@@ -53,7 +54,10 @@ internal sealed class TerminalProgressView(TextWriter output, TimeProvider time)
 
     public void Error(string message, string kind) => Say($"error: {message}");
 
-    public void Waiting(LeaseRecord? lease) => Say(LineProgressView.WaitingLine(lease));
+    public void Waiting(WaitStatus status)
+    {
+        if (_waits.Due(status)) Say(WaitReport.Line(status));
+    }
 
     private void Say(string text)
     {

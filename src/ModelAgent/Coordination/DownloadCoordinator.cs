@@ -9,7 +9,12 @@ internal enum CoordinatedResult
     DownloadedHere,
     /// <summary>The model became complete while this node waited (another node downloaded it).</summary>
     CompletedElsewhere,
+    /// <summary>The model was complete at this node's first look: nobody was waited for.</summary>
+    FoundComplete,
 }
+
+/// <summary>The result, who completed the model when another node did (its node name, when seen), and how long this node waited.</summary>
+internal sealed record CoordinatedOutcome(CoordinatedResult Result, string? CompletedBy, TimeSpan Waited);
 
 /// <summary>
 /// One writer per (share, model, revision). Every node first asks the directory (the completion record is the
@@ -29,23 +34,30 @@ internal sealed class DownloadCoordinator(LeaseClaim claim, LeaseTimings timings
     /// <param name="isComplete">Cheap check of the destination (completion record + sizes).</param>
     /// <param name="download">The transfer.</param>
     /// <param name="progress">Bytes done/total of the transfer right now, published with every renewal.</param>
-    /// <param name="waiting">Called when what this node waits on changes (holder, progress), for reporting.</param>
-    public async Task<CoordinatedResult> RunAsync(
+    /// <param name="waiting">Called after every look at the lease while this node waits (holder, progress, takeover), for reporting.</param>
+    public async Task<CoordinatedOutcome> RunAsync(
         Func<bool> isComplete,
         Func<CancellationToken, Task> download,
         Func<LeaseProgress?> progress,
-        Action<LeaseRecord?>? waiting,
+        Action<WaitStatus>? waiting,
         CancellationToken cancellationToken)
     {
+        var started = time.GetTimestamp();
         var backendFailures = 0;
+        var looks = 0;
         LeaseRecord? lastSeen = null;
+        string? lastHolder = null;
+        CoordinatedOutcome Elsewhere() => new(CoordinatedResult.CompletedElsewhere, lastHolder, time.GetElapsedTime(started));
         while (true)
         {
-            if (isComplete()) return CoordinatedResult.CompletedElsewhere;
+            if (isComplete())
+                return looks == 0 ? new(CoordinatedResult.FoundComplete, null, TimeSpan.Zero) : Elsewhere();
+            looks++;
             ClaimResult result;
             try
             {
-                result = await claim.TryAcquireOrRenewAsync(null, cancellationToken);
+                // WaitAsync: a backend stuck in a blocking call (a hung mount) must not keep SIGTERM from ending the wait.
+                result = await Task.Run(() => claim.TryAcquireOrRenewAsync(null, cancellationToken), cancellationToken).WaitAsync(cancellationToken);
                 if (backendFailures > 0) logger.LogInformation("Coordination backend reachable again after {Failures} failed attempts", backendFailures);
                 backendFailures = 0;
             }
@@ -55,35 +67,39 @@ internal sealed class DownloadCoordinator(LeaseClaim claim, LeaseTimings timings
                 var pause = BackendBackoff(backendFailures);
                 logger.LogWarning("Coordination backend unavailable ({Reason}); waiting {Seconds:0.#}s before trying again, not downloading without the lease",
                     e.Message, pause.TotalSeconds);
-                if (await WaitForRecordAsync(isComplete, pause, cancellationToken)) return CoordinatedResult.CompletedElsewhere;
+                if (await WaitForRecordAsync(isComplete, pause, cancellationToken)) return Elsewhere();
                 continue;
             }
 
             if (result.State == ClaimState.Held)
             {
-                if (await DownloadHoldingAsync(isComplete, download, progress, cancellationToken) is { } done) return done;
+                if (await DownloadHoldingAsync(isComplete, download, progress, cancellationToken) is { } done)
+                    return done == CoordinatedResult.DownloadedHere ? new(done, null, TimeSpan.Zero) : Elsewhere();
                 continue; // lost the lease mid-download: become a waiter
             }
 
+            var status = claim.Status(result.Seen);
+            lastHolder = status.Holder ?? (result.Seen?.Outcome is { Succeeded: true } released ? WaitStatus.NodeOf(released.By) : lastHolder);
             if (result.Seen != lastSeen)
             {
                 lastSeen = result.Seen;
-                waiting?.Invoke(result.Seen);
                 if (result.State == ClaimState.BackingOff)
                     logger.LogInformation("Last attempt failed on {Node} ({Message}); waiting {Seconds}s before one node tries again",
                         result.Seen?.Outcome?.By, result.Seen?.Outcome?.Message, result.Seen?.Outcome?.RetryAfterSeconds);
             }
-            if (await WaitForRecordAsync(isComplete, timings.PollInterval, cancellationToken)) return CoordinatedResult.CompletedElsewhere;
+            waiting?.Invoke(status);
+            if (await WaitForRecordAsync(isComplete, timings.PollInterval, cancellationToken)) return Elsewhere();
         }
     }
 
     /// <returns>How it ended; null when the lease was lost to another node first.</returns>
-    private async Task<CoordinatedResult?> DownloadHoldingAsync(Func<bool> isComplete, Func<CancellationToken, Task> download, Func<LeaseProgress?> progress, CancellationToken cancellationToken)
+    private async Task<CoordinatedResult?> DownloadHoldingAsync(Func<bool> isComplete, Func<CancellationToken, Task> download,
+        Func<LeaseProgress?> progress, CancellationToken cancellationToken)
     {
         if (isComplete())
         {
             // Completed between our look and our acquisition: nothing to do but let go.
-            await TryReleaseAsync(succeeded: true, "already complete");
+            await ReleaseBoundedAsync(succeeded: true, "already complete");
             return CoordinatedResult.CompletedElsewhere;
         }
         using var lost = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -101,26 +117,32 @@ internal sealed class DownloadCoordinator(LeaseClaim claim, LeaseTimings timings
         catch (OperationCanceledException)
         {
             await StopRenewalAsync(renewal, lost);
-            await claim.AbandonAsync(CancellationToken.None);
+            await BoundedAsync(ct => claim.AbandonAsync(ct), "abandon");
             throw;
         }
         catch (Exception e)
         {
             await StopRenewalAsync(renewal, lost);
-            await TryReleaseAsync(succeeded: false, e.Message);
+            await ReleaseBoundedAsync(succeeded: false, e.Message);
             throw;
         }
         await StopRenewalAsync(renewal, lost);
-        await TryReleaseAsync(succeeded: true, null);
+        await ReleaseBoundedAsync(succeeded: true, null);
         return CoordinatedResult.DownloadedHere;
     }
 
     private async Task RenewUntilDoneAsync(Func<LeaseProgress?> progress, CancellationTokenSource lost, CancellationToken cancellationToken)
     {
+        var first = true;
         while (!lost.IsCancellationRequested)
         {
-            try { await Task.Delay(timings.RenewInterval, time, lost.Token); }
+            try
+            {
+                if (first) await UntilEarlyProgressAsync(progress, lost.Token);
+                else await Task.Delay(timings.RenewInterval, time, lost.Token);
+            }
             catch (OperationCanceledException) { return; }
+            first = false;
             try
             {
                 var result = await claim.TryAcquireOrRenewAsync(progress(), cancellationToken);
@@ -140,16 +162,62 @@ internal sealed class DownloadCoordinator(LeaseClaim claim, LeaseTimings timings
         }
     }
 
-    private static async Task StopRenewalAsync(Task renewal, CancellationTokenSource lost)
+    /// <summary>
+    /// The first renewal comes <see cref="LeaseTimings.EarlyProgressDelay"/> after the first bytes, or at the renew
+    /// interval if that is sooner: waiters learn within seconds that the download moves and how big it is.
+    /// </summary>
+    private async Task UntilEarlyProgressAsync(Func<LeaseProgress?> progress, CancellationToken cancellationToken)
     {
-        if (!lost.IsCancellationRequested) await lost.CancelAsync();
-        await renewal;
+        var start = time.GetTimestamp();
+        while (time.GetElapsedTime(start) < timings.RenewInterval)
+        {
+            if (progress() is { BytesDone: > 0 })
+            {
+                var left = timings.RenewInterval - time.GetElapsedTime(start);
+                var delay = timings.EarlyProgressDelay < left ? timings.EarlyProgressDelay : left;
+                if (delay > TimeSpan.Zero) await Task.Delay(delay, time, cancellationToken);
+                return;
+            }
+            var rest = timings.RenewInterval - time.GetElapsedTime(start);
+            if (NextPause(rest) is not { } pause) return;
+            await Task.Delay(pause, time, cancellationToken);
+        }
     }
 
-    private async Task TryReleaseAsync(bool succeeded, string? message)
+    private async Task StopRenewalAsync(Task renewal, CancellationTokenSource lost)
     {
-        try { await claim.ReleaseAsync(succeeded, message, CancellationToken.None); }
-        catch (LeaseBackendUnavailableException e) { logger.LogWarning("Could not release the lease ({Reason}); it will expire on its own", e.Message); }
+        if (!lost.IsCancellationRequested) await lost.CancelAsync();
+        // A renewal stuck in the backend (a hung API server or mount) is left behind, not waited for.
+        try { await renewal.WaitAsync(timings.ReleaseTimeout, time); }
+        catch (TimeoutException)
+        {
+            logger.LogWarning("A lease renewal did not return within {Seconds:0.#}s; leaving it behind", timings.ReleaseTimeout.TotalSeconds);
+        }
+    }
+
+    private Task ReleaseBoundedAsync(bool succeeded, string? message) =>
+        BoundedAsync(ct => claim.ReleaseAsync(succeeded, message, ct), succeeded ? "release" : "release after a failure");
+
+    /// <summary>
+    /// Lets go within <see cref="LeaseTimings.ReleaseTimeout"/>, whatever the backend does: the call runs on the
+    /// pool so that even a store blocked in a system call (a FUSE mount that never answers) cannot hold the caller,
+    /// and a lease not released expires on its own.
+    /// </summary>
+    private async Task BoundedAsync(Func<CancellationToken, Task> call, string what)
+    {
+        using var timeout = new CancellationTokenSource(timings.ReleaseTimeout, time);
+        try
+        {
+            await Task.Run(() => call(timeout.Token), CancellationToken.None).WaitAsync(timings.ReleaseTimeout, time);
+        }
+        catch (Exception e) when (e is TimeoutException || (e is OperationCanceledException && timeout.IsCancellationRequested))
+        {
+            logger.LogWarning("Lease {What} did not finish within {Seconds:0.#}s; the lease will expire on its own", what, timings.ReleaseTimeout.TotalSeconds);
+        }
+        catch (LeaseBackendUnavailableException e)
+        {
+            logger.LogWarning("Lease {What} failed ({Reason}); the lease will expire on its own", what, e.Message);
+        }
     }
 
     /// <returns>True as soon as the destination is complete; false when <paramref name="duration"/> passed first.</returns>

@@ -44,6 +44,20 @@ internal sealed class LeaseClaim(ILeaseStore store, string key, string identity,
     public string Key => key;
     public string Identity => identity;
 
+    /// <summary>What a waiter can tell about <paramref name="seen"/>, the record its last look returned.</summary>
+    public WaitStatus Status(LeaseRecord? seen)
+    {
+        var since = Elapsed();
+        TimeSpan? left = seen switch
+        {
+            null => null,
+            { IsReleased: false } held => TimeSpan.FromSeconds(Math.Max(1, held.LeaseDurationSeconds)) - since,
+            { Outcome: { Succeeded: false } failed } => TimeSpan.FromSeconds(failed.RetryAfterSeconds) - since,
+            _ => TimeSpan.Zero,
+        };
+        return new WaitStatus(seen, since, left < TimeSpan.Zero ? TimeSpan.Zero : left);
+    }
+
     /// <summary>Acquires the lease if it is free or expired, renews it if held; never blocks.</summary>
     public async Task<ClaimResult> TryAcquireOrRenewAsync(LeaseProgress? progress, CancellationToken cancellationToken)
     {

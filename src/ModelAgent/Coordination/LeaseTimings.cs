@@ -12,6 +12,13 @@ internal sealed record LeaseTimings(TimeSpan Duration, TimeSpan RenewInterval, T
     /// <summary>First pause after a failed attempt; doubles with every failure in a row, up to <see cref="MaxFailureBackoff"/>.</summary>
     public TimeSpan FailureBackoff { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan MaxFailureBackoff { get; init; } = TimeSpan.FromMinutes(30);
+    /// <summary>
+    /// How long after its first bytes the holder publishes progress, ahead of its first regular renewal: a holder
+    /// that dies early must not leave its waiters without a word for a whole renew interval.
+    /// </summary>
+    public TimeSpan EarlyProgressDelay { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>Longest wait for the backend when letting go (end of a pull, SIGTERM): a stuck backend must not hang shutdown.</summary>
+    public TimeSpan ReleaseTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>client-go's rule, with margin: a holder must get at least three renewals in before its lease can expire.</summary>
     public string? Problem =>

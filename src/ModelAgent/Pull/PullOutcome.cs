@@ -10,6 +10,8 @@ internal enum PullResult
     UpToDate,
     /// <summary>Files were transferred (or kept, or removed) and a new completion record written.</summary>
     Updated,
+    /// <summary>Another pull (another node, or another process on this one) completed the model while this one waited.</summary>
+    CompletedByPeer,
 }
 
 /// <param name="Snapshot">Null when the record answered without resolving.</param>
@@ -22,4 +24,8 @@ internal sealed record PullOutcome(PullResult Result, string Source, string? Rev
     public int FilesResumed { get; init; }
     /// <summary>What <c>--repair</c> re-hashed and fetched again; null for a pull without it.</summary>
     public RepairReport? Repair { get; init; }
+    /// <summary>With <see cref="PullResult.CompletedByPeer"/>: the node that held the lease when the model completed, when known.</summary>
+    public string? CompletedBy { get; init; }
+    /// <summary>With <see cref="PullResult.CompletedByPeer"/>: how long this pull waited for it.</summary>
+    public TimeSpan Waited { get; init; }
 }

@@ -68,11 +68,19 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
         }
 
         var tasks = new Task[files.Count];
-        for (var i = 0; i < files.Count; i++) tasks[i] = RunOneAsync(files[i]);
+        var order = SmallestFirst(files);
+        for (var i = 0; i < order.Count; i++) tasks[i] = RunOneAsync(order[i]);
         await Task.WhenAll(tasks);
         cancellationToken.ThrowIfCancellationRequested();
         if (firstFailure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(firstFailure);
     }
+
+    /// <summary>
+    /// The order files queue for slots: smallest first (stable among equal sizes), so config, tokenizer and index
+    /// files are never starved behind the ranges of the big shards; slots are taken in queue order.
+    /// </summary>
+    internal static IReadOnlyList<SnapshotFile> SmallestFirst(IReadOnlyList<SnapshotFile> files) =>
+        [.. files.Select((file, index) => (file, index)).OrderBy(f => f.file.Size).ThenBy(f => f.index).Select(f => f.file)];
 
     private async Task TransferFileAsync(string destination, SnapshotFile file, string finalPath, ChunkFetcher fetcher,
         MemoryBudget budget, BlockPool blocks, bool direct, SemaphoreSlim requestSlots, CancellationToken cancellationToken)

@@ -33,8 +33,8 @@ public sealed class DownloadCoordinatorTests : IDisposable
         }
         var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Node($"node-{i}").RunAsync(IsComplete, Download, () => null, null, CancellationToken.None)));
         Assert.Equal(1, downloads);
-        Assert.Single(results, r => r == CoordinatedResult.DownloadedHere);
-        Assert.Equal(7, results.Count(r => r == CoordinatedResult.CompletedElsewhere));
+        Assert.Single(results, r => r.Result == CoordinatedResult.DownloadedHere);
+        Assert.Equal(7, results.Count(r => r.Result == CoordinatedResult.CompletedElsewhere));
     }
 
     [Fact]
@@ -51,9 +51,10 @@ public sealed class DownloadCoordinatorTests : IDisposable
         }
         var holder = Node("holder").RunAsync(IsComplete, SlowDownload, () => new LeaseProgress(Interlocked.Read(ref done), 1000), null, CancellationToken.None);
         await holderStarted.WaitAsync();
-        var waiter = await Node("waiter").RunAsync(IsComplete, _ => throw new InvalidOperationException("waiter must not download"), () => null, r => { lock (seen) seen.Add(r); }, CancellationToken.None);
+        var waiter = await Node("waiter").RunAsync(IsComplete, _ => throw new InvalidOperationException("waiter must not download"), () => null, s => { lock (seen) seen.Add(s.Lease); }, CancellationToken.None);
         await holder;
-        Assert.Equal(CoordinatedResult.CompletedElsewhere, waiter);
+        Assert.Equal(CoordinatedResult.CompletedElsewhere, waiter.Result);
+        Assert.Equal("holder", waiter.CompletedBy);
         Assert.Contains(seen, r => r?.Progress is { BytesDone: > 0, BytesTotal: 1000 });
     }
 
@@ -71,7 +72,7 @@ public sealed class DownloadCoordinatorTests : IDisposable
         await Assert.ThrowsAsync<IOException>(() => first);
         var results = await Task.WhenAll(Enumerable.Range(1, 6).Select(i => Node($"node-{i}").RunAsync(IsComplete, FailOnceThenSucceed, () => null, null, CancellationToken.None)));
         Assert.Equal(2, attempts);
-        Assert.Single(results, r => r == CoordinatedResult.DownloadedHere);
+        Assert.Single(results, r => r.Result == CoordinatedResult.DownloadedHere);
     }
 
     [Fact]
@@ -101,7 +102,7 @@ public sealed class DownloadCoordinatorTests : IDisposable
         Task Download(CancellationToken ct) { Interlocked.Increment(ref downloads); File.WriteAllText(Done, ""); return Task.CompletedTask; }
         var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => Node($"node-{i}").RunAsync(IsComplete, Download, () => null, null, CancellationToken.None)));
         Assert.Equal(1, downloads);
-        Assert.Single(results, r => r == CoordinatedResult.DownloadedHere);
+        Assert.Single(results, r => r.Result == CoordinatedResult.DownloadedHere);
     }
 
     [Theory]

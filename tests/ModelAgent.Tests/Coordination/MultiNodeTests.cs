@@ -29,7 +29,11 @@ public sealed class MultiNodeTests(ITestOutputHelper output)
         output.WriteLine($"{backend}: model {nodes.ModelSize} bytes, origin served {served} ({(double)served / nodes.ModelSize:0.00}x)");
         Assert.Equal(nodes.ModelSize, served);
         Assert.Single(first, p => SharedNodes.Result(p) == "updated");
-        Assert.Equal(7, first.Count(p => SharedNodes.Result(p) == "already-complete"));
+        // The others waited for it and say so, naming it (or started after it finished).
+        Assert.Equal(7, first.Count(p => SharedNodes.Result(p) is "completed-by-peer" or "already-complete"));
+        var downloader = $"node-{first.FindIndex(p => SharedNodes.Result(p) == "updated")}";
+        Assert.All(first.Where(p => SharedNodes.Result(p) == "completed-by-peer"), p => Assert.Equal(downloader,
+            SharedNodes.Events(p).Last(e => e.GetProperty("event").GetString() == "complete").GetProperty("completedBy").GetString()));
         nodes.AssertModelVerifies();
 
         await HubQuiet.ResetAsync(nodes.Hub.Server);

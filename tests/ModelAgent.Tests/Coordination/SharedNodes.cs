@@ -95,8 +95,11 @@ internal sealed class SharedNodes : IAsyncDisposable
         return LeaseName.For(File.ReadAllText(idFile).Trim(), $"hf://{HubFixtureModel.RepoId}@main", "main"); // the source as pull names it
     }
 
-    public static IReadOnlyList<JsonElement> Events(CliProcess process) =>
-        process.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+    public static IReadOnlyList<JsonElement> Events(CliProcess process) => Events(process.Stdout);
+
+    /// <summary>The JSON events of a <c>pull --json</c> output, lines that are not JSON skipped.</summary>
+    public static IReadOnlyList<JsonElement> Events(string stdout) =>
+        stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(line => { try { return JsonDocument.Parse(line).RootElement.Clone(); } catch (JsonException) { return default; } })
             .Where(e => e.ValueKind == JsonValueKind.Object).ToList();
 

@@ -12,6 +12,11 @@ internal sealed record HfClientOptions
     /// <summary>Jitter source; a seeded one makes tests repeatable.</summary>
     public Random Random { get; init; } = Random.Shared;
     public TimeSpan ResponseHeadersTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>
+    /// How long the origin may be unreachable (refused, DNS, unreachable), counted over all requests of the client
+    /// from the first such failure after the last answer, before every request gives up (<see cref="OriginReachability"/>).
+    /// </summary>
+    public TimeSpan UnreachableBudget { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Parses an endpoint from --endpoint or HF_ENDPOINT: an absolute http(s) URL without query.</summary>
     public static bool TryParseEndpoint(string? text, out Uri? endpoint, out string? problem)

@@ -8,11 +8,13 @@ namespace ModelAgent.Sources.HuggingFace;
 /// HTTP to a Hub endpoint: follows redirects itself so that <c>Authorization</c> goes only to the endpoint's own
 /// origin (scheme, host, port; relative redirects keep it, a CDN never sees it), retries 429 (honouring RateLimit
 /// and Retry-After), 408, 5xx, resets and timeouts with capped exponential backoff and full jitter, and maps every
-/// other error answer to an <see cref="OriginException"/> without retrying it.
+/// other error answer to an <see cref="OriginException"/> without retrying it. Connections that cannot be made at
+/// all (refused, DNS) are retried against one budget shared by every request of the client (<see cref="OriginReachability"/>).
 /// </summary>
 internal sealed class HfHttpClient(HttpClient http, HfClientOptions options, ILogger logger)
 {
     private const int MaxRedirects = 10;
+    private readonly OriginReachability _reachability = new(options.UnreachableBudget, options.Time);
 
     public Uri Endpoint { get; } = options.Endpoint;
 
@@ -42,6 +44,7 @@ internal sealed class HfHttpClient(HttpClient http, HfClientOptions options, ILo
         var token = await options.Tokens.GetAsync(cancellationToken);
         HttpResponseMessage? last = null;
         var failures = 0;                // failed tries (5xx, 408, resets, timeouts): at most MaxAttempts
+        var refused = 0;                 // connections that could not be made: bounded by the client-wide unreachable budget
         var limited = 0;                 // 429 answers: bounded by the time waited, not by their count
         var limitedWait = TimeSpan.Zero;
         while (true)
@@ -52,6 +55,7 @@ internal sealed class HfHttpClient(HttpClient http, HfClientOptions options, ILo
                 last?.Dispose();
                 last = null;
                 var response = await SendFollowingRedirectsAsync(url, token, configure, cancellationToken);
+                _reachability.Answered();
                 if (response.IsSuccessStatusCode) return response;
                 last = response;
                 var status = (int)response.StatusCode;
@@ -77,6 +81,19 @@ internal sealed class HfHttpClient(HttpClient http, HfClientOptions options, ILo
                     logger.LogWarning("Retrying {Action} for {Subject} after HTTP {Status}: attempt {Attempt} of {MaxAttempts}, waiting {WaitMs} ms",
                         action, subject, status, failures + 1, options.Retry.MaxAttempts, (long)wait.TotalMilliseconds);
                 }
+            }
+            catch (Exception e) when (OriginReachability.IsConnectionFailure(e) && !cancellationToken.IsCancellationRequested)
+            {
+                var down = _reachability.Failed();
+                var budget = _reachability.Budget;
+                if (down >= budget)
+                    throw new OriginException(OriginFailureKind.Unavailable,
+                        $"origin {Origin(url)} unreachable for {budget.TotalSeconds:0.#} s ({OriginReachability.Reason(e)}); rerun later, or check the network and --endpoint / HF_ENDPOINT", e);
+                // The last try lands at the end of the budget, not a whole backoff after it.
+                wait = options.Retry.Backoff(++refused, options.Random);
+                if (wait > budget - down) wait = budget - down;
+                logger.LogWarning("Cannot connect to {Origin} for {Action} of {Subject} ({Reason}); unreachable for {DownS:0.#} s of at most {BudgetS:0.#} s, trying again in {WaitMs} ms",
+                    Origin(url), action, subject, OriginReachability.Reason(e), down.TotalSeconds, budget.TotalSeconds, (long)wait.TotalMilliseconds);
             }
             catch (Exception e) when (IsTransient(e, cancellationToken))
             {
