@@ -57,7 +57,7 @@ internal sealed class LocalStorageException : Exception
             LocalStorageFailure.QuotaExceeded =>
                 $"disk quota exceeded on {destination}{space}; raise the quota or choose another --dest",
             LocalStorageFailure.ReadOnly =>
-                $"{destination} is on a read-only filesystem (writing {on}); remount it read-write or choose another --dest",
+                $"{on} is on a read-only filesystem; remount it read-write or choose another --dest",
             LocalStorageFailure.AccessDenied =>
                 $"permission denied writing {on}; give this user write access to {destination} or choose another --dest",
             _ => $"local disk error writing {on} ({detail}); check the device (dmesg) or choose another --dest",
