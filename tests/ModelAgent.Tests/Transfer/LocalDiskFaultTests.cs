@@ -5,6 +5,7 @@ using ModelAgent.Hub.Faults;
 using ModelAgent.Hub.Stats;
 using ModelAgent.Tests.Hub;
 using ModelAgent.Tests.Support;
+using Xunit.Abstractions;
 
 namespace ModelAgent.Tests.Transfer;
 
@@ -14,7 +15,7 @@ namespace ModelAgent.Tests.Transfer;
 /// shows it, stops the transfer at once when it fills up during it (no byte fetched again, what was written kept for
 /// the rerun), and never reads as an origin failure; a --dest we cannot write is found before any request.
 /// </summary>
-public sealed class LocalDiskFaultTests
+public sealed class LocalDiskFaultTests(ITestOutputHelper output)
 {
     private const long MiB = 1024 * 1024;
     private const int Concurrency = 4;
@@ -136,6 +137,7 @@ public sealed class LocalDiskFaultTests
         var journaled = Journaled(dest);
         var committed = hub.Files.Where(f => File.Exists(Path.Combine(dest, f.Key))).Sum(f => (long)f.Value.Length);
         var served = FileBytes(await HubQuiet.StatsAsync(hub.Server));
+        output.WriteLine($"first run: served {served} file bytes of {total}; journaled {journaled}, committed {committed}; error: {error}");
         Assert.True(journaled >= 1 * MiB, $"the journals hold {journaled} bytes: the written part must be kept");
         Assert.True(served <= journaled + committed + Concurrency * Chunk,
             $"served {served} bytes, journaled {journaled}, committed {committed}: fetched again after the disk was full");
@@ -149,6 +151,7 @@ public sealed class LocalDiskFaultTests
         HubPull.AssertIdentical(hub.Files, dest);
         AssertProgressNeverPastTotal(stdout);
         var refetched = FileBytes(await HubQuiet.StatsAsync(hub.Server));
+        output.WriteLine($"rerun: served {refetched} file bytes (model {total}, kept {journaled + committed})");
         Assert.True(refetched <= total - journaled - committed, $"rerun fetched {refetched} of {total} bytes; {journaled} were journaled, {committed} committed");
     }
 
