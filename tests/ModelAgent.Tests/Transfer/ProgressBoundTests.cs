@@ -29,7 +29,7 @@ public sealed class ProgressBoundTests
     [Fact]
     public async Task Under_cut_bodies_the_engine_reports_each_file_byte_exactly_once()
     {
-        await using var hub = await HubFixtureModel.StartAsync();
+        await using var hub = await HubFixtureModel.StartAsync(o => o with { Seed = 5 });
         hub.Server.Faults.Settings = new FaultSettings { CutFraction = 0.5, CutAfterBytes = -1 };
         using var dest = new TempDirectory("progress");
         var observer = new CountingObserver();
@@ -45,14 +45,15 @@ public sealed class ProgressBoundTests
     [Fact]
     public async Task Json_progress_under_cut_bodies_stays_within_the_total_and_ends_at_it()
     {
-        await using var hub = await HubFixtureModel.StartAsync();
-        hub.Server.Faults.Settings = new FaultSettings { CutFraction = 0.5, CutAfterBytes = -1, BandwidthBytesPerSecond = 200_000 };
+        // Seeded: which bodies are cut replays. Slow enough for several progress events (about 4 s).
+        await using var hub = await HubFixtureModel.StartAsync(o => o with { Seed = 5 });
+        hub.Server.Faults.Settings = new FaultSettings { CutFraction = 0.3, CutAfterBytes = -1, BandwidthBytesPerSecond = 100_000 };
         using var dest = new TempDirectory("progress");
 
         var (code, stdout, stderr) = await CliProcess.RunAsync(
             ["pull", "hf://org/tiny", "--dest", dest.Path, "--endpoint", hub.Server.BaseAddress.ToString(), "--chunk-size", "64K", "--json"]);
 
-        Assert.True(code == 0, stderr);
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
         var progress = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement)
             .Where(e => e.GetProperty("event").GetString() == "progress").ToList();
         Assert.True(progress.Count >= 2, stdout);
