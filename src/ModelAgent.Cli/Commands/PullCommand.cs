@@ -152,7 +152,8 @@ internal static class PullCommand
             logger.LogError("Pull of {Source} stopped by our disk ({Kind}): {Reason}", source.Source, e.Failure.KindName(), e.Detail);
             var kept = Directory.Exists(PartialFile.DirectoryFor(destination))
                 && Directory.EnumerateFiles(PartialFile.DirectoryFor(destination), "*.part").Any();
-            return Fail(ExitCodes.Incomplete, e.Failure.KindName(), e.Message + (kept ? "; what was written is kept, rerun to resume" : ""));
+            var resume = kept ? "; what was written is kept, rerun to resume" : "";
+            return Fail(ExitCodes.Incomplete, e.Failure.KindName(), e.Message + resume);
         }
         catch (TransferFailedException e)
         {

@@ -31,16 +31,19 @@ internal static class DiskAdmission
         var measured = NearestExisting(destination);
         if (Statfs.Space(measured) is not { } space)
         {
-            logger.LogWarning("Cannot tell the free space of {Destination}; transferring {Bytes} bytes without a space check", destination, data);
+            logger.LogWarning("Cannot tell the free space of {Destination}; transferring {Bytes} bytes without a space check",
+                destination, data);
             return;
         }
         if (needed > space.FreeBytes)
         {
-            logger.LogError("Refusing the transfer: {Needed} bytes to write into {Destination}, {Free} bytes free", needed, destination, space.FreeBytes);
+            logger.LogError("Refusing the transfer: {Needed} bytes to write into {Destination}, {Free} bytes free",
+                needed, destination, space.FreeBytes);
             throw new LocalStorageException(LocalStorageFailure.NoSpace, destination, null,
                 "the listed sizes exceed the free space", needed, space.FreeBytes);
         }
-        logger.LogInformation("Disk space for {Destination}: {Needed} bytes to write, {Free} bytes free", destination, needed, space.FreeBytes);
+        logger.LogInformation("Disk space for {Destination}: {Needed} bytes to write, {Free} bytes free",
+            destination, needed, space.FreeBytes);
     }
 
     private static string NearestExisting(string path)

@@ -85,7 +85,10 @@ internal sealed class ModelPull(ISnapshotSource source, TransferOptions options,
         await engine.RunAsync(destination, toTransfer, cancellationToken);
         foreach (var path in stale) RemoveStale(destination, path);
         try { await CompletionRecordStore.WriteAsync(destination, NewRecord(snapshot, filter), cancellationToken); }
-        catch (Exception e) when (LocalStorageException.From(e, destination, CompletionRecordStore.PathFor(destination)) is { } local) { throw local; }
+        catch (Exception e) when (LocalStorageException.From(e, destination, CompletionRecordStore.PathFor(destination)) is { } local)
+        {
+            throw local;
+        }
         RemoveAbandonedPartials(destination);
         logger.LogInformation("{Source} is complete in {Destination} at commit {Revision}: {Files} files, {Bytes} bytes; completion record written",
             source.Source, destination, snapshot.Revision, snapshot.Files.Count, snapshot.TotalBytes);

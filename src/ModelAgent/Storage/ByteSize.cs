@@ -11,6 +11,8 @@ internal static class ByteSize
     {
         var unit = 0;
         while (Math.Abs(bytes) >= 1024 && unit < Units.Length - 1) { bytes /= 1024; unit++; }
-        return unit == 0 ? string.Create(CultureInfo.InvariantCulture, $"{bytes:0} B") : string.Create(CultureInfo.InvariantCulture, $"{bytes:0.0} {Units[unit]}");
+        return unit == 0
+            ? string.Create(CultureInfo.InvariantCulture, $"{bytes:0} B")
+            : string.Create(CultureInfo.InvariantCulture, $"{bytes:0.0} {Units[unit]}");
     }
 }

@@ -17,7 +17,8 @@ internal static class DestinationCheck
     {
         destination = Path.GetFullPath(destination);
         if (File.Exists(destination))
-            return new("not-a-directory", $"--dest {destination} is a file, not a directory; choose a directory (it is created if missing)");
+            return new("not-a-directory",
+                $"--dest {destination} is a file, not a directory; choose a directory (it is created if missing)");
         var existing = NearestExisting(destination);
         if (existing is not null && existing != destination && !Directory.Exists(existing))
             return new("not-a-directory", $"--dest {destination} cannot be created: {existing} is a file; choose another --dest");
@@ -60,7 +61,8 @@ internal static class DestinationCheck
             var message = failure switch
             {
                 LocalStorageFailure.AccessDenied =>
-                    $"--dest {destination} is not writable by user {user} (permission denied in {where}); give {user} write access there or choose another --dest",
+                    $"--dest {destination} is not writable by user {user} (permission denied in {where}); "
+                    + $"give {user} write access there or choose another --dest",
                 LocalStorageFailure.ReadOnly =>
                     $"--dest {destination} is on a read-only filesystem; remount it read-write or choose another --dest",
                 LocalStorageFailure.NoSpace =>

@@ -49,7 +49,10 @@ internal sealed class ChunkFetcher(IContentOrigin origin, TransferOptions option
             await Task.Delay(wait, options.Time, cancellationToken);
         }
         try { download.Journal?.MarkDone(index); }
-        catch (Exception e) when (LocalStorageException.From(e, download.Destination, download.Partial.JournalPath) is { } local) { throw local; }
+        catch (Exception e) when (LocalStorageException.From(e, download.Destination, download.Partial.JournalPath) is { } local)
+        {
+            throw local;
+        }
     }
 
     /// <summary>

@@ -47,7 +47,10 @@ internal sealed class ChunkJournal : IDisposable
         return new ChunkJournal(stream);
     }
 
-    /// <summary>Bytes per chunk the journal at <paramref name="path"/> records for this file, without opening it for writing; null when it describes another file.</summary>
+    /// <summary>
+    /// Bytes per chunk the journal at <paramref name="path"/> records for this file, without opening it for writing;
+    /// null when it describes another file.
+    /// </summary>
     public static long[]? ReadPresent(string path, SnapshotFile file, long chunkSize, int chunkCount) =>
         Read(path, file, chunkSize, chunkCount)?.Present;
 

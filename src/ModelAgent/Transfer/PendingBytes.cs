@@ -15,8 +15,9 @@ internal static class PendingBytes
         long needed = 0;
         foreach (var file in files)
         {
-            if (file.Path.ResolveInside(destination, out var full) is null && new FileInfo(full) is { Exists: true } info && info.Length == file.Size)
-                continue;
+            var inPlace = file.Path.ResolveInside(destination, out var full) is null
+                && new FileInfo(full) is { Exists: true } info && info.Length == file.Size;
+            if (inPlace) continue;
             needed += file.Size - Journaled(destination, file, options);
         }
         return needed;

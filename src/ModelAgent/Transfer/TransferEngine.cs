@@ -103,7 +103,8 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
         if (failure.Failure is not (LocalStorageFailure.NoSpace or LocalStorageFailure.QuotaExceeded)) return failure;
         if (Platform.Statfs.Space(destination) is not { } space) return failure;
         var needed = PendingBytes.StillNeeded(destination, files, options);
-        logger.LogError("Stopped on a full disk: {Needed} bytes still to write into {Destination}, {Free} bytes free", needed, destination, space.FreeBytes);
+        logger.LogError("Stopped on a full disk: {Needed} bytes still to write into {Destination}, {Free} bytes free",
+            needed, destination, space.FreeBytes);
         return failure.WithSpace(needed, space.FreeBytes);
     }
 
