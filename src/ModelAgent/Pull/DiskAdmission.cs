@@ -26,8 +26,9 @@ internal static class DiskAdmission
         if (toTransfer.Count == 0) return;
         var data = PendingBytes.StillNeeded(destination, toTransfer, options);
         long overhead = RecordOverhead;
-        foreach (var file in toTransfer) overhead += PerFileOverhead + file.Size / options.BlockSize * JournalBytesPerBlock;
-        var needed = data + overhead;
+        foreach (var file in toTransfer)
+            overhead = PendingBytes.SaturatingAdd(overhead, PerFileOverhead + file.Size / options.BlockSize * JournalBytesPerBlock);
+        var needed = PendingBytes.SaturatingAdd(data, overhead);
         var measured = NearestExisting(destination);
         if (Statfs.Space(measured) is not { } space)
         {

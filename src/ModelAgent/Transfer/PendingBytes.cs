@@ -18,10 +18,13 @@ internal static class PendingBytes
             var inPlace = file.Path.ResolveInside(destination, out var full) is null
                 && new FileInfo(full) is { Exists: true } info && info.Length == file.Size;
             if (inPlace) continue;
-            needed += file.Size - Journaled(destination, file, options);
+            needed = SaturatingAdd(needed, file.Size - Journaled(destination, file, options));
         }
         return needed;
     }
+
+    /// <summary>Sizes come from the origin's listing: a hostile one must not wrap the sum around to a small number.</summary>
+    public static long SaturatingAdd(long a, long b) => a > long.MaxValue - b ? long.MaxValue : a + b;
 
     /// <summary>The most bytes any one partial file of <paramref name="file"/> holds by its journal (a resume takes one of them).</summary>
     private static long Journaled(string destination, SnapshotFile file, TransferOptions options)
