@@ -37,6 +37,27 @@ public sealed class UnwritableDestTests(UnprivilegedCli cli) : IClassFixture<Unp
     }
 
     [Fact]
+    public async Task A_partial_directory_nobody_may_not_write_stops_the_transfer_as_access_denied_not_as_an_origin_failure()
+    {
+        // The model directory and its state directory are nobody's (the --dest check passes), the partial files'
+        // directory is root's: the transfer's first create fails with EACCES.
+        await using var hub = await HubFixtureModel.StartAsync();
+        using var dest = new TempDirectory("nobody");
+        var state = Directory.CreateDirectory(Path.Combine(dest.Path, ".model-agent")).FullName;
+        var partial = Directory.CreateDirectory(Path.Combine(state, "partial")).FullName;
+        File.SetUnixFileMode(dest.Path, (UnixFileMode)0b111_111_111);
+        File.SetUnixFileMode(state, (UnixFileMode)0b111_111_111);
+
+        var (code, error) = await PullAsNobody(hub, dest.Path);
+
+        Assert.Equal(1, code);
+        Assert.Equal("access-denied", error.GetProperty("kind").GetString());
+        Assert.StartsWith($"permission denied writing {partial}; give this user write access to {dest.Path} or choose another --dest",
+            error.GetProperty("message").GetString());
+        Assert.Equal(0, (await HubQuiet.StatsAsync(hub.Server)).Files.Values.Sum(f => f.Bytes));
+    }
+
+    [Fact]
     public async Task An_existing_dest_nobody_may_not_write_exits_2_and_asks_the_origin_nothing()
     {
         await using var hub = await HubFixtureModel.StartAsync();
