@@ -13,7 +13,9 @@ namespace ModelAgent.Cli.Commands;
 /// <summary>
 /// <c>model-agent pull URI --dest DIR</c>: one model into one directory, verified, resumable, with the completion
 /// record written last. Exit 0 complete; 1 transfer failed (network, rate limit, corrupt data: a rerun resumes);
-/// 2 bad input or access (unknown repo/revision, gated, bad token, bad flags, another model in --dest); 130 interrupted.
+/// 2 bad input or access (unknown repo/revision, gated, bad token, bad flags, another model in --dest, a --dest this user
+/// cannot write, found before any request); 130 interrupted. Our own disk failing during the pull (full, read-only,
+/// quota, I/O error) exits 1 with a JSON kind of its own (see <see cref="LocalStorageFailure"/>).
 /// </summary>
 internal static class PullCommand
 {
@@ -114,6 +116,8 @@ internal static class PullCommand
             return Fail(ExitCodes.Usage, "usage", $"'{args.Uri}': pull supports hf:// and local:// so far; {storage.Scheme}:// is not implemented yet");
         if (string.IsNullOrWhiteSpace(args.Dest))
             return Fail(ExitCodes.Usage, "usage", "--dest DIR is required: the directory the model goes into");
+        // Our disk is checked before the origin is asked anything: its faults are ours to report, and cost no request.
+        if (DestinationCheck.Check(args.Dest) is { } unusable) return Fail(ExitCodes.Usage, unusable.Kind, unusable.Message);
 
         var endpointText = args.Endpoint ?? Environment.GetEnvironmentVariable("HF_ENDPOINT");
         if (!HfClientOptions.TryParseEndpoint(endpointText, out var endpointUri, out var endpointError))
@@ -165,6 +169,14 @@ internal static class PullCommand
             return Fail(access ? ExitCodes.Usage : ExitCodes.Incomplete, KindName(e.Kind), e.Message);
         }
         catch (PullRefusedException e) { return Fail(ExitCodes.Usage, "refused", e.Message); }
+        catch (LocalStorageException e)
+        {
+            logger.LogError("Pull of {Source} stopped by our disk ({Kind}): {Reason}", source.Source, e.Failure.KindName(), e.Detail);
+            var kept = Directory.Exists(PartialFile.DirectoryFor(destination))
+                && Directory.EnumerateFiles(PartialFile.DirectoryFor(destination), "*.part").Any();
+            var resume = kept ? "; what was written is kept, rerun to resume" : "";
+            return Fail(ExitCodes.Incomplete, e.Failure.KindName(), e.Message + resume);
+        }
         catch (TransferFailedException e)
         {
             logger.LogError("Pull of {Source} failed: {Reason}", source.Source, e.Message);

@@ -6,14 +6,7 @@ namespace ModelAgent.Cli.Progress;
 /// <summary>Human sizes and durations for progress lines ("1.4 GiB", "12 MiB/s", "3m05s").</summary>
 internal static partial class ByteFormat
 {
-    private static readonly string[] Units = ["B", "KiB", "MiB", "GiB", "TiB"];
-
-    public static string Size(double bytes)
-    {
-        var unit = 0;
-        while (Math.Abs(bytes) >= 1024 && unit < Units.Length - 1) { bytes /= 1024; unit++; }
-        return unit == 0 ? $"{bytes:0} B" : string.Create(CultureInfo.InvariantCulture, $"{bytes:0.0} {Units[unit]}");
-    }
+    public static string Size(double bytes) => Storage.ByteSize.Text(bytes);
 
     public static string Duration(TimeSpan span)
     {

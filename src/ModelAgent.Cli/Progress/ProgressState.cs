@@ -20,7 +20,11 @@ internal sealed class ProgressState(TimeProvider? time = null) : ITransferObserv
     private int _filesDone;
     private int _filesTotal;
 
-    public long BytesDone => Interlocked.Read(ref _bytesDone);
+    /// <summary>
+    /// Bytes verified, kept or written so far, never more than <see cref="BytesTotal"/> nor less than 0: the engine
+    /// counts each byte once, and a display must not say 308 % even if a future path counted one twice.
+    /// </summary>
+    public long BytesDone => Clamp(Interlocked.Read(ref _bytesDone), BytesTotal);
     public long BytesTotal => Interlocked.Read(ref _bytesTotal);
     /// <summary>Bytes that needed no transfer (kept or resumed), excluded from the rate.</summary>
     public long BytesPresent => Interlocked.Read(ref _bytesPresent);
@@ -33,6 +37,8 @@ internal sealed class ProgressState(TimeProvider? time = null) : ITransferObserv
     public IReadOnlyList<FileProgress> Active() => [.. _active.Values.OrderBy(f => f.Path, StringComparer.Ordinal)];
 
     public bool TryTakeFinished(out (SnapshotFile File, bool Transferred) finished) => _finished.TryDequeue(out finished);
+
+    private static long Clamp(long done, long total) => Math.Max(0, total > 0 ? Math.Min(done, total) : done);
 
     public void Planned(int fileCount, long bytesTotal, long bytesAlreadyPresent)
     {
@@ -75,7 +81,7 @@ internal sealed class FileProgress(string path, long size, long done)
     private long _done = done;
     public string Path { get; } = path;
     public long Size { get; } = size;
-    public long Done => Interlocked.Read(ref _done);
+    public long Done => Math.Clamp(Interlocked.Read(ref _done), 0, Size);
     public void Add(long count) => Interlocked.Add(ref _done, count);
     public long Reset() => Interlocked.Exchange(ref _done, 0);
 }

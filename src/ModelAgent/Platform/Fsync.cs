@@ -21,12 +21,14 @@ internal static partial class Fsync
     {
         if (!OperatingSystem.IsLinux()) return;
         var fd = open(path, OpenFlags.ReadOnly | OpenFlags.Directory | OpenFlags.CloseOnExec);
-        if (fd < 0) throw new IOException($"cannot open directory '{path}' to flush it (errno {Marshal.GetLastPInvokeError()})");
+        var openErrno = Marshal.GetLastPInvokeError();
+        // The errno is the HResult, as .NET does for its own file errors: callers tell a full disk from a broken one.
+        if (fd < 0) throw new IOException($"cannot open directory '{path}' to flush it (errno {openErrno})", openErrno);
         try
         {
             // EINVAL: the filesystem does not support syncing directories (some FUSE mounts); nothing more we can do.
-            if (fsync(fd) != 0 && Marshal.GetLastPInvokeError() != 22)
-                throw new IOException($"cannot flush directory '{path}' (errno {Marshal.GetLastPInvokeError()})");
+            if (fsync(fd) != 0 && Marshal.GetLastPInvokeError() is var errno && errno != 22)
+                throw new IOException($"cannot flush directory '{path}' (errno {errno})", errno);
         }
         finally { close(fd); }
     }

@@ -80,6 +80,8 @@ internal sealed class ModelPull(ISnapshotSource source, TransferOptions options,
             return new PullOutcome(PullResult.UpToDate, source.Source, snapshot.Revision, snapshot, 0, kept.Count, 0, snapshot.TotalBytes) { Repair = repairReport };
         }
 
+        // Refused before the record is touched and before a byte is fetched: a disk too small changes nothing.
+        DiskAdmission.Check(destination, toTransfer, options, logger);
         // From here the directory changes: it must not look complete until the new record is written.
         if (read.Record is not null) CompletionRecordStore.Invalidate(destination);
         logger.LogInformation("Transferring {Count} files of {Source} at {Revision} into {Destination}; keeping {Kept} unchanged, removing {Stale} no longer in the snapshot",
@@ -97,7 +99,11 @@ internal sealed class ModelPull(ISnapshotSource source, TransferOptions options,
         var engine = new TransferEngine(source.OpenOrigin(snapshot), options, logger, tally);
         await engine.RunAsync(destination, toTransfer, cancellationToken);
         foreach (var path in stale) RemoveStale(destination, path);
-        await CompletionRecordStore.WriteAsync(destination, NewRecord(snapshot, filter), cancellationToken);
+        try { await CompletionRecordStore.WriteAsync(destination, NewRecord(snapshot, filter), cancellationToken); }
+        catch (Exception e) when (LocalStorageException.From(e, destination, CompletionRecordStore.PathFor(destination)) is { } local)
+        {
+            throw local;
+        }
         RemoveAbandonedPartials(destination);
         logger.LogInformation("{Source} is complete in {Destination} at commit {Revision}: {Files} files, {Bytes} bytes; completion record written",
             source.Source, destination, snapshot.Revision, snapshot.Files.Count, snapshot.TotalBytes);

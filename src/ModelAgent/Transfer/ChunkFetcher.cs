@@ -18,6 +18,7 @@ internal sealed class ChunkFetcher(IContentOrigin origin, TransferOptions option
         var (start, length) = download.ChunkRange(index);
         var end = start + length;
         var position = start + download.PresentIn(index);
+        var reported = new HighWater(position);
         var stalled = 0;
         while (true)
         {
@@ -26,7 +27,7 @@ internal sealed class ChunkFetcher(IContentOrigin origin, TransferOptions option
             try
             {
                 await using var body = await origin.OpenRangeAsync(download.File, position, end - position, cancellationToken);
-                position = await CopyAsync(download, index, body, start, position, end, cancellationToken);
+                position = await CopyAsync(download, index, body, start, position, end, reported, cancellationToken);
             }
             catch (BodyBrokenException e)
             {
@@ -47,7 +48,11 @@ internal sealed class ChunkFetcher(IContentOrigin origin, TransferOptions option
                 download.File.Path.Value, position, end, failure?.Message ?? "body ended early", (long)wait.TotalMilliseconds);
             await Task.Delay(wait, options.Time, cancellationToken);
         }
-        download.Journal?.MarkDone(index);
+        try { download.Journal?.MarkDone(index); }
+        catch (Exception e) when (LocalStorageException.From(e, download.Destination, download.Partial.JournalPath) is { } local)
+        {
+            throw local;
+        }
     }
 
     /// <summary>
@@ -56,7 +61,8 @@ internal sealed class ChunkFetcher(IContentOrigin origin, TransferOptions option
     /// for every write would leave its connection idle for each disk round trip. At most one write is pending per
     /// reader, so the journal's lines for a chunk stay in offset order.
     /// </summary>
-    private async Task<long> CopyAsync(FileDownload download, int index, RangeBody body, long chunkStart, long position, long end, CancellationToken cancellationToken)
+    private async Task<long> CopyAsync(FileDownload download, int index, RangeBody body, long chunkStart, long position, long end,
+        HighWater reported, CancellationToken cancellationToken)
     {
         using var idle = new IdleTimeout(options.ReadTimeout, cancellationToken);
         var received = position; // bytes read from the body; position counts the bytes written
@@ -90,7 +96,7 @@ internal sealed class ChunkFetcher(IContentOrigin origin, TransferOptions option
                     Give(block, reserved);
                     break;
                 }
-                storing = StoreAsync(download, index, end, received, block, filled, reserved, chunkStart, cancellationToken);
+                storing = StoreAsync(download, index, end, received, block, filled, reserved, chunkStart, reported, cancellationToken);
                 received += filled;
                 if (filled < want) break; // the body ended early
             }
@@ -133,18 +139,28 @@ internal sealed class ChunkFetcher(IContentOrigin origin, TransferOptions option
         }
     }
 
-    /// <summary>Writes one block at <paramref name="offset"/>, journals it, and hands it to the file's hasher (which gives the block back).</summary>
-    private async Task StoreAsync(FileDownload download, int index, long end, long offset, PooledBlock buffer, int length, long reserved, long chunkStart, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes one block at <paramref name="offset"/>, journals it, and hands it to the file's hasher (which gives the
+    /// block back). A failure of our disk leaves as <see cref="LocalStorageException"/>, never as the IOException a
+    /// broken body also throws: a full disk must stop the transfer, not make it fetch the range again.
+    /// </summary>
+    private async Task StoreAsync(FileDownload download, int index, long end, long offset, PooledBlock buffer, int length, long reserved,
+        long chunkStart, HighWater reported, CancellationToken cancellationToken)
     {
-        try { await download.Writer.WriteAsync(buffer.Memory[..length], offset, cancellationToken); }
-        catch
+        try
+        {
+            await download.Writer.WriteAsync(buffer.Memory[..length], offset, cancellationToken);
+            // Journaled once written: a rerun after a kill resumes this chunk from here.
+            if (offset + length < end) download.Journal?.MarkPartial(index, offset + length - chunkStart);
+        }
+        catch (Exception e)
         {
             Give(buffer, reserved);
+            if (LocalStorageException.From(e, download.Destination, download.Partial.DataPath) is { } local) throw local;
             throw;
         }
-        observer.BytesWritten(download.File, length);
-        // Journaled once written: a rerun after a kill resumes this chunk from here.
-        if (offset + length < end) download.Journal?.MarkPartial(index, offset + length - chunkStart);
+        // Only bytes past the furthest this chunk got count: a range written again after a retry is not progress.
+        if (reported.Advance(offset + length) is var gained and > 0) observer.BytesWritten(download.File, gained);
         await download.Hasher.SubmitAsync(offset, buffer, length, reserved, cancellationToken);
     }
 
@@ -186,6 +202,21 @@ internal sealed class ChunkFetcher(IContentOrigin origin, TransferOptions option
         }
 
         public void Dispose() => _source.Dispose();
+    }
+
+    /// <summary>The furthest offset of one chunk whose bytes were reported as written; a chunk's writes are sequential.</summary>
+    private sealed class HighWater(long start)
+    {
+        private long _reached = start;
+
+        /// <summary>Moves the mark to <paramref name="end"/> if that is further; returns by how much.</summary>
+        public long Advance(long end)
+        {
+            if (end <= _reached) return 0;
+            var gained = end - _reached;
+            _reached = end;
+            return gained;
+        }
     }
 
     /// <summary>The body broke after <see cref="Position"/> bytes were written; the cause is the inner exception.</summary>

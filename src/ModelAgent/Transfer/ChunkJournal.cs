@@ -16,11 +16,15 @@ internal sealed class ChunkJournal : IDisposable
     private readonly FileStream _stream;
     private readonly object _gate = new();
 
+    // Each line is one write(2) of its own: a buffered stream would keep a line that a full disk refused and try it
+    // again when disposed, throwing from Dispose over the error that matters.
+    private const int Unbuffered = 0;
+
     private ChunkJournal(FileStream stream) => _stream = stream;
 
     public static ChunkJournal Create(string path, SnapshotFile file, long chunkSize)
     {
-        var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read);
+        var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, Unbuffered);
         var journal = new ChunkJournal(stream);
         journal.Append(Header(file, chunkSize) + "\n");
         return journal;
@@ -33,6 +37,26 @@ internal sealed class ChunkJournal : IDisposable
     public static ChunkJournal? Resume(string path, SnapshotFile file, long chunkSize, int chunkCount, out long[] present)
     {
         present = new long[chunkCount];
+        if (Read(path, file, chunkSize, chunkCount) is not { } read) return null;
+        var lines = read.Lines;
+        present = read.Present;
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.Read, Unbuffered);
+        // Cut a torn tail so the next line starts clean.
+        stream.SetLength(lines.Length == 0 ? 0 : Encoding.UTF8.GetByteCount(string.Join('\n', lines[..^1])) + 1);
+        stream.Seek(0, SeekOrigin.End);
+        return new ChunkJournal(stream);
+    }
+
+    /// <summary>
+    /// Bytes per chunk the journal at <paramref name="path"/> records for this file, without opening it for writing;
+    /// null when it describes another file.
+    /// </summary>
+    public static long[]? ReadPresent(string path, SnapshotFile file, long chunkSize, int chunkCount) =>
+        Read(path, file, chunkSize, chunkCount)?.Present;
+
+    private static (string[] Lines, long[] Present)? Read(string path, SnapshotFile file, long chunkSize, int chunkCount)
+    {
+        var present = new long[chunkCount];
         string[] lines;
         try { lines = File.ReadAllText(path).Split('\n'); }
         catch (FileNotFoundException) { return null; }
@@ -48,11 +72,7 @@ internal sealed class ChunkJournal : IDisposable
             else if (parts[0] == "part" && parts.Length == 3 && long.TryParse(parts[2], out var bytes) && bytes >= 0)
                 present[index] = Math.Max(present[index], Math.Min(bytes, length));
         }
-        var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.Read);
-        // Cut a torn tail so the next line starts clean.
-        stream.SetLength(lines.Length == 0 ? 0 : Encoding.UTF8.GetByteCount(string.Join('\n', lines[..^1])) + 1);
-        stream.Seek(0, SeekOrigin.End);
-        return new ChunkJournal(stream);
+        return (lines, present);
     }
 
     public void MarkDone(int index) => Append($"done {index}\n");

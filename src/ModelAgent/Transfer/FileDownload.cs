@@ -13,8 +13,10 @@ internal sealed class FileDownload : IDisposable
     private readonly Queue<int> _pending = new();
     private readonly object _gate = new();
 
-    private FileDownload(SnapshotFile file, PartialFile partial, long chunkSize, SafeFileHandle handle, PartialFileWriter writer, ChunkJournal? journal, OrderedHasher hasher, int chunkCount, long[] present)
+    private FileDownload(string destination, SnapshotFile file, PartialFile partial, long chunkSize, SafeFileHandle handle,
+        PartialFileWriter writer, ChunkJournal? journal, OrderedHasher hasher, int chunkCount, long[] present)
     {
+        Destination = destination;
         File = file;
         Partial = partial;
         ChunkSize = chunkSize;
@@ -31,6 +33,8 @@ internal sealed class FileDownload : IDisposable
         }
     }
 
+    /// <summary>The model directory the file goes into.</summary>
+    public string Destination { get; }
     public SnapshotFile File { get; }
     public PartialFile Partial { get; }
     public long ChunkSize { get; }
@@ -91,7 +95,7 @@ internal sealed class FileDownload : IDisposable
                 {
                     var hasher = new OrderedHasher(file.Digest.Algorithm, file.Size, chunkSize, present, existing, budget, blocks);
                     var output = PartialFileWriter.Open(partial.DataPath, existing, directWrites, file.Path.Value, logger);
-                    return new FileDownload(file, partial, chunkSize, existing, output, journal, hasher, chunkCount, present);
+                    return new FileDownload(destination, file, partial, chunkSize, existing, output, journal, hasher, chunkCount, present);
                 }
                 existing.Dispose();
             }
@@ -106,7 +110,7 @@ internal sealed class FileDownload : IDisposable
             var none = new long[chunkCount];
             var hasher = new OrderedHasher(file.Digest.Algorithm, file.Size, chunkSize, none, fresh, budget, blocks);
             var output = PartialFileWriter.Open(partial.DataPath, fresh, directWrites, file.Path.Value, logger);
-            return new FileDownload(file, partial, chunkSize, fresh, output, freshJournal, hasher, chunkCount, none);
+            return new FileDownload(destination, file, partial, chunkSize, fresh, output, freshJournal, hasher, chunkCount, none);
         }
         catch
         {

@@ -16,7 +16,11 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
     private readonly ITransferObserver _observer = observer ?? NullTransferObserver.Instance;
     private readonly string _writer = PartialFile.NewWriterId();
 
-    /// <summary>Transfers <paramref name="files"/> into <paramref name="destination"/>. Throws <see cref="TransferFailedException"/> or <see cref="OriginException"/> on failure.</summary>
+    /// <summary>
+    /// Transfers <paramref name="files"/> into <paramref name="destination"/>. Throws <see cref="TransferFailedException"/>,
+    /// <see cref="OriginException"/>, or <see cref="LocalStorageException"/> when our disk refused (at once: no range is
+    /// fetched again, the others stop, written bytes stay journaled).
+    /// </summary>
     public async Task RunAsync(string destination, IReadOnlyList<SnapshotFile> files, CancellationToken cancellationToken)
     {
         options.Validate();
@@ -29,9 +33,8 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
             if (Directory.Exists(full)) throw new TransferFailedException($"'{file.Path}' is a directory in {destination}, the model has a file there; remove the directory or choose another --dest");
             targets[file] = full;
         }
-        Directory.CreateDirectory(PartialFile.DirectoryFor(destination));
         // Held from before the first partial file to after the last commit: while it is, nobody takes our files.
-        using var alive = WriterLock.Acquire(destination, _writer);
+        using var alive = LockWriter(destination, files);
 
         var budget = new MemoryBudget(options.MemoryBudget);
         // Enough blocks are kept for a full budget plus two per request (one read, one being written): reused for the
@@ -56,7 +59,10 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
             catch (Exception e)
             {
                 if (e is OperationCanceledException && stop.IsCancellationRequested) return;
-                if (e is not (OriginException or TransferFailedException))
+                // Network errors never get here as IOExceptions (the fetcher retries them, then throws OriginException):
+                // one that does came from our disk (creating, hashing, flushing, renaming a file of ours).
+                if (LocalStorageException.From(e, destination, targets[file]) is { } local) e = local;
+                else if (e is not (OriginException or TransferFailedException))
                     e = new TransferFailedException($"'{file.Path}': {e.Message}", e);
                 // The first real failure stops the others: their partial files stay for the rerun.
                 if (Interlocked.CompareExchange(ref firstFailure, e, null) is null)
@@ -72,6 +78,7 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
         for (var i = 0; i < order.Count; i++) tasks[i] = RunOneAsync(order[i]);
         await Task.WhenAll(tasks);
         cancellationToken.ThrowIfCancellationRequested();
+        if (firstFailure is LocalStorageException disk) throw WithSpace(disk, destination, files);
         if (firstFailure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(firstFailure);
     }
 
@@ -81,6 +88,33 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
     /// </summary>
     internal static IReadOnlyList<SnapshotFile> SmallestFirst(IReadOnlyList<SnapshotFile> files) =>
         [.. files.Select((file, index) => (file, index)).OrderBy(f => f.file.Size).ThenBy(f => f.index).Select(f => f.file)];
+
+    private WriterLock LockWriter(string destination, IReadOnlyList<SnapshotFile> files)
+    {
+        try
+        {
+            Directory.CreateDirectory(PartialFile.DirectoryFor(destination));
+            return WriterLock.Acquire(destination, _writer);
+        }
+        catch (Exception e) when (LocalStorageException.From(e, destination, PartialFile.DirectoryFor(destination)) is { } local)
+        {
+            throw WithSpace(local, destination, files);
+        }
+    }
+
+    /// <summary>
+    /// A full disk or quota says how much the rest needs and how much is free, counted once every transfer stopped and
+    /// its journal holds what it wrote.
+    /// </summary>
+    private LocalStorageException WithSpace(LocalStorageException failure, string destination, IReadOnlyList<SnapshotFile> files)
+    {
+        if (failure.Failure is not (LocalStorageFailure.NoSpace or LocalStorageFailure.QuotaExceeded)) return failure;
+        if (Platform.Statfs.Space(destination) is not { } space) return failure;
+        var needed = PendingBytes.StillNeeded(destination, files, options);
+        logger.LogError("Stopped on a full disk: {Needed} bytes still to write into {Destination}, {Free} bytes free",
+            needed, destination, space.FreeBytes);
+        return failure.WithSpace(needed, space.FreeBytes);
+    }
 
     private async Task TransferFileAsync(string destination, SnapshotFile file, string finalPath, ChunkFetcher fetcher,
         MemoryBudget budget, BlockPool blocks, bool direct, SemaphoreSlim requestSlots, CancellationToken cancellationToken)

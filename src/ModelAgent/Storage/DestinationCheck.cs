@@ -1,0 +1,95 @@
+using System.Security.Cryptography;
+using ModelAgent.Completion;
+using ModelAgent.Platform;
+using ModelAgent.Transfer;
+
+namespace ModelAgent.Storage;
+
+/// <summary>
+/// Whether a model directory can take a pull, checked on our disk before the origin is asked anything: it is a
+/// directory or can be created (no file in the way), and this user can create our state directory and a file in it
+/// there (really tried: permission bits, ACLs, read-only mounts, a full disk and SELinux all answer the same way).
+/// Leaves nothing behind: what it created for the probe it removes again.
+/// </summary>
+internal static class DestinationCheck
+{
+    public static DestinationProblem? Check(string destination)
+    {
+        destination = Path.GetFullPath(destination);
+        if (File.Exists(destination))
+            return new("not-a-directory",
+                $"--dest {destination} is a file, not a directory; choose a directory (it is created if missing)");
+        var existing = NearestExisting(destination);
+        if (existing is not null && existing != destination && !Directory.Exists(existing))
+            return new("not-a-directory", $"--dest {destination} cannot be created: {existing} is a file; choose another --dest");
+
+        var created = new List<string>();
+        try
+        {
+            for (var dir = destination; dir is not null && !Directory.Exists(dir); dir = Path.GetDirectoryName(dir)) created.Add(dir);
+            var state = Path.Combine(destination, CompletionRecordStore.DirectoryName);
+            if (!Directory.Exists(state)) created.Insert(0, state);
+            if (Try(() => Directory.CreateDirectory(state), destination, existing ?? "/") is { } cannotCreate) return cannotCreate;
+            var probe = Path.Combine(state, $"probe-{Environment.ProcessId}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}");
+            return Try(() => WriteProbe(probe), destination, state);
+        }
+        finally { RemoveEmpty(created); }
+    }
+
+    private static void WriteProbe(string path)
+    {
+        try
+        {
+            // One byte, not an empty file: a full filesystem still creates the inode but refuses the data.
+            using var probe = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write);
+            RandomAccess.Write(probe, [0], 0);
+        }
+        finally { File.Delete(path); }
+    }
+
+    private static DestinationProblem? Try(Action write, string destination, string where)
+    {
+        try
+        {
+            write();
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            var failure = LocalStorageFailures.FromErrno(Errno.Of(e));
+            var user = Environment.UserName;
+            var message = failure switch
+            {
+                LocalStorageFailure.AccessDenied =>
+                    $"--dest {destination} is not writable by user {user} (permission denied in {where}); "
+                    + $"give {user} write access there or choose another --dest",
+                LocalStorageFailure.ReadOnly =>
+                    $"--dest {destination} is on a read-only filesystem; remount it read-write or choose another --dest",
+                LocalStorageFailure.NoSpace =>
+                    $"no space left on {destination}: not even a one-byte file fits; free space there or choose another --dest",
+                LocalStorageFailure.QuotaExceeded =>
+                    $"disk quota exceeded on {destination}: not even a one-byte file fits; raise the quota or choose another --dest",
+                _ => $"--dest {destination} cannot be written ({e.Message}); check the device or choose another --dest",
+            };
+            return new(failure.KindName(), message);
+        }
+    }
+
+    private static string? NearestExisting(string path)
+    {
+        for (var dir = path; dir is not null; dir = Path.GetDirectoryName(dir))
+            if (Path.Exists(dir)) return dir;
+        return null;
+    }
+
+    /// <summary>Removes the directories the probe created, deepest first, as long as they are empty.</summary>
+    private static void RemoveEmpty(List<string> created)
+    {
+        foreach (var dir in created)
+        {
+            if (!Directory.Exists(dir)) continue;
+            try { Directory.Delete(dir); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return; }
+        }
+    }
+}
