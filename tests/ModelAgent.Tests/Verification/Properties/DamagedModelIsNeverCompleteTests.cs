@@ -19,8 +19,9 @@ public class DamagedModelIsNeverCompleteTests(ITestOutputHelper output)
         using var root = new TempDirectory("property-damage");
         var seen = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var iteration = 0;
-        await PropertyRun.SampleAsync(output, "4ZWGjKrqSt6v", 240, Gen.Select(PropertyRun.Spec, PropertyRun.Mutation), async (spec, mutation) =>
+        await PropertyRun.SampleAsync(output, "4ZWGjKrqSt6v", 160, Gen.Select(PropertyRun.Spec, PropertyRun.Mutation), async sample =>
         {
+            var (spec, mutation) = sample;
             var folder = Path.Combine(root.Path, $"case-{Interlocked.Increment(ref iteration)}");
             var outside = Path.Combine(folder, "outside");
             Directory.CreateDirectory(outside);

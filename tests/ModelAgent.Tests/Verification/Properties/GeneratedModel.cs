@@ -7,7 +7,14 @@ using ModelAgent.Completion;
 namespace ModelAgent.Tests.Verification.Properties;
 
 /// <summary>Every layout the completeness check knows; each generated model has one.</summary>
-public enum LayoutKind { ShardedSafetensors, ShardedBin, BothIndexes, Diffusers, SingleFile, GgufSingle, GgufSplit }
+public enum LayoutKind
+{
+    ShardedSafetensors, ShardedBin, BothIndexes, Diffusers, SingleFile, GgufSingle, GgufSplit,
+    /// <summary>A pipeline with a checkpoint's index at its root too: both declarations must hold.</summary>
+    DiffusersWithRootIndex,
+    /// <summary>A sharded checkpoint with a GGUF split beside it: the index and every split part.</summary>
+    GgufSplitBesideIndex,
+}
 
 /// <summary>What kind of file a declared file is, which decides what the structural check can see in it.</summary>
 public enum DeclaredKind { Safetensors, Bin, Gguf, Json }
@@ -72,16 +79,28 @@ public sealed class GeneratedModel
             case LayoutKind.GgufSplit:
                 for (var i = 1; i <= Spec.Shards; i++) Gguf($"model-Q8_0-{i:D5}-of-{Spec.Shards:D5}.gguf");
                 break;
-            case LayoutKind.Diffusers:
-                Json("model_index.json", """{"_class_name":"StableDiffusionPipeline","scheduler":["diffusers","PNDMScheduler"],"text_encoder":["transformers","CLIPTextModel"],"unet":["diffusers","UNet2DConditionModel"],"safety_checker":[null,null]}""");
-                // model_index.json declares the scheduler folder, not this file's content: it is not a declared file.
-                File.WriteAllText(Full("scheduler/scheduler_config.json"), """{"_class_name":"PNDMScheduler"}""");
-                Json("unet/config.json", """{"_class_name":"UNet2DConditionModel"}""");
-                Safetensors("unet/diffusion_pytorch_model.safetensors", Tensors("unet", 2), namedByIndex: false);
-                Json("text_encoder/config.json", """{"model_type":"clip"}""");
-                ShardedSafetensors("text_encoder/");
+            case LayoutKind.DiffusersWithRootIndex:
+                DiffusersPipeline();
+                ShardedSafetensors("");
                 break;
+            case LayoutKind.GgufSplitBesideIndex:
+                ShardedSafetensors("");
+                Json("config.json", """{"model_type":"llama"}""");
+                for (var i = 1; i <= Spec.Shards; i++) Gguf($"model-Q8_0-{i:D5}-of-{Spec.Shards:D5}.gguf");
+                break;
+            case LayoutKind.Diffusers: DiffusersPipeline(); break;
         }
+    }
+
+    private void DiffusersPipeline()
+    {
+        Json("model_index.json", """{"_class_name":"StableDiffusionPipeline","scheduler":["diffusers","PNDMScheduler"],"text_encoder":["transformers","CLIPTextModel"],"unet":["diffusers","UNet2DConditionModel"],"safety_checker":[null,null]}""");
+        // model_index.json declares the scheduler folder, not this file's content: it is not a declared file.
+        File.WriteAllText(Full("scheduler/scheduler_config.json"), """{"_class_name":"PNDMScheduler"}""");
+        Json("unet/config.json", """{"_class_name":"UNet2DConditionModel"}""");
+        Safetensors("unet/diffusion_pytorch_model.safetensors", Tensors("unet", 2), namedByIndex: false);
+        Json("text_encoder/config.json", """{"model_type":"clip"}""");
+        ShardedSafetensors("text_encoder/");
     }
 
     private List<(string Name, string Dtype, long[] Shape, byte[] Data)> Tensors(string prefix, int count)

@@ -28,8 +28,9 @@ public class HeaderClaimBoundsTests(ITestOutputHelper output)
     {
         using var root = new TempDirectory("property-claims");
         var iteration = 0;
-        await PropertyRun.SampleAsync(output, "9cXoTy1Kb3Hd", 300, Gen.Select(Claim, Gen.Int[8, 64 * 1024], Gen.Bool), async (claim, size, withJson) =>
+        await PropertyRun.SampleAsync(output, "9cXoTy1Kb3Hd", 300, Gen.Select(Claim, Gen.Int[8, 64 * 1024], Gen.Bool), async sample =>
         {
+            var (claim, size, withJson) = sample;
             var path = Path.Combine(root.Path, $"claim-{Interlocked.Increment(ref iteration)}.safetensors");
             var bytes = new byte[size];
             new Random(size).NextBytes(bytes);

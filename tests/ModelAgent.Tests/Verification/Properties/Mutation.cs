@@ -42,6 +42,8 @@ public static class Mutator
         if (candidates.Count == 0) return new Damage("(none)", false, false, false);
         var file = candidates[mutation.FileChoice % candidates.Count];
         var path = model.Full(file.Path);
+        // An earlier mutation may have removed it or planted a FIFO there, which this read would block on.
+        if (!File.Exists(path) || ModelAgent.Verification.RegularFile.Refusal(path) is not null) return new Damage(file.Path, false, false, false);
         var before = await File.ReadAllBytesAsync(path);
         long Pick(double fraction, long size) => Math.Clamp((long)(fraction * size), 0, Math.Max(0, size - 1));
 

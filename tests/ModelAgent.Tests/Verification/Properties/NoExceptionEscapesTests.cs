@@ -41,8 +41,9 @@ public class NoExceptionEscapesTests(ITestOutputHelper output)
         using var root = new TempDirectory("property-hostile");
         var iteration = 0;
         var gen = Gen.Select(PropertyRun.Spec, PropertyRun.Mutation.Array[1, 3], Hostile, Gen.Int[0, 1000], Gen.Bool);
-        await PropertyRun.SampleAsync(output, "0N0XIzNsQ0O2", 200, gen, async (spec, mutations, hostile, target, hostileRecord) =>
+        await PropertyRun.SampleAsync(output, "0N0XIzNsQ0O2", 90, gen, async sample =>
         {
+            var (spec, mutations, hostile, target, hostileRecord) = sample;
             var folder = Path.Combine(root.Path, $"case-{Interlocked.Increment(ref iteration)}");
             var outside = Path.Combine(folder, "outside");
             Directory.CreateDirectory(outside);
@@ -60,7 +61,8 @@ public class NoExceptionEscapesTests(ITestOutputHelper output)
             var jsonFiles = model.Declared.Where(d => d.Kind == DeclaredKind.Json).ToList();
             if (hostileRecord && spec.WithRecord)
                 await File.WriteAllBytesAsync(CompletionRecordStore.PathFor(model.Root), hostile);
-            else if (jsonFiles.Count > 0 && File.Exists(model.Full(jsonFiles[target % jsonFiles.Count].Path)))
+            else if (jsonFiles.Count > 0 && File.Exists(model.Full(jsonFiles[target % jsonFiles.Count].Path))
+                     && ModelAgent.Verification.RegularFile.Refusal(model.Full(jsonFiles[target % jsonFiles.Count].Path)) is null)
                 await File.WriteAllBytesAsync(model.Full(jsonFiles[target % jsonFiles.Count].Path), hostile);
 
             var fast = await PropertyRun.InspectAsync(model.Root, deep: false, because);

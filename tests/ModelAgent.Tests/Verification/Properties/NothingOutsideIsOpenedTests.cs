@@ -23,8 +23,9 @@ public class NothingOutsideIsOpenedTests(ITestOutputHelper output)
     {
         using var root = new TempDirectory("property-outside");
         var iteration = 0;
-        await PropertyRun.SampleAsync(output, "7CJsUUgoXvL1", 60, Gen.Select(PropertyRun.Spec, Gen.Enum<Lure>(), Gen.Int[0, 1000]), async (spec, lure, choice) =>
+        await PropertyRun.SampleAsync(output, "7CJsUUgoXvL1", 40, Gen.Select(PropertyRun.Spec, Gen.Enum<Lure>(), Gen.Int[0, 1000]), async sample =>
         {
+            var (spec, lure, choice) = sample;
             var folder = Path.Combine(root.Path, $"case-{Interlocked.Increment(ref iteration)}");
             var outside = Path.Combine(folder, "outside");
             Directory.CreateDirectory(outside);
