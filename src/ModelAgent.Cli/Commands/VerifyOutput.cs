@@ -34,7 +34,8 @@ internal static class VerifyOutput
 
         foreach (var note in verdict.Notes) error.WriteLine($"note: {note}");
         if (verdict.Complete && verdict.Selection is not null)
-            error.WriteLine("note: the completion record was written by a pull with --include/--exclude: files outside that selection were not fetched and are not checked");
+            error.WriteLine("note: the completion record was written by a pull with --include/--exclude: "
+                + "files outside that selection were not fetched and are not checked");
         if (RepairHint.For(directory, verdict) is { } repair) error.WriteLine($"repair: {repair}");
         else if (verdict.ContentMismatches.Count > 0 && verdict.RecordAdopted)
             error.WriteLine("note: the record was written by --adopt, so it names no origin to refetch the damaged files from");

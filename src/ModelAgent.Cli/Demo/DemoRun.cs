@@ -35,7 +35,8 @@ internal sealed class DemoRun(TextWriter output, string workDirectory)
 
         var watch = Stopwatch.StartNew();
         var verdict = await new CompletenessCheck().InspectAsync(destination, new InspectOptions { Deep = true }, cancellationToken);
-        output.WriteLine($"Verify --deep: {VerifyDone(verdict)} in {watch.Elapsed.TotalMilliseconds:0} ms{string.Concat(verdict.Reasons.Select(r => "\n  - " + r))}");
+        var reasons = string.Concat(verdict.Reasons.Select(r => "\n  - " + r));
+        output.WriteLine($"Verify --deep: {VerifyDone(verdict)} in {watch.Elapsed.TotalMilliseconds:0} ms{reasons}");
 
         var ok = verdict.Complete && secondTraffic.Requests == 0;
         output.WriteLine(ok

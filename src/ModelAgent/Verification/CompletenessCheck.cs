@@ -122,6 +122,8 @@ internal sealed class CompletenessCheck(ILogger<CompletenessCheck>? logger = nul
         }
         catch (UnauthorizedAccessException) { problem = $"permission denied looking up '{directory}' (a parent directory is not searchable)"; }
         catch (IOException e) { problem = $"cannot look up '{directory}': {e.Message}"; }
-        return problem is null ? null : new Verdict { Complete = false, Layout = Layouts.None, Reasons = [problem], DirectoryFound = found, Unreadable = found };
+        return problem is null
+            ? null
+            : new Verdict { Complete = false, Layout = Layouts.None, Reasons = [problem], DirectoryFound = found, Unreadable = found };
     }
 }

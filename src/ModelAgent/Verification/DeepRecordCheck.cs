@@ -12,7 +12,8 @@ internal static class DeepRecordCheck
     /// <summary>What the deep check read: bytes and files hashed, and the files whose content differs.</summary>
     public sealed record Outcome(long BytesHashed, int FilesHashed, IReadOnlyList<string> Mismatches);
 
-    public static async Task<Outcome> RunAsync(ModelDirectory model, CompletionRecord record, int parallelism, Findings findings, CancellationToken cancellationToken)
+    public static async Task<Outcome> RunAsync(
+        ModelDirectory model, CompletionRecord record, int parallelism, Findings findings, CancellationToken cancellationToken)
     {
         var jobs = new List<ParallelFileHasher.Job>();
         var expected = new List<FileDigest>();
@@ -46,7 +47,8 @@ internal static class DeepRecordCheck
             var want = expected[i];
             if (outcome.Digest!.Value.Hex == want.Hex) continue;
             mismatches.Add(outcome.Job.Name);
-            findings.Reason($"'{outcome.Job.Name}' {FileDigest.Name(want.Algorithm)} differs from the completion record: expected {want.Hex}, found {outcome.Digest.Value.Hex}");
+            findings.Reason($"'{outcome.Job.Name}' {FileDigest.Name(want.Algorithm)} differs from the completion record: "
+                + $"expected {want.Hex}, found {outcome.Digest.Value.Hex}");
         }
         return new Outcome(bytes, jobs.Count, mismatches);
     }

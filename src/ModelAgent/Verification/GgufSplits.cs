@@ -12,14 +12,14 @@ internal static class GgufSplits
     /// <summary>Checks every split set among <paramref name="ggufFiles"/>, one declaration each; returns the parts' names.</summary>
     public static IReadOnlySet<string> Inspect(IEnumerable<ModelEntry> ggufFiles, Findings findings)
     {
-        var parts = new SortedDictionary<string, (string Prefix, string Count, string Suffix, int Width, SortedDictionary<int, ModelEntry> Found)>(StringComparer.Ordinal);
+        var parts = new SortedDictionary<string, SplitSet>(StringComparer.Ordinal);
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var file in ggufFiles)
         {
             if (!WeightFileNames.TryParseNumberedShard(file.Name, out var prefix, out var number, out var count, out var suffix)) continue;
             if (!int.TryParse(number, CultureInfo.InvariantCulture, out var value)) continue;
             var key = $"{prefix}\0{count}\0{suffix}";
-            if (!parts.TryGetValue(key, out var set)) parts[key] = set = (prefix, count, suffix, number.Length, []);
+            if (!parts.TryGetValue(key, out var set)) parts[key] = set = new SplitSet(prefix, count, suffix, number.Length, []);
             set.Found[value] = file;
             names.Add(file.Name);
         }
@@ -35,10 +35,16 @@ internal static class GgufSplits
                 }
                 for (var n = 1; n <= total; n++)
                     if (!found.ContainsKey(n))
-                        findings.Reason($"GGUF split part {prefix}{n.ToString(CultureInfo.InvariantCulture).PadLeft(width, '0')}-of-{count}{suffix} missing ({found.Count} of {total} parts present)");
+                    {
+                        var part = $"{prefix}{n.ToString(CultureInfo.InvariantCulture).PadLeft(width, '0')}-of-{count}{suffix}";
+                        findings.Reason($"GGUF split part {part} missing ({found.Count} of {total} parts present)");
+                    }
                 foreach (var extra in found.Keys.Where(n => n < 1 || n > total))
                     findings.Reason($"GGUF split part {found[extra].Name} is numbered outside 1..{total}");
             }
         return names;
     }
+
+    /// <summary>The parts found of one split: "x-" + number + "-of-" + count + ".gguf", numbers this many digits wide.</summary>
+    private sealed record SplitSet(string Prefix, string Count, string Suffix, int Width, SortedDictionary<int, ModelEntry> Found);
 }

@@ -66,7 +66,8 @@ internal sealed class LayoutRules(ModelDirectory model, Findings findings)
     /// (single-file or GGUF). A component with neither (scheduler, tokenizer) only has to be non-empty. Beside a
     /// model_index.json the root's loose weights (original-format checkpoints) declare nothing and are not checked.
     /// </summary>
-    private string InspectModelFolder(FolderListing listing, string folder, string? component, string library, bool besideModelIndex = false)
+    private string InspectModelFolder(
+        FolderListing listing, string folder, string? component, string library, bool besideModelIndex = false)
     {
         var display = component is null ? "the model directory" : $"component '{component}'";
         var indexes = listing.Where(IsIndex).ToList();
@@ -98,10 +99,12 @@ internal sealed class LayoutRules(ModelDirectory model, Findings findings)
         return Layouts.None;
     }
 
-    private string InspectWeights(FolderListing listing, string folder, string? component, string display, List<ModelEntry> weights, bool besideModelIndex)
+    private string InspectWeights(
+        FolderListing listing, string folder, string? component, string display, List<ModelEntry> weights, bool besideModelIndex)
     {
         foreach (var refused in weights.Where(w => w.Problem is not null))
-            using (findings.Declaration(IsGguf(refused.Name) ? Layouts.Gguf : Layouts.SingleFile, refused.Name)) findings.Reason(refused.Problem!);
+            using (findings.Declaration(IsGguf(refused.Name) ? Layouts.Gguf : Layouts.SingleFile, refused.Name))
+                findings.Reason(refused.Problem!);
         var files = weights.Where(w => w.Problem is null).ToList();
         var numbered = files.Where(w => IsNumberedShard(w.Name) && !IsGguf(w.Name)).ToList();
         if (numbered.Count > 0)
@@ -109,7 +112,8 @@ internal sealed class LayoutRules(ModelDirectory model, Findings findings)
             using (findings.Declaration(Layouts.Sharded, numbered[0].Name))
             {
                 var more = numbered.Count > 1 ? $" and {numbered.Count - 1} more" : "";
-                findings.Reason($"{numbered[0].Name}{more} look like shards, but {ExpectedIndex(numbered[0].Name)} is missing (no shard index in {display})");
+                findings.Reason($"{numbered[0].Name}{more} look like shards, "
+                    + $"but {ExpectedIndex(numbered[0].Name)} is missing (no shard index in {display})");
                 if (listing.Contains(Config) && !besideModelIndex) RequireConfig(folder, "");
             }
             GgufSplits.Inspect(files.Where(w => IsGguf(w.Name)), findings);
@@ -121,7 +125,8 @@ internal sealed class LayoutRules(ModelDirectory model, Findings findings)
         {
             var loose = files.Where(w => !splitParts.Contains(w.Name)).ToList();
             if (loose.Count > 0)
-                findings.Note($"{string.Join(", ", loose.Select(w => w.Name))} not checked: beside {ModelIndex}, no shard index or component names {(loose.Count == 1 ? "it" : "them")}");
+                findings.Note($"{string.Join(", ", loose.Select(w => w.Name))} not checked: beside {ModelIndex}, "
+                    + $"no shard index or component names {(loose.Count == 1 ? "it" : "them")}");
             return Layouts.None;
         }
 

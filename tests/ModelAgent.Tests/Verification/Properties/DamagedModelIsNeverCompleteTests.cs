@@ -19,7 +19,7 @@ public class DamagedModelIsNeverCompleteTests(ITestOutputHelper output)
         using var root = new TempDirectory("property-damage");
         var seen = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var iteration = 0;
-        await PropertyRun.SampleAsync(output, "4ZWGjKrqSt6v", 160, Gen.Select(PropertyRun.Spec, PropertyRun.Mutation), async sample =>
+        await PropertyRun.SampleAsync(output, "4ZWGjKrqSt6v", 130, Gen.Select(PropertyRun.Spec, PropertyRun.Mutation), async sample =>
         {
             var (spec, mutation) = sample;
             var folder = Path.Combine(root.Path, $"case-{Interlocked.Increment(ref iteration)}");

@@ -41,7 +41,7 @@ public class NoExceptionEscapesTests(ITestOutputHelper output)
         using var root = new TempDirectory("property-hostile");
         var iteration = 0;
         var gen = Gen.Select(PropertyRun.Spec, PropertyRun.Mutation.Array[1, 3], Hostile, Gen.Int[0, 1000], Gen.Bool);
-        await PropertyRun.SampleAsync(output, "0N0XIzNsQ0O2", 90, gen, async sample =>
+        await PropertyRun.SampleAsync(output, "0N0XIzNsQ0O2", 70, gen, async sample =>
         {
             var (spec, mutations, hostile, target, hostileRecord) = sample;
             var folder = Path.Combine(root.Path, $"case-{Interlocked.Increment(ref iteration)}");
