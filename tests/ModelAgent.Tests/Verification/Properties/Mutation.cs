@@ -45,6 +45,14 @@ public static class Mutator
         // An earlier mutation may have removed it or planted a FIFO there, which this read would block on.
         if (!File.Exists(path) || ModelAgent.Verification.RegularFile.Refusal(path) is not null) return new Damage(file.Path, false, false, false);
         var before = await File.ReadAllBytesAsync(path);
+        // Header mutations work on the header the file has now (an earlier mutation may have cut or rewritten it).
+        if (file.Kind == DeclaredKind.Safetensors)
+        {
+            var claimed = before.Length >= 8 ? BinaryPrimitives.ReadUInt64LittleEndian(before) : ulong.MaxValue;
+            var headerEnd = claimed > (ulong)before.Length ? long.MaxValue : 8 + (long)claimed;
+            if ((headerEnd > before.Length || headerEnd <= 8) && IsHeaderMutation(mutation.Kind)) return new Damage(file.Path, false, false, false);
+            file = file with { HeaderEnd = Math.Min(headerEnd, before.Length) };
+        }
         long Pick(double fraction, long size) => Math.Clamp((long)(fraction * size), 0, Math.Max(0, size - 1));
 
         switch (mutation.Kind)
@@ -165,6 +173,9 @@ public static class Mutator
         throw new ArgumentOutOfRangeException(nameof(mutation));
     }
 
+    private static bool IsHeaderMutation(MutationKind kind) => kind is MutationKind.HeaderLength or MutationKind.HeaderJson
+        or MutationKind.HeaderOffsets or MutationKind.HeaderDtypeSize or MutationKind.HeaderLengthClaim100MB;
+
     private static List<DeclaredFile> Candidates(GeneratedModel model, MutationKind kind) => kind switch
     {
         MutationKind.HeaderLength or MutationKind.HeaderJson or MutationKind.HeaderOffsets or MutationKind.HeaderDtypeSize
@@ -225,8 +236,9 @@ public static class Mutator
         var at = json.IndexOf(marker, StringComparison.Ordinal);
         if (at < 0) return json;
         var comma = json.IndexOf(',', at + marker.Length);
-        var close = json.IndexOf(']', comma);
-        var end = long.Parse(json.AsSpan(comma + 1, close - comma - 1), System.Globalization.CultureInfo.InvariantCulture);
+        var close = comma < 0 ? -1 : json.IndexOf(']', comma);
+        if (close < 0 || !long.TryParse(json.AsSpan(comma + 1, close - comma - 1), System.Globalization.CultureInfo.InvariantCulture, out var end))
+            return json;
         return json[..(comma + 1)] + (end + by) + json[close..];
     }
 
@@ -234,7 +246,9 @@ public static class Mutator
     private static string SwapDtype(string json)
     {
         (string From, string To)[] swaps = [("\"F32\"", "\"I64\""), ("\"F16\"", "\"F32\""), ("\"BF16\"", "\"U8\""), ("\"U8\"", "\"F16\""), ("\"I64\"", "\"U8\"")];
-        var first = swaps.Select(s => (s, at: json.IndexOf(s.From, StringComparison.Ordinal))).Where(x => x.at >= 0).OrderBy(x => x.at).First();
+        var found = swaps.Select(s => (s, at: json.IndexOf(s.From, StringComparison.Ordinal))).Where(x => x.at >= 0).OrderBy(x => x.at).ToList();
+        if (found.Count == 0) return json;
+        var first = found[0];
         return json[..first.at] + first.s.To + json[(first.at + first.s.From.Length)..];
     }
 

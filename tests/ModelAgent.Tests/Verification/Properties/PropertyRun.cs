@@ -5,9 +5,10 @@ using Xunit.Abstractions;
 namespace ModelAgent.Tests.Verification.Properties;
 
 /// <summary>
-/// How every property here runs: a fixed CsCheck seed per property (so a run replays exactly; set the environment
-/// variable CsCheck_Seed to explore another), a fixed iteration count, one thread (the machine is shared), and the
-/// seed printed first. A failure is shrunk by CsCheck, which prints the seed of the smallest failing case.
+/// How every property here runs: a fixed iteration count, one thread (the machine is shared), and a CsCheck seed
+/// printed first. CsCheck starts from that seed and draws further cases at random, so each run explores new ones; a
+/// failure is shrunk and CsCheck prints the seed that replays the failing case ("-e CsCheck_Seed=..."), which this
+/// class then uses as the starting seed.
 /// </summary>
 internal static class PropertyRun
 {
