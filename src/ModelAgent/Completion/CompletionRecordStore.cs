@@ -68,6 +68,8 @@ internal static class CompletionRecordStore
         catch (UnauthorizedAccessException) { return RecordRead.Failed($"permission denied reading {DirectoryName}/{FileName}"); }
         catch (IOException e) { return RecordRead.Failed($"cannot read {DirectoryName}/{FileName}: {e.Message}"); }
 
+        if (Verification.ModelJson.InvalidUtf8At(bytes) is { } bad)
+            return RecordRead.Failed($"{DirectoryName}/{FileName} is not UTF-8: invalid byte at byte {bad}");
         CompletionRecord? record;
         try { record = JsonSerializer.Deserialize<CompletionRecord>(bytes, Json); }
         catch (JsonException e) { return RecordRead.Failed($"{DirectoryName}/{FileName}: invalid JSON at byte {e.BytePositionInLine ?? 0} of line {(e.LineNumber ?? 0) + 1}: {e.Message}"); }

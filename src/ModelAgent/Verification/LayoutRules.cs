@@ -75,12 +75,27 @@ internal sealed class LayoutRules(ModelDirectory model, Findings findings)
             .Where(e => e.Problem is not null || e.Kind == EntryKind.File).ToList();
         if (indexes.Count > 0)
         {
+            var named = new HashSet<string>(StringComparer.Ordinal);
             for (var i = 0; i < indexes.Count; i++)
                 using (findings.Declaration(Layouts.Sharded, folder + indexes[i]))
                 {
                     if (i == 0 && !besideModelIndex) RequireConfig(folder, $"a sharded model needs it next to {indexes[0]}");
-                    ShardIndexRule.Inspect(model, folder, indexes[i], findings);
+                    ShardIndexRule.Inspect(model, folder, indexes[i], findings, named);
                 }
+            // A numbered shard declares an index of its own: one that no index here names lost its index.
+            var orphans = weights.Where(w => w.Problem is null && IsNumberedShard(w.Name) && !IsGguf(w.Name)
+                                             && !named.Contains(w.Name[folder.Length..])).ToList();
+            if (orphans.Count > 0)
+                using (findings.Declaration(Layouts.Sharded, orphans[0].Name))
+                {
+                    var more = orphans.Count > 1 ? $" and {orphans.Count - 1} more" : "";
+                    findings.Reason($"{orphans[0].Name}{more} look like shards, but no index in {display} names them "
+                        + $"({ExpectedIndex(orphans[0].Name)} is missing)");
+                }
+            // A weight name that leads outside (a GGUF split part, a loose checkpoint) is refused here too, not skipped.
+            foreach (var refused in weights.Where(w => w.Problem is not null && !named.Contains(w.Name[folder.Length..])))
+                using (findings.Declaration(IsGguf(refused.Name) ? Layouts.Gguf : Layouts.SingleFile, refused.Name))
+                    findings.Reason(refused.Problem!);
             GgufSplits.Inspect(weights.Where(w => w.Problem is null && IsGguf(w.Name)), findings);
             return Layouts.Sharded;
         }

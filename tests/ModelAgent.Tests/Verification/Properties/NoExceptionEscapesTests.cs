@@ -67,7 +67,8 @@ public class NoExceptionEscapesTests(ITestOutputHelper output)
 
             var fast = await PropertyRun.InspectAsync(model.Root, deep: false, because);
             await PropertyRun.InspectAsync(model.Root, deep: true, because);
-            if (damaged && !spec.WithRecord) Assert.False(fast.Complete, $"complete after structural damage ({because}): {string.Join(" | ", fast.Notes)}");
+            // With several mutations a later one may undo an earlier one (a swap restores a zeroed magic): judge one alone.
+            if (damaged && mutations.Length == 1 && !spec.WithRecord) Assert.False(fast.Complete, $"complete after structural damage ({because}): {string.Join(" | ", fast.Notes)}");
             Directory.Delete(folder, recursive: true);
         });
     }
