@@ -6,7 +6,8 @@ namespace ModelAgent.Cli.Commands;
 /// <summary>
 /// <c>model-agent verify DIR [--deep] [--json] [--adopt]</c>: exit 0 complete, 1 incomplete, 2 when DIR is not an
 /// existing directory (nothing to judge: a typo or an unmounted share, which scripts should not mistake for
-/// "download it"), on bad usage, or on an I/O failure that stopped the check.
+/// "download it"), when it cannot be read (permission denied, EIO: an I/O failure, not an answer), on bad usage,
+/// or on an I/O failure that stopped the check.
 /// </summary>
 internal static class VerifyCommand
 {
@@ -39,7 +40,7 @@ internal static class VerifyCommand
             if (json) VerifyOutput.WriteJson(Console.Out, directory, verdict, adoption);
             else VerifyOutput.WriteText(Console.Out, Console.Error, directory, verdict, adoption, adopt, deep);
 
-            if (!verdict.DirectoryFound) return ExitCodes.Usage;
+            if (!verdict.DirectoryFound || verdict.Unreadable) return ExitCodes.Usage;
             if (adoption is { Written: false }) return ExitCodes.Usage;
             return verdict.Complete ? ExitCodes.Success : ExitCodes.Incomplete;
         }

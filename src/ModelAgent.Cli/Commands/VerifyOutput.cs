@@ -12,23 +12,33 @@ internal static class VerifyOutput
 {
     public static void WriteText(TextWriter output, TextWriter error, string directory, Verdict verdict, AdoptionResult? adoption, bool adoptRequested, bool deepRequested)
     {
-        if (!verdict.DirectoryFound)
+        if (!verdict.DirectoryFound || verdict.Unreadable)
         {
             foreach (var reason in verdict.Reasons) error.WriteLine($"error: {reason}");
-            error.WriteLine("Give the path of an existing model directory (is the share mounted?).");
+            error.WriteLine(verdict.Unreadable
+                ? "Nothing was judged: run as a user who may read the directory, or check the storage (dmesg) for I/O errors."
+                : "Give the path of an existing model directory (is the share mounted?).");
             return;
         }
         var layout = verdict.FromRecord
             ? $"completion record{(verdict.RecordedLayout is { } l ? $" ({l}{(verdict.RecordAdopted ? ", adopted" : "")})" : "")}"
             : $"{verdict.Layout} layout";
-        var deep = verdict.Deep ? $", {verdict.BytesHashed} bytes re-hashed" : "";
+        var deep = verdict.Deep ? $", {verdict.FilesHashed} files ({verdict.BytesHashed} bytes) re-hashed" : "";
+        var complete = verdict.Selection is { } selection ? $"complete for the selection {selection.AsFlags()}" : "complete";
+        var failed = verdict.FromRecord ? [] : verdict.Declarations.Where(d => !d.Complete).Select(d => d.DeclaredBy).ToList();
+        var naming = failed.Count > 0 ? $"; failed: {string.Join(", ", failed)}" : "";
         output.WriteLine(verdict.Complete
-            ? $"complete: {directory} ({layout}, {verdict.FilesChecked.Count} files checked{deep})"
-            : $"incomplete: {directory} ({layout}, {verdict.Reasons.Count} reason{(verdict.Reasons.Count == 1 ? "" : "s")})");
+            ? $"{complete}: {directory} ({layout}, {verdict.FilesChecked.Count} files checked{deep})"
+            : $"incomplete: {directory} ({layout}, {verdict.Reasons.Count} reason{(verdict.Reasons.Count == 1 ? "" : "s")}{naming})");
         foreach (var reason in verdict.Reasons) output.WriteLine($"  {reason}");
 
         foreach (var note in verdict.Notes) error.WriteLine($"note: {note}");
-        if (RepairHint.For(directory, verdict) is { } repair) error.WriteLine(repair);
+        if (verdict.Complete && verdict.Selection is not null)
+            error.WriteLine("note: the completion record was written by a pull with --include/--exclude: "
+                + "files outside that selection were not fetched and are not checked");
+        if (RepairHint.For(directory, verdict) is { } repair) error.WriteLine($"repair: {repair}");
+        else if (verdict.ContentMismatches.Count > 0 && verdict.RecordAdopted)
+            error.WriteLine("note: the record was written by --adopt, so it names no origin to refetch the damaged files from");
         if (deepRequested && !verdict.FromRecord && adoption is null)
             error.WriteLine("note: --deep: there is no completion record, so there are no digests to re-hash against; the layout rules decided (--adopt --deep records sha256 digests)");
         if (adoption is { Written: true })
@@ -51,7 +61,30 @@ internal static class VerifyOutput
             json.WriteString("layout", verdict.Layout);
             WriteStrings(json, "reasons", verdict.Reasons);
             WriteStrings(json, "notes", verdict.Notes);
+            json.WriteStartArray("layouts");
+            foreach (var declaration in verdict.Declarations)
+            {
+                json.WriteStartObject();
+                json.WriteString("name", declaration.Layout);
+                json.WriteString("declaredBy", declaration.DeclaredBy);
+                json.WriteBoolean("complete", declaration.Complete);
+                WriteStrings(json, "reasons", declaration.Reasons);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            if (verdict.Selection is { } selection)
+            {
+                json.WriteStartObject("selection");
+                WriteStrings(json, "include", selection.Include);
+                WriteStrings(json, "exclude", selection.Exclude);
+                json.WriteString("flags", selection.AsFlags());
+                json.WriteEndObject();
+            }
+            else json.WriteNull("selection");
+            if (RepairHint.For(directory, verdict) is { } repair) json.WriteString("repair", repair);
+            else json.WriteNull("repair");
             json.WriteBoolean("directoryFound", verdict.DirectoryFound);
+            json.WriteBoolean("unreadable", verdict.Unreadable);
             json.WriteBoolean("fromRecord", verdict.FromRecord);
             json.WriteBoolean("recordAdopted", verdict.RecordAdopted);
             if (verdict.RecordedLayout is { } recorded) json.WriteString("recordedLayout", recorded);
@@ -59,6 +92,7 @@ internal static class VerifyOutput
             json.WriteBoolean("adoptable", verdict.Adoptable);
             json.WriteBoolean("deep", verdict.Deep);
             json.WriteNumber("bytesHashed", verdict.BytesHashed);
+            json.WriteNumber("filesHashed", verdict.FilesHashed);
             WriteStrings(json, "filesChecked", verdict.FilesChecked);
             if (adoption is not null)
             {

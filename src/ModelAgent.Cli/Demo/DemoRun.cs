@@ -35,7 +35,8 @@ internal sealed class DemoRun(TextWriter output, string workDirectory)
 
         var watch = Stopwatch.StartNew();
         var verdict = await new CompletenessCheck().InspectAsync(destination, new InspectOptions { Deep = true }, cancellationToken);
-        output.WriteLine($"Verify --deep: {(verdict.Complete ? "complete" : "INCOMPLETE")} ({verdict.Layout}) in {watch.Elapsed.TotalMilliseconds:0} ms{string.Concat(verdict.Reasons.Select(r => "\n  - " + r))}");
+        var reasons = string.Concat(verdict.Reasons.Select(r => "\n  - " + r));
+        output.WriteLine($"Verify --deep: {VerifyDone(verdict)} in {watch.Elapsed.TotalMilliseconds:0} ms{reasons}");
 
         var ok = verdict.Complete && secondTraffic.Requests == 0;
         output.WriteLine(ok
@@ -49,6 +50,15 @@ internal sealed class DemoRun(TextWriter output, string workDirectory)
         output.WriteLine($"FAILED: the {what} exited {run.ExitCode}.");
         output.WriteLine(run.Logs);
         return ExitCodes.Incomplete;
+    }
+
+    /// <summary>What the deep check did, not just its verdict: how many files were re-hashed against what.</summary>
+    private static string VerifyDone(Verdict verdict)
+    {
+        var outcome = verdict.Complete ? "complete" : "INCOMPLETE";
+        return verdict.FromRecord
+            ? $"{outcome}, {verdict.FilesHashed} files re-hashed against the completion record ({DemoFormat.Mib(verdict.BytesHashed)})"
+            : $"{outcome} by the {verdict.Layout} layout rules (no completion record to re-hash against)";
     }
 
     private static string Result(AgentRun run) => run.Last("complete")?.GetProperty("result").GetString() ?? "?";

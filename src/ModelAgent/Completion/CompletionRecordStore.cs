@@ -55,12 +55,21 @@ internal static class CompletionRecordStore
     {
         var path = PathFor(modelDirectory);
         byte[] bytes;
+        // The record is looked up like any untrusted name: a manifest.json (or .model-agent/) planted as a symlink
+        // out of the directory, or as a FIFO that would block the read, is refused, not opened.
+        var entry = new Storage.ModelDirectory(modelDirectory).Find(Storage.ModelRelativePath.Parse($"{DirectoryName}/{FileName}"));
+        if (entry.Problem is not null) return RecordRead.Failed(entry.Problem);
+        if (entry.IsMissing) return RecordRead.Missing;
+        if (entry.IsDirectory) return RecordRead.Failed($"{DirectoryName}/{FileName} is a directory, expected the record file");
+        if (Verification.RegularFile.Refusal(path) is { } refusal) return RecordRead.Failed($"{DirectoryName}/{FileName} {refusal}");
         try { bytes = File.ReadAllBytes(path); }
         catch (FileNotFoundException) { return RecordRead.Missing; }
         catch (DirectoryNotFoundException) { return RecordRead.Missing; }
         catch (UnauthorizedAccessException) { return RecordRead.Failed($"permission denied reading {DirectoryName}/{FileName}"); }
         catch (IOException e) { return RecordRead.Failed($"cannot read {DirectoryName}/{FileName}: {e.Message}"); }
 
+        if (Verification.ModelJson.InvalidUtf8At(bytes) is { } bad)
+            return RecordRead.Failed($"{DirectoryName}/{FileName} is not UTF-8: invalid byte at byte {bad}");
         CompletionRecord? record;
         try { record = JsonSerializer.Deserialize<CompletionRecord>(bytes, Json); }
         catch (JsonException e) { return RecordRead.Failed($"{DirectoryName}/{FileName}: invalid JSON at byte {e.BytePositionInLine ?? 0} of line {(e.LineNumber ?? 0) + 1}: {e.Message}"); }

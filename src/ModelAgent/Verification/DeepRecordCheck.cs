@@ -9,7 +9,11 @@ namespace ModelAgent.Verification;
 /// </summary>
 internal static class DeepRecordCheck
 {
-    public static async Task<long> RunAsync(ModelDirectory model, CompletionRecord record, int parallelism, Findings findings, CancellationToken cancellationToken)
+    /// <summary>What the deep check read: bytes and files hashed, and the files whose content differs.</summary>
+    public sealed record Outcome(long BytesHashed, int FilesHashed, IReadOnlyList<string> Mismatches);
+
+    public static async Task<Outcome> RunAsync(
+        ModelDirectory model, CompletionRecord record, int parallelism, Findings findings, CancellationToken cancellationToken)
     {
         var jobs = new List<ParallelFileHasher.Job>();
         var expected = new List<FileDigest>();
@@ -32,6 +36,7 @@ internal static class DeepRecordCheck
             findings.Note($"{undigested} file(s) have no digest in the completion record (adopted without --deep) and were not re-hashed");
 
         long bytes = 0;
+        var mismatches = new List<string>();
         var outcomes = await ParallelFileHasher.HashAsync(jobs, parallelism, cancellationToken);
         for (var i = 0; i < outcomes.Count; i++)
         {
@@ -40,9 +45,11 @@ internal static class DeepRecordCheck
             if (outcome.Problem is not null) { findings.Reason(outcome.Problem); continue; }
             bytes += outcome.Job.Size;
             var want = expected[i];
-            if (outcome.Digest!.Value.Hex != want.Hex)
-                findings.Reason($"'{outcome.Job.Name}' {FileDigest.Name(want.Algorithm)} differs from the completion record: expected {want.Hex}, found {outcome.Digest.Value.Hex}");
+            if (outcome.Digest!.Value.Hex == want.Hex) continue;
+            mismatches.Add(outcome.Job.Name);
+            findings.Reason($"'{outcome.Job.Name}' {FileDigest.Name(want.Algorithm)} differs from the completion record: "
+                + $"expected {want.Hex}, found {outcome.Digest.Value.Hex}");
         }
-        return bytes;
+        return new Outcome(bytes, jobs.Count, mismatches);
     }
 }

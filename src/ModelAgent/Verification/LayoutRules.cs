@@ -11,7 +11,10 @@ internal sealed class LayoutRules(ModelDirectory model, Findings findings)
 {
     public ModelDirectory Model => model;
 
-    /// <summary>Inspects the model directory itself; returns the layout name.</summary>
+    /// <summary>
+    /// Inspects the model directory itself; returns the primary layout name. Every declaration found must hold: a
+    /// model_index.json does not excuse a shard index beside it, nor a safetensors index a .bin one.
+    /// </summary>
     public string InspectRoot()
     {
         var listing = FolderListing.Read(model.Root, "the model directory", findings);
@@ -21,12 +24,11 @@ internal sealed class LayoutRules(ModelDirectory model, Findings findings)
             findings.Reason("the model directory is empty");
             return Layouts.None;
         }
-        if (listing.Contains(ModelIndex))
-        {
-            DiffusersRule.Inspect(this, findings);
-            return Layouts.Diffusers;
-        }
-        return InspectModelFolder(listing, folder: "", component: null, library: "transformers");
+        if (!listing.Contains(ModelIndex)) return InspectModelFolder(listing, folder: "", component: null, library: "transformers");
+
+        using (findings.Declaration(Layouts.Diffusers, ModelIndex)) DiffusersRule.Inspect(this, findings);
+        InspectModelFolder(listing, folder: "", component: null, library: "diffusers", besideModelIndex: true);
+        return Layouts.Diffusers;
     }
 
     /// <summary>Inspects one component folder named by model_index.json.</summary>
@@ -59,27 +61,47 @@ internal sealed class LayoutRules(ModelDirectory model, Findings findings)
     }
 
     /// <summary>
-    /// One folder that may hold a model: the root, or a component. With an index it is sharded; with weight files
-    /// it is a single-file (or GGUF) model; a component with neither (scheduler, tokenizer) only has to be non-empty.
+    /// One folder that may hold a model: the root, or a component. Each shard index in it is a declaration of its
+    /// own (safetensors and .bin alike), and so is each GGUF split set; without an index, each weight file is one
+    /// (single-file or GGUF). A component with neither (scheduler, tokenizer) only has to be non-empty. Beside a
+    /// model_index.json the root's loose weights (original-format checkpoints) declare nothing and are not checked.
     /// </summary>
-    private string InspectModelFolder(FolderListing listing, string folder, string? component, string library)
+    private string InspectModelFolder(
+        FolderListing listing, string folder, string? component, string library, bool besideModelIndex = false)
     {
         var display = component is null ? "the model directory" : $"component '{component}'";
         var indexes = listing.Where(IsIndex).ToList();
+        var weights = listing.Where(IsWeight).Select(w => model.Find(folder + w, folder + w))
+            .Where(e => e.Problem is not null || e.Kind == EntryKind.File).ToList();
         if (indexes.Count > 0)
         {
-            RequireConfig(folder, $"a sharded model needs it next to {indexes[0]}");
-            var relied = indexes.Where(IsSafetensorsIndex).ToList();
-            if (relied.Count == 0) relied = indexes;
-            foreach (var skipped in indexes.Except(relied))
-                findings.Note($"{folder}{skipped} not checked: the safetensors index takes precedence");
-            foreach (var index in relied) ShardIndexRule.Inspect(model, folder, index, findings);
+            var named = new HashSet<string>(StringComparer.Ordinal);
+            for (var i = 0; i < indexes.Count; i++)
+                using (findings.Declaration(Layouts.Sharded, folder + indexes[i]))
+                {
+                    if (i == 0 && !besideModelIndex) RequireConfig(folder, $"a sharded model needs it next to {indexes[0]}");
+                    ShardIndexRule.Inspect(model, folder, indexes[i], findings, named);
+                }
+            // A numbered shard declares an index of its own: one that no index here names lost its index.
+            var orphans = weights.Where(w => w.Problem is null && IsNumberedShard(w.Name) && !IsGguf(w.Name)
+                                             && !named.Contains(w.Name[folder.Length..])).ToList();
+            if (orphans.Count > 0)
+                using (findings.Declaration(Layouts.Sharded, orphans[0].Name))
+                {
+                    var more = orphans.Count > 1 ? $" and {orphans.Count - 1} more" : "";
+                    findings.Reason($"{orphans[0].Name}{more} look like shards, but no index in {display} names them "
+                        + $"({ExpectedIndex(orphans[0].Name)} is missing)");
+                }
+            // A weight name that leads outside (a GGUF split part, a loose checkpoint) is refused here too, not skipped.
+            foreach (var refused in weights.Where(w => w.Problem is not null && !named.Contains(w.Name[folder.Length..])))
+                using (findings.Declaration(IsGguf(refused.Name) ? Layouts.Gguf : Layouts.SingleFile, refused.Name))
+                    findings.Reason(refused.Problem!);
+            GgufSplits.Inspect(weights.Where(w => w.Problem is null && IsGguf(w.Name)), findings);
             return Layouts.Sharded;
         }
 
-        var weights = listing.Where(IsWeight).Select(w => model.Find(folder + w, folder + w))
-            .Where(e => e.Problem is not null || e.Kind == EntryKind.File).ToList();
-        if (weights.Count > 0) return InspectWeights(listing, folder, component, display, weights);
+        if (weights.Count > 0) return InspectWeights(listing, folder, component, display, weights, besideModelIndex);
+        if (besideModelIndex) return Layouts.None;
 
         if (listing.Contains(Config))
         {
@@ -92,25 +114,55 @@ internal sealed class LayoutRules(ModelDirectory model, Findings findings)
         return Layouts.None;
     }
 
-    private string InspectWeights(FolderListing listing, string folder, string? component, string display, List<ModelEntry> weights)
+    private string InspectWeights(
+        FolderListing listing, string folder, string? component, string display, List<ModelEntry> weights, bool besideModelIndex)
     {
-        foreach (var problem in weights.Where(w => w.Problem is not null)) findings.Reason(problem.Problem!);
+        foreach (var refused in weights.Where(w => w.Problem is not null))
+            using (findings.Declaration(IsGguf(refused.Name) ? Layouts.Gguf : Layouts.SingleFile, refused.Name))
+                findings.Reason(refused.Problem!);
         var files = weights.Where(w => w.Problem is null).ToList();
         var numbered = files.Where(w => IsNumberedShard(w.Name) && !IsGguf(w.Name)).ToList();
         if (numbered.Count > 0)
         {
-            var more = numbered.Count > 1 ? $" and {numbered.Count - 1} more" : "";
-            findings.Reason($"{numbered[0].Name}{more} look like shards, but {ExpectedIndex(numbered[0].Name)} is missing (no shard index in {display})");
-            if (listing.Contains(Config)) RequireConfig(folder, "");
+            using (findings.Declaration(Layouts.Sharded, numbered[0].Name))
+            {
+                var more = numbered.Count > 1 ? $" and {numbered.Count - 1} more" : "";
+                findings.Reason($"{numbered[0].Name}{more} look like shards, "
+                    + $"but {ExpectedIndex(numbered[0].Name)} is missing (no shard index in {display})");
+                if (listing.Contains(Config) && !besideModelIndex) RequireConfig(folder, "");
+            }
+            GgufSplits.Inspect(files.Where(w => IsGguf(w.Name)), findings);
             return Layouts.Sharded;
         }
 
+        var splitParts = GgufSplits.Inspect(files.Where(w => IsGguf(w.Name)), findings);
+        if (besideModelIndex)
+        {
+            var loose = files.Where(w => !splitParts.Contains(w.Name)).ToList();
+            if (loose.Count > 0)
+                findings.Note($"{string.Join(", ", loose.Select(w => w.Name))} not checked: beside {ModelIndex}, "
+                    + $"no shard index or component names {(loose.Count == 1 ? "it" : "them")}");
+            return Layouts.None;
+        }
+
         var ggufOnly = component is null && files.Count > 0 && files.All(w => IsGguf(w.Name));
+        var first = true;
+        foreach (var weight in files.Where(w => !splitParts.Contains(w.Name)))
+            using (findings.Declaration(IsGguf(weight.Name) ? Layouts.Gguf : Layouts.SingleFile, weight.Name))
+            {
+                if (first) RequireConfigFor(listing, folder, ggufOnly, files);
+                first = false;
+                WeightFileCheck.Inspect(weight, findings);
+            }
+        if (first) RequireConfigFor(listing, folder, ggufOnly, files);
+        return ggufOnly ? Layouts.Gguf : Layouts.SingleFile;
+    }
+
+    /// <summary>A single-file model needs its config.json; a GGUF file carries its own, so a config beside it need only parse.</summary>
+    private void RequireConfigFor(FolderListing listing, string folder, bool ggufOnly, List<ModelEntry> files)
+    {
         if (!ggufOnly) RequireConfig(folder, $"a single-file model needs it next to {files.FirstOrDefault()?.Name ?? "its weights"}");
         else if (listing.Contains(Config)) RequireConfig(folder, "");
-        foreach (var weight in files) WeightFileCheck.Inspect(weight, findings);
-        if (ggufOnly) GgufSplits.Inspect(files.Select(f => f.Name), findings);
-        return ggufOnly ? Layouts.Gguf : Layouts.SingleFile;
     }
 
     /// <summary>

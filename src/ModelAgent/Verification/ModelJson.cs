@@ -19,6 +19,7 @@ internal static class ModelJson
         if (entry.Kind == EntryKind.Directory) { findings.Reason($"{entry.Name} is a directory, expected a JSON file"); return null; }
         if (entry.Size > MaxBytes) { findings.Reason($"{entry.Name} is {entry.Size} bytes, too large for a metadata file (limit {MaxBytes})"); return null; }
         findings.Checked(entry.Name);
+        if (RegularFile.Refusal(entry.FullPath) is { } refusal) { findings.Reason($"{entry.Name} {refusal}"); return null; }
 
         byte[] bytes;
         try { bytes = File.ReadAllBytes(entry.FullPath); }
@@ -42,6 +43,8 @@ internal static class ModelJson
     {
         document = null;
         if (bytes.Length == 0) return "empty file, expected JSON";
+        // JsonDocument checks structure, not every string's UTF-8: a bad byte in a name would throw later, when read.
+        if (InvalidUtf8At(bytes.Span) is { } bad) return $"not UTF-8: invalid byte 0x{bytes.Span[(int)bad]:x2} at byte {offsetInFile + bad}";
         try
         {
             document = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 256 });
@@ -53,6 +56,19 @@ internal static class ModelJson
             var column = e.BytePositionInLine ?? 0;
             return $"invalid JSON at byte {offsetInFile + ByteOffset(bytes.Span, line, column)} (line {line + 1}, column {column + 1})";
         }
+    }
+
+    /// <summary>The offset of the first byte that is not valid UTF-8, or null when all of it is.</summary>
+    public static long? InvalidUtf8At(ReadOnlySpan<byte> bytes)
+    {
+        if (System.Text.Unicode.Utf8.IsValid(bytes)) return null;
+        var offset = 0;
+        while (offset < bytes.Length)
+        {
+            if (System.Text.Rune.DecodeFromUtf8(bytes[offset..], out _, out var consumed) != System.Buffers.OperationStatus.Done) return offset;
+            offset += consumed;
+        }
+        return null;
     }
 
     private static long ByteOffset(ReadOnlySpan<byte> bytes, long line, long column)

@@ -21,6 +21,11 @@ internal static class ParallelFileHasher
         await Parallel.ForEachAsync(order, options, async (i, token) =>
         {
             var job = jobs[i];
+            if (RegularFile.Refusal(job.FullPath) is { } refusal)
+            {
+                outcomes[i] = new Outcome(job, null, $"'{job.Name}' {refusal}");
+                return;
+            }
             try { outcomes[i] = new Outcome(job, await ContentHasher.HashFileAsync(job.FullPath, job.Algorithm, token), null); }
             catch (UnauthorizedAccessException) { outcomes[i] = new Outcome(job, null, $"permission denied reading '{job.Name}'"); }
             catch (FileNotFoundException) { outcomes[i] = new Outcome(job, null, $"'{job.Name}' is missing (removed while hashing)"); }

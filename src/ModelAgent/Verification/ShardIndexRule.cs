@@ -11,7 +11,8 @@ namespace ModelAgent.Verification;
 internal static class ShardIndexRule
 {
     /// <param name="folder">The folder holding the index, relative to the model directory ("" or "transformer/").</param>
-    public static void Inspect(ModelDirectory model, string folder, string indexFileName, Findings findings)
+    /// <param name="named">Collects the shard names the index maps tensors to (as written in it).</param>
+    public static void Inspect(ModelDirectory model, string folder, string indexFileName, Findings findings, ISet<string>? named = null)
     {
         var indexName = folder + indexFileName;
         using var document = ModelJson.Read(model.Find(indexName, indexName), findings);
@@ -31,6 +32,7 @@ internal static class ShardIndexRule
                 continue;
             }
             var shard = tensor.Value.GetString()!;
+            named?.Add(shard);
             if (!tensorsByShard.TryGetValue(shard, out var list)) tensorsByShard[shard] = list = [];
             list.Add(tensor.Name);
         }

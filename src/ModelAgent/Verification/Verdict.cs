@@ -38,6 +38,30 @@ internal sealed record Verdict
     /// <summary>Bytes read and hashed by the deep check.</summary>
     public long BytesHashed { get; init; }
 
+    /// <summary>Files whose content was re-hashed by the deep check.</summary>
+    public int FilesHashed { get; init; }
+
+    /// <summary>
+    /// Every declaration checked (each shard index, model_index.json, GGUF split set, weight file, or the completion
+    /// record), and which failed. <see cref="Layout"/> names the primary one.
+    /// </summary>
+    public IReadOnlyList<DeclarationCheck> Declarations { get; init; } = [];
+
+    /// <summary>The --include/--exclude selection the deciding record was pulled with; null when it holds every file.</summary>
+    public RecordSelection? Selection { get; init; }
+
+    /// <summary>The source the deciding record names (a storage URI, or the directory for an adopted model).</summary>
+    public string? RecordSource { get; init; }
+
+    /// <summary>Files the deep check found with content other than their recorded digest (same size).</summary>
+    public IReadOnlyList<string> ContentMismatches { get; init; } = [];
+
+    /// <summary>
+    /// True when the directory itself could not be read (permission denied, an I/O error): nothing was judged,
+    /// which is not the same answer as "incomplete".
+    /// </summary>
+    public bool Unreadable { get; init; }
+
     /// <summary>Complete by the layout rules and not yet recorded: a record with adopted=true may be written.</summary>
     public bool Adoptable => Complete && !FromRecord;
 }

@@ -12,6 +12,11 @@ internal static class WeightFileCheck
     public static IReadOnlySet<string>? Inspect(ModelEntry entry, Findings findings)
     {
         findings.Checked(entry.Name);
+        if (RegularFile.Refusal(entry.FullPath) is { } refusal)
+        {
+            findings.Reason($"{entry.Name} {refusal}");
+            return null;
+        }
         try
         {
             using var handle = File.OpenHandle(entry.FullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);

@@ -76,4 +76,30 @@ public class PermissionTests(UnprivilegedCli cli) : IClassFixture<UnprivilegedCl
         File.SetUnixFileMode(Path.Combine(dir.Path, ".model-agent", "manifest.json"), UnixFileMode.None);
         AssertDeniedNotMissing(await ReasonsAsUnprivileged(dir.Path), "permission denied reading .model-agent/manifest.json");
     }
+
+    /// <summary>A directory it cannot read is an I/O failure (exit 2), not an incomplete model (exit 1).</summary>
+    [Fact]
+    public async Task An_unreadable_model_directory_exits_2_not_1()
+    {
+        using var dir = new TempDirectory();
+        var model = Path.Combine(dir.Path, "model");
+        Directory.CreateDirectory(model);
+        Sharded(model);
+        File.SetUnixFileMode(model, UnixFileMode.None);
+        try
+        {
+            var text = await ModelAgentProcess.RunAsync(["verify", model], asNobody: Environment.IsPrivilegedProcess, cliDll: cli.Dll);
+            Assert.True(text.ExitCode == 2, $"expected exit 2 (I/O failure); got {text.ExitCode}. stdout: {text.Stdout} stderr: {text.Stderr}");
+            Assert.Equal("", text.Stdout);
+            Assert.Contains($"error: permission denied reading the directory '{model}'", text.Stderr);
+
+            var json = await ModelAgentProcess.RunAsync(["verify", model, "--json"], asNobody: Environment.IsPrivilegedProcess, cliDll: cli.Dll);
+            Assert.Equal(2, json.ExitCode);
+            using var verdict = JsonDocument.Parse(json.Stdout);
+            Assert.True(verdict.RootElement.GetProperty("unreadable").GetBoolean());
+            Assert.True(verdict.RootElement.GetProperty("directoryFound").GetBoolean());
+            Assert.False(verdict.RootElement.GetProperty("complete").GetBoolean());
+        }
+        finally { File.SetUnixFileMode(model, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute); }
+    }
 }

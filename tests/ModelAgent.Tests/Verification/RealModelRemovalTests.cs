@@ -46,7 +46,6 @@ public partial class RealModelRemovalTests(BuiltRealModels built) : IClassFixtur
     [InlineData("wizard-vicuna-30b-bin", "training_args.bin")]       // trainer leftover, not a shard
     [InlineData("bge-large-zh-v1.5", "pytorch_model.bin")]           // model.safetensors remains
     [InlineData("mistral-7b-instruct-v0.2-gguf", "mistral-7b-instruct-v0.2.Q4_K_M.gguf")] // each quantisation stands alone
-    [InlineData("mochi-1-preview", "transformer/diffusion_pytorch_model.safetensors.index.bf16.json")] // the variant's shards become extra files
     [InlineData("sdxl-base-1.0", "vae_1_0")]                          // an extra folder model_index.json does not name
     public async Task Removing_a_file_no_loader_needs_keeps_the_model_complete(string fixture, string removed)
     {
@@ -60,6 +59,24 @@ public partial class RealModelRemovalTests(BuiltRealModels built) : IClassFixtur
         var verdict = await new CompletenessCheck().InspectAsync(dir.Path, InspectOptions.Fast, CancellationToken.None);
 
         Assert.True(verdict.Complete, string.Join(" | ", verdict.Reasons));
+    }
+
+    /// <summary>
+    /// A variant index no default loader reads is still a declaration: its numbered shards, left behind without it,
+    /// say the download lost a file (every declaration found must hold, issue 8).
+    /// </summary>
+    [Fact]
+    public async Task Removing_a_variant_index_leaves_shards_that_declare_it()
+    {
+        var directory = built.Directory("mochi-1-preview");
+        Verdict verdict;
+        using (built.Without("mochi-1-preview", "transformer/diffusion_pytorch_model.safetensors.index.bf16.json"))
+            verdict = await new CompletenessCheck().InspectAsync(directory, InspectOptions.Fast, CancellationToken.None);
+
+        Assert.False(verdict.Complete);
+        Assert.Contains("transformer/diffusion_pytorch_model.bf16-00001-of-00003.safetensors and 2 more look like shards, "
+            + "but no index in component 'transformer' names them (transformer/diffusion_pytorch_model.safetensors.index.bf16.json is missing)",
+            verdict.Reasons);
     }
 
     /// <summary>(path to remove, text a reason must contain) for one complete fixture.</summary>

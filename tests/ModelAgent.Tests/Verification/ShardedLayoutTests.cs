@@ -170,15 +170,22 @@ public class ShardedLayoutTests
         AssertIncomplete(await InspectAsync(dir.Path), "model.safetensors is a Git LFS pointer file");
     }
 
+    /// <summary>Which files a repository declares is not ours to choose: a .bin index beside a safetensors one must hold too.</summary>
     [Fact]
-    public async Task Safetensors_index_takes_precedence_over_an_unfetched_bin_index()
+    public async Task A_bin_index_beside_a_safetensors_index_must_hold_too()
     {
         using var dir = new TempDirectory();
         Sharded(dir.Path);
         WriteIndex(dir.Path, "pytorch_model.bin.index.json", new Dictionary<string, string> { ["a"] = "pytorch_model-00001-of-00002.bin" });
         var verdict = await InspectAsync(dir.Path);
-        AssertComplete(verdict);
-        Assert.Contains(verdict.Notes, n => n.Contains("pytorch_model.bin.index.json not checked", StringComparison.Ordinal));
+        AssertIncomplete(verdict, "shard pytorch_model-00001-of-00002.bin missing (listed in pytorch_model.bin.index.json)");
+        Assert.Equal(Layouts.Sharded, verdict.Layout);
+        Assert.Equal(
+            [("model.safetensors.index.json", true), ("pytorch_model.bin.index.json", false)],
+            verdict.Declarations.Select(d => (d.DeclaredBy, d.Complete)).Order());
+
+        File.WriteAllText(Path.Combine(dir.Path, "pytorch_model-00001-of-00002.bin"), "pickled weights");
+        AssertComplete(await InspectAsync(dir.Path));
     }
 
     [Fact]

@@ -39,7 +39,7 @@ public class VerifyCommandTests
         var result = await Verify(dir.Path);
         Assert.Equal(1, result.ExitCode);
         var lines = result.Stdout.TrimEnd().Split('\n');
-        Assert.Equal($"incomplete: {dir.Path} (sharded layout, 2 reasons)", lines[0]);
+        Assert.Equal($"incomplete: {dir.Path} (sharded layout, 2 reasons; failed: model.safetensors.index.json)", lines[0]);
         Assert.Equal("  shard model-00001-of-00003.safetensors missing (listed in model.safetensors.index.json)", lines[1]);
         Assert.Equal("  shard model-00003-of-00003.safetensors missing (listed in model.safetensors.index.json)", lines[2]);
         Assert.Equal(3, lines.Length);
