@@ -7,13 +7,16 @@
 #   bench/chaos/run.sh                                  # 100 trials, seed from the clock (printed)
 #   BENCH_SEED=42 BENCH_TRIALS=100 bench/chaos/run.sh   # the same decisions again
 #   BENCH_SEED=42 BENCH_ONLY=37 bench/chaos/run.sh      # replay trial 37 of seed 42 alone
-#   BENCH_SHARDS=4 BENCH_SHARD_MIB_MIN=8 BENCH_SHARD_MIB_MAX=24 BENCH_WORK=/tmp/ma-chaos bench/chaos/run.sh
+#   BENCH_SHARDS=4 BENCH_SHARD_MIB_MIN=8 BENCH_SHARD_MIB_MAX=24 BENCH_RATE=2m BENCH_CHUNK=2M BENCH_WORK=/tmp/ma-chaos \
+#     bench/chaos/run.sh
 #
 # Trial kinds alternate: odd trials kill a lone pull (one kill, or two kills for a third of them) and rerun it;
 # even trials start three pulls with --shared-storage yes (NODE_NAME node-a/b/c, one share folder, short leases),
 # kill one (the lease holder three times in four, else a random node), let the other two finish, then rerun once.
-# A trial's decisions (kill moments as a fraction of a measured pull, how many kills, which node) come from
-# bash's RANDOM seeded with BENCH_SEED*1000+trial, so a trial replays by seed; the timing of the machine does not.
+# A kill lands once the pull (the herd, together) wrote a random 0-104 % of the model's bytes (wchar in
+# /proc/PID/io, polled every 10 ms; 0 % kills at start-up, past 100 % after the end). A trial's decisions (kill
+# points, how many kills, which node) come from bash's RANDOM seeded with BENCH_SEED*1000+trial, so a trial
+# replays by seed; the machine's timing (what was in flight at the kill) does not.
 #
 # Counts: false-complete (verify said complete after a kill, bytes differ), failed-rerun (a final run or a
 # surviving herd node exited non-zero, or a process hung past BENCH_HANG_S), corrupt (a final run's bytes differ
@@ -33,6 +36,8 @@ SHARDS=${BENCH_SHARDS:-4}
 MIB_MIN=${BENCH_SHARD_MIB_MIN:-8}
 MIB_MAX=${BENCH_SHARD_MIB_MAX:-24}
 HANG_S=${BENCH_HANG_S:-120}
+RATE=${BENCH_RATE:-2m}    # nginx limit_rate per response: the transfer lasts long enough to be hit anywhere
+CHUNK=${BENCH_CHUNK:-2M}  # pull --chunk-size: several journaled ranges per shard, as a multi-GiB shard has
 LEASE_ARGS=(--lease-duration 3 --lease-renew-interval 1 --lease-poll-interval 0.5)
 REPO_ID=chaos/model
 NODES=abc
@@ -124,6 +129,7 @@ $(cat "$ORIGIN/etag-map.conf")
     location /api/ { default_type application/json; }
     location /$REPO_ID/resolve/ {
       etag off;
+      limit_rate $RATE;
       add_header ETag \$lfs_etag always;
       add_header X-Linked-Etag \$lfs_etag always;
       add_header X-Repo-Commit $COMMIT always;
@@ -140,25 +146,45 @@ BASE="http://127.0.0.1:$PORT"
 log "seed $SEED: nginx on $BASE, $REPO_ID@${COMMIT:0:12}, ${#NAMES[@]} files, $MODEL_BYTES bytes"
 
 # --- helpers -----------------------------------------------------------------------------------------------------------
-pull_args() { echo "pull hf://$REPO_ID --dest $1 --endpoint $BASE --log-level information"; }
+pull_args() { echo "pull hf://$REPO_ID --dest $1 --endpoint $BASE --chunk-size $CHUNK --log-level information"; }
 same_bytes() { # every origin file present in $1 with the origin's bytes
   local n; for n in "${NAMES[@]}"; do cmp -s "$DATA/$n" "$1/$n" || return 1; done
 }
 served_since() { # body bytes and bytes (with headers) served for resolve URLs after line $1 of the access log
   tail -n +"$(($1 + 1))" "$NGX/access.log" | awk '$1 ~ /\/resolve\// { body += $4; all += $3 } END { printf "%d %d\n", body, all }'
 }
-wait_deadline() { # wait for pid $1 at most HANG_S seconds; prints its exit status, or "hang" (and kills it)
+wait_deadline() { # wait for child $1 at most HANG_S seconds; sets WAITED to its exit status, or "hang" (and kills it)
   local pid=$1 end=$(($(date +%s) + HANG_S))
-  while kill -0 "$pid" 2>/dev/null; do
-    if (($(date +%s) >= end)); then kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; echo hang; return; fi
+  while kill -0 "$pid" 2>/dev/null && [[ -d /proc/$pid ]] && [[ $(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null) != Z ]]; do
+    if (($(date +%s) >= end)); then kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; WAITED=hang; return; fi
     sleep 0.05
   done
-  local rc=0; wait "$pid" || rc=$?; echo "$rc"
+  WAITED=0; wait "$pid" || WAITED=$?
 }
-sleep_ms() { sleep "$(printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)))"; }
-lease_holder_node() { # node name (node-a/b/c) in the newest lease file under share $1, or nothing
-  local f; f=$(ls "$1"/.model-agent/leases/*.json 2>/dev/null | sort | tail -n 1) || true
-  [[ -n $f ]] && python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("holderIdentity","").split("/")[0])' "$f" 2>/dev/null || true
+declare -A WCHAR=()
+written() { # WRITTEN = bytes the processes $@ wrote with write(2) so far (wchar: the model's bytes land through
+  local pid total=0 key value # pwrite); the last figure seen counts for a process that has exited. No fork: polled every 10 ms.
+  for pid in "$@"; do
+    if [[ -r /proc/$pid/io ]]; then
+      while read -r key value; do [[ $key == wchar: ]] && WCHAR[$pid]=$value; done <"/proc/$pid/io" 2>/dev/null || true
+    fi
+    total=$((total + ${WCHAR[$pid]:-0}))
+  done
+  WRITTEN=$total
+}
+kill_when_written() { # SIGKILL process $1 once the processes $2.. wrote $KILL_AT bytes (or at once when $KILL_AT is 0)
+  local victim=$1; shift
+  while kill -0 "$victim" 2>/dev/null && written "$@" && ((WRITTEN < KILL_AT)); do sleep 0.01; done
+  kill -9 "$victim" 2>/dev/null || true
+  wait "$victim" 2>/dev/null || true
+}
+lease_holder_node() { # node name (node-a/b/c) in the newest lease file under share $1, or nothing when released
+  local f try # the newest version is deleted when the holder writes the next one: look again
+  for try in 1 2 3 4 5; do
+    f=$(ls "$1"/.model-agent/leases/*.json 2>/dev/null | sort | tail -n 1) || true
+    [[ -n $f ]] || return 0
+    if holder=$(grep -o '"holderIdentity": *"[^"/]*' "$f" 2>/dev/null); then echo "${holder##*\"}"; return 0; fi
+  done
 }
 
 FALSE_COMPLETE=0 FAILED_RERUN=0 CORRUPT=0 REFETCHED_TOTAL=0 SERVED_TOTAL=0 KILLS=0 COMPLETE_AFTER_KILL=0
@@ -192,7 +218,7 @@ t0=$(now_ms); "$AGENT" $(pull_args "$RUN/model") >"$RUN/pull.out" 2>&1 || { cat 
 PULL_MS=$(($(now_ms) - t0))
 same_bytes "$RUN/model" || { echo "error: a clean pull's bytes differ from the origin's" >&2; exit 1; }
 rm -rf "$RUN"
-log "a clean pull takes ${PULL_MS} ms; kill moments are drawn in 0..$((PULL_MS * 11 / 10)) ms after start"
+log "a clean pull takes ${PULL_MS} ms here"
 
 TSV="$WORK/trials.tsv"
 printf 'trial\tkind\tdetail\tafter_kill\tfinal_rc\tserved_body\tserved_all\trefetched\n' >"$TSV"
@@ -206,16 +232,15 @@ for ((trial = first; trial <= last; trial++)); do
   if ((trial % 2 == 1)); then
     kind=kill
     dest="$RUN/model"
-    kills=$((RANDOM % 3 == 0 ? 2 : 1))
+    kills=$((RANDOM % 3 == 0 ? 2 : 1)) left=$MODEL_BYTES # a second kill's point is a share of what the first left
     for ((k = 1; k <= kills; k++)); do
-      at=$((RANDOM % (PULL_MS * 11 / 10 + 1)))
+      pct=$((RANDOM % 105)) KILL_AT=$((left / 100 * pct))
       "$AGENT" $(pull_args "$dest") >"$RUN/killed-$k.out" 2>&1 &
       pid=$!
-      sleep_ms "$at"
-      kill -9 "$pid" 2>/dev/null || true
-      wait "$pid" 2>/dev/null || true
+      kill_when_written "$pid" "$pid"
+      written "$pid"; left=$((left - WRITTEN)); ((left > 0)) || left=0
       KILLS=$((KILLS + 1))
-      detail+="kill@${at}ms "
+      detail+="kill@${pct}% "
       after_kill "$trial" "$dest"
     done
     rc=0; "$AGENT" $(pull_args "$dest") >"$RUN/final.out" 2>&1 || rc=$?
@@ -223,7 +248,7 @@ for ((trial = first; trial <= last; trial++)); do
   else
     kind=herd
     share="$RUN/share"; dest="$share/model"; mkdir -p "$share"
-    at=$((RANDOM % (PULL_MS * 11 / 10 + 1)))
+    pct=$((RANDOM % 105)) KILL_AT=$((MODEL_BYTES / 100 * pct))
     pick_holder=$((RANDOM % 4 != 0)) random_node=$((RANDOM % 3))
     pids=()
     for node in node-a node-b node-c; do
@@ -231,20 +256,21 @@ for ((trial = first; trial <= last; trial++)); do
         >"$RUN/$node.out" 2>&1 &
       pids+=($!)
     done
-    sleep_ms "$at"
-    victim="" how=holder
+    while { kill -0 "${pids[0]}" || kill -0 "${pids[1]}" || kill -0 "${pids[2]}"; } 2>/dev/null && written "${pids[@]}" && ((WRITTEN < KILL_AT)); do
+      sleep 0.01
+    done
+    herd_written=$WRITTEN victim="" how=holder
     if ((pick_holder)); then victim=$(lease_holder_node "$share"); fi
     if [[ -z $victim ]]; then victim=node-${NODES:random_node:1} how=random; fi
     case $victim in node-a) v=0 ;; node-b) v=1 ;; *) v=2 ;; esac
-    kill -9 "${pids[$v]}" 2>/dev/null || true
-    wait "${pids[$v]}" 2>/dev/null || true
+    KILL_AT=0; kill_when_written "${pids[$v]}"
     KILLS=$((KILLS + 1))
-    detail="kill $victim ($how)@${at}ms"
+    detail="kill $victim ($how) at ${pct}% (herd wrote $herd_written B)"
     after_kill "$trial" "$dest"
     survivors=""
     for i in 0 1 2; do
       ((i == v)) && continue
-      src=$(wait_deadline "${pids[$i]}")
+      wait_deadline "${pids[$i]}"; src=$WAITED
       survivors+="$src "
       if [[ $src != 0 ]]; then FAILED_RERUN=$((FAILED_RERUN + 1)); note_failure "$trial" "surviving herd node $i exited $src (see $RUN)"; fi
     done
