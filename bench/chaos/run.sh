@@ -12,7 +12,7 @@
 #
 # Trial kinds alternate: odd trials kill a lone pull (one kill, or two kills for a third of them) and rerun it;
 # even trials start three pulls with --shared-storage yes (NODE_NAME node-a/b/c, one share folder, short leases),
-# kill one (the lease holder three times in four, else a random node), let the other two finish, then rerun once.
+# kill one (the lease holder, i.e. the node that wrote the most, three times in four, else a random node), let the other two finish, then rerun once.
 # A kill lands once the pull (the herd, together) wrote a random 0-104 % of the model's bytes (wchar in
 # /proc/PID/io, polled every 10 ms; 0 % kills at start-up, past 100 % after the end). A trial's decisions (kill
 # points, how many kills, which node) come from bash's RANDOM seeded with BENCH_SEED*1000+trial, so a trial
@@ -178,13 +178,10 @@ kill_when_written() { # SIGKILL process $1 once the processes $2.. wrote $KILL_A
   kill -9 "$victim" 2>/dev/null || true
   wait "$victim" 2>/dev/null || true
 }
-lease_holder_node() { # node name (node-a/b/c) in the newest lease file under share $1, or nothing when released
-  local f try # the newest version is deleted when the holder writes the next one: look again
-  for try in 1 2 3 4 5; do
-    f=$(ls "$1"/.model-agent/leases/*.json 2>/dev/null | sort | tail -n 1) || true
-    [[ -n $f ]] || return 0
-    if holder=$(grep -o '"holderIdentity": *"[^"/]*' "$f" 2>/dev/null); then echo "${holder##*\"}"; return 0; fi
-  done
+heaviest_writer() { # the node (node-a/b/c) among pids $@ (in that order) that wrote the most: the lease holder
+  local i best=0 most=-1 pids=("$@")
+  for i in 0 1 2; do ((${WCHAR[${pids[$i]}]:-0} > most)) && most=${WCHAR[${pids[$i]}]:-0} best=$i; done
+  ((most > 0)) && echo "node-${NODES:best:1}"
 }
 
 FALSE_COMPLETE=0 FAILED_RERUN=0 CORRUPT=0 REFETCHED_TOTAL=0 SERVED_TOTAL=0 KILLS=0 COMPLETE_AFTER_KILL=0
@@ -260,7 +257,7 @@ for ((trial = first; trial <= last; trial++)); do
       sleep 0.01
     done
     herd_written=$WRITTEN victim="" how=holder
-    if ((pick_holder)); then victim=$(lease_holder_node "$share"); fi
+    if ((pick_holder)); then victim=$(heaviest_writer "${pids[@]}") || true; fi
     if [[ -z $victim ]]; then victim=node-${NODES:random_node:1} how=random; fi
     case $victim in node-a) v=0 ;; node-b) v=1 ;; *) v=2 ;; esac
     KILL_AT=0; kill_when_written "${pids[$v]}"
