@@ -47,8 +47,6 @@ internal sealed class BlockingFuseMount : IDisposable
 
     public void Unblock() => File.Delete(Control);
 
-    public bool IsBlocked => File.Exists(Control);
-
     private static bool IsMounted(string mountPoint) =>
         File.ReadAllLines("/proc/self/mountinfo").Any(line => line.Split(' ')[4] == mountPoint);
 
