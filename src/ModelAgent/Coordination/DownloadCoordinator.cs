@@ -140,12 +140,10 @@ internal sealed class DownloadCoordinator(LeaseClaim claim, LeaseTimings timings
         }
     }
 
-    private async Task StopRenewalAsync(Task renewal, CancellationTokenSource lost)
+    private static async Task StopRenewalAsync(Task renewal, CancellationTokenSource lost)
     {
         if (!lost.IsCancellationRequested) await lost.CancelAsync();
-        // A renewal blocked in the backend (a share whose calls hang) must not hold up the end of the pull.
-        try { await renewal.WaitAsync(LeaseClaim.ReleaseTimeout, time); }
-        catch (TimeoutException) { logger.LogWarning("Stopped waiting for a lease renewal stuck for {Seconds:0}s in the backend", LeaseClaim.ReleaseTimeout.TotalSeconds); }
+        await renewal;
     }
 
     private async Task TryReleaseAsync(bool succeeded, string? message)

@@ -95,47 +95,9 @@ internal sealed class LeaseClaim(ILeaseStore store, string key, string identity,
     }
 
     /// <summary>
-    /// Longest a release may take. Shutdown must not hang on a backend that stopped answering (a hung API server, a
-    /// share whose calls block); a release given up on costs the others one lease duration, as a crash would.
-    /// </summary>
-    public static readonly TimeSpan ReleaseTimeout = TimeSpan.FromSeconds(10);
-
-    /// <summary>
     /// Lets go, recording how the attempt ended. Only the holder releases; a node that lost the lease leaves it alone.
-    /// Never throws for an unreachable backend and never takes longer than <see cref="ReleaseTimeout"/>.
     /// </summary>
-    public Task ReleaseAsync(bool succeeded, string? message, CancellationToken cancellationToken) =>
-        BoundedAsync(ct => ReleaseOnceAsync(succeeded, message, ct), cancellationToken);
-
-    /// <summary>
-    /// Lets go without judging the attempt (interrupted, shut down): others may take over at once, and a failure
-    /// streak recorded earlier stays as it was. Bounded like <see cref="ReleaseAsync"/>.
-    /// </summary>
-    public Task AbandonAsync(CancellationToken cancellationToken) => BoundedAsync(AbandonOnceAsync, cancellationToken);
-
-    private async Task BoundedAsync(Func<CancellationToken, Task> release, CancellationToken cancellationToken)
-    {
-        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        // Task.Run: the file backend's calls are synchronous, and one blocked in the kernel ignores cancellation.
-        var attempt = Task.Run(() => release(bound.Token), CancellationToken.None);
-        try
-        {
-            await attempt.WaitAsync(ReleaseTimeout, time, cancellationToken);
-        }
-        catch (TimeoutException)
-        {
-            await bound.CancelAsync();
-            _ = attempt.ContinueWith(t => t.Exception, TaskScheduler.Default); // the abandoned attempt's fault is observed
-            logger.LogWarning("Gave up releasing lease {Lease} after {Seconds:0}s: the backend does not answer; it will expire on its own",
-                store.Describe(key), ReleaseTimeout.TotalSeconds);
-        }
-        catch (LeaseBackendUnavailableException e)
-        {
-            logger.LogWarning("Could not release lease {Lease} ({Reason}); it will expire on its own", store.Describe(key), e.Message);
-        }
-    }
-
-    private async Task ReleaseOnceAsync(bool succeeded, string? message, CancellationToken cancellationToken)
+    public async Task ReleaseAsync(bool succeeded, string? message, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < 5; attempt++)
         {
@@ -153,7 +115,11 @@ internal sealed class LeaseClaim(ILeaseStore store, string key, string identity,
         logger.LogWarning("Could not release lease {Lease} after 5 conflicts; it will expire on its own", store.Describe(key));
     }
 
-    private async Task AbandonOnceAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Lets go without judging the attempt (interrupted, shut down): others may take over at once, and a failure
+    /// streak recorded earlier stays as it was.
+    /// </summary>
+    public async Task AbandonAsync(CancellationToken cancellationToken)
     {
         var current = await store.GetAsync(key, cancellationToken);
         if (current is null || current.Record.HolderIdentity != identity) return;
