@@ -12,7 +12,8 @@
 #
 # Trial kinds alternate: odd trials kill a lone pull (one kill, or two kills for a third of them) and rerun it;
 # even trials start three pulls with --shared-storage yes (NODE_NAME node-a/b/c, one share folder, short leases),
-# kill one (the lease holder, i.e. the node that wrote the most, three times in four, else a random node), let the other two finish, then rerun once.
+# kill one (the lease holder, i.e. the node that wrote the most, three times in four, else a random node), let the
+# other two finish, then rerun once.
 # A kill lands once the pull (the herd, together) wrote a random 0-104 % of the model's bytes (wchar in
 # /proc/PID/io, polled every 10 ms; 0 % kills at start-up, past 100 % after the end). A trial's decisions (kill
 # points, how many kills, which node) come from bash's RANDOM seeded with BENCH_SEED*1000+trial, so a trial
@@ -21,7 +22,7 @@
 # Counts: false-complete (verify said complete after a kill, bytes differ), failed-rerun (a final run or a
 # surviving herd node exited non-zero, or a process hung past BENCH_HANG_S), corrupt (a final run's bytes differ
 # from the origin's, or verify --deep says incomplete). Refetched bytes: body bytes nginx served for the model's
-# files (resolve URLs, from the access log's $body_bytes_sent; $bytes_sent with headers is reported too) beyond
+# files (resolve URLs, from the access log's $body_bytes_sent; $bytes_sent with headers is in trials.tsv) beyond
 # the model's size, per trial and in total. Killed in-flight responses count: nginx logs what it handed the socket.
 #
 # Needs: nginx, curl, cmp, python3, dotnet (apt-get install nginx curl). Raw figures: $BENCH_WORK/trials.tsv.
