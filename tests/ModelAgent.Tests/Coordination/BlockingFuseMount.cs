@@ -29,7 +29,10 @@ internal sealed class BlockingFuseMount : IDisposable
         var script = Path.Combine(RepositoryPaths.Root, "tests", "fixtures", "blocking_fuse.py");
         var work = new TempDirectory("blocking-fuse");
         var backing = Directory.CreateDirectory(Path.Combine(work.Path, "backing")).FullName;
-        var info = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        var info = new ProcessStartInfo("/usr/bin/python3")
+        {
+            RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false,
+        };
         foreach (var arg in new[] { script, backing, mountPoint, Path.Combine(work.Path, "block") }) info.ArgumentList.Add(arg);
         var server = Process.Start(info) ?? throw new InvalidOperationException("could not start python3 blocking_fuse.py");
         var stderr = server.StandardError.ReadToEndAsync();
