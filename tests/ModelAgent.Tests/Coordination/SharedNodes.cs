@@ -14,7 +14,7 @@ namespace ModelAgent.Tests.Coordination;
 /// </summary>
 internal sealed class SharedNodes : IAsyncDisposable
 {
-    public const long ChunkSize = 1 << 20;
+    public const long ChunkSize = 256 << 10; // small, so a killed holder has journaled some chunks to take over
     public const int Concurrency = 4;
 
     private readonly List<CliProcess> _processes = [];
@@ -68,7 +68,7 @@ internal sealed class SharedNodes : IAsyncDisposable
         [
             "pull", $"hf://{HubFixtureModel.RepoId}", "--dest", destination ?? Destination, "--endpoint", Hub.Server.BaseAddress.ToString(),
             "--shared-storage", "yes", "--coordination", Backend, "--json", "--log-level", "information",
-            "--chunk-size", "1M", "--concurrency", $"{Concurrency}", "--connections-per-file", "2",
+            "--chunk-size", "256K", "--concurrency", $"{Concurrency}", "--connections-per-file", "2",
             "--lease-duration", "3", "--lease-renew-interval", "0.5", "--lease-poll-interval", "0.5",
         ];
         var process = CliProcess.Start(args, environment);
@@ -117,7 +117,24 @@ internal sealed class SharedNodes : IAsyncDisposable
     public static void Signal(int pid, string signal)
     {
         using var kill = Process.Start("kill", $"-{signal} {pid}")!;
-        kill.WaitForExit();
+        Assert.True(kill.WaitForExit(TimeSpan.FromSeconds(30)), $"kill -{signal} {pid} did not return");
+        Assert.True(kill.ExitCode == 0, $"kill -{signal} {pid} failed with {kill.ExitCode}");
+    }
+
+    /// <summary>
+    /// The state letter of <c>/proc/PID/stat</c> (R, S, T stopped, Z…) once it is <paramref name="expected"/>, or
+    /// the last one seen after a few seconds (a signal is delivered asynchronously).
+    /// </summary>
+    public static async Task<char> StateAsync(int pid, char expected)
+    {
+        var state = '?';
+        for (var i = 0; i < 100 && state != expected; i++)
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            state = stat[stat.LastIndexOf(')') + 2];
+            if (state != expected) await Task.Delay(50);
+        }
+        return state;
     }
 
     public async ValueTask DisposeAsync()
