@@ -15,7 +15,7 @@ public sealed class FileLeaseClaimTests : LeaseClaimTests
 {
     private readonly TempDirectory _share = new("leases");
     private protected override ILeaseStore Store() => new FileLeaseStore(_share.Path);
-    public override ValueTask DisposeAsync() { _share.Dispose(); return ValueTask.CompletedTask; }
+    public override Task DisposeAsync() { _share.Dispose(); return Task.CompletedTask; }
 
     [Fact]
     public async Task Old_versions_are_cleaned_up_and_no_temp_files_stay()
@@ -30,9 +30,10 @@ public sealed class FileLeaseClaimTests : LeaseClaimTests
 /// <summary>The same algorithm over coordination.k8s.io/v1 Leases on the test API server, through the official client.</summary>
 public sealed class KubernetesLeaseClaimTests : LeaseClaimTests
 {
-    private readonly KubeApiServer _server = KubeApiTestServer.StartAsync().GetAwaiter().GetResult();
+    private KubeApiServer _server = null!;
     private protected override ILeaseStore Store() => new KubernetesLeaseStore(_server.Client(), "ome");
-    public override ValueTask DisposeAsync() => _server.DisposeAsync();
+    public override async Task InitializeAsync() => _server = await KubeApiTestServer.StartAsync();
+    public override async Task DisposeAsync() => await _server.DisposeAsync();
 
     [Fact]
     public async Task The_lease_is_a_real_Lease_object_with_progress_in_an_annotation()
@@ -55,15 +56,17 @@ public sealed class KubernetesLeaseClaimTests : LeaseClaimTests
 
 /// <summary>
 /// One suite, both backends (DESIGN.md section 3: same algorithm, same tests). Each node has its own fake clock,
-/// so expiry is judged on the waiter's clock only.
+/// so expiry is judged on the waiter's clock only. <see cref="IAsyncLifetime"/>, not IAsyncDisposable: xunit 2 calls
+/// only the former, so a backend started per test is stopped per test.
 /// </summary>
-public abstract class LeaseClaimTests : IAsyncDisposable
+public abstract class LeaseClaimTests : IAsyncLifetime
 {
     private static readonly LeaseTimings Timings = new(TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(10));
     protected const string Key = "model-download-org-model-0123456789";
 
     private protected abstract ILeaseStore Store();
-    public abstract ValueTask DisposeAsync();
+    public virtual Task InitializeAsync() => Task.CompletedTask;
+    public abstract Task DisposeAsync();
 
     private protected (LeaseClaim Claim, FakeTimeProvider Clock) Node(string name, DateTimeOffset? wallClock = null)
     {
@@ -143,8 +146,11 @@ public abstract class LeaseClaimTests : IAsyncDisposable
         foreach (var (_, clock) in nodes) clock.Advance(Timings.Duration);
         using var start = new Barrier(nodes.Count);
         // Dedicated threads: a barrier of 16 blocked pool threads would wait on the pool's slow thread injection.
-        var results = await Task.WhenAll(nodes.Select(n => Task.Factory.StartNew(() => { start.SignalAndWait(); return Look(n.Claim).GetAwaiter().GetResult(); },
-            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)));
+        var results = await Task.WhenAll(nodes.Select(n => Task.Factory.StartNew(() =>
+            {
+                Assert.True(start.SignalAndWait(TimeSpan.FromMinutes(1)), "not every node reached the barrier");
+                return Look(n.Claim).GetAwaiter().GetResult();
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))).WaitAsync(TimeSpan.FromMinutes(2));
         Assert.Single(results, r => r.State == ClaimState.Held);
     }
 

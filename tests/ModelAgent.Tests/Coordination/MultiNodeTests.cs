@@ -47,7 +47,7 @@ public sealed class MultiNodeTests(ITestOutputHelper output)
     public async Task Killing_the_holder_at_ten_random_points_leaves_the_download_to_another_node(string backend)
     {
         const int kills = 10, seed = 20261127;
-        await using var nodes = await SharedNodes.StartAsync(backend, SharedNodes.Model(seed: 2, shards: 4, shardBytes: 6 << 20));
+        await using var nodes = await SharedNodes.StartAsync(backend, SharedNodes.Model(seed: 2, shards: 4, shardBytes: 6 << 20), leaseSeconds: 3);
         nodes.Hub.Server.Faults.Settings = new FaultSettings { BandwidthBytesPerSecond = 4 << 20 };
         var processes = Enumerable.Range(0, kills + 2).ToDictionary(i => $"node-{i}", i => nodes.Start($"node-{i}"));
         var random = new Random(seed);
@@ -102,7 +102,7 @@ public sealed class MultiNodeTests(ITestOutputHelper output)
     [InlineData(0.85)]
     public async Task A_paused_holder_that_wakes_up_after_a_takeover_corrupts_nothing(double pauseAt)
     {
-        await using var nodes = await SharedNodes.StartAsync("file", SharedNodes.Model(seed: 3, shards: 3, shardBytes: 4 << 20));
+        await using var nodes = await SharedNodes.StartAsync("file", SharedNodes.Model(seed: 3, shards: 3, shardBytes: 4 << 20), leaseSeconds: 3);
         nodes.Hub.Server.Faults.Settings = new FaultSettings { BandwidthBytesPerSecond = 4 << 20 };
         var processes = Enumerable.Range(0, 3).ToDictionary(i => $"node-{i}", i => nodes.Start($"node-{i}"));
         var deadline = DateTime.UtcNow + Patience;

@@ -22,12 +22,19 @@ internal sealed class SharedNodes : IAsyncDisposable
     private string? _kubeconfig;
     private readonly TempDirectory _kubeDirectory = new("kubeconfig");
 
-    private SharedNodes(HubFixtureModel hub, TempDirectory share, string backend)
+    private SharedNodes(HubFixtureModel hub, TempDirectory share, string backend, int leaseSeconds)
     {
         Hub = hub;
         Share = share;
         Backend = backend;
+        LeaseSeconds = leaseSeconds;
     }
+
+    /// <summary>
+    /// The nodes' lease duration. Long (30 s) unless a test needs a takeover: a live holder renewing every 0.5 s then
+    /// keeps its lease even when 8-12 processes share two busy cores, so "downloaded once" cannot fail by load.
+    /// </summary>
+    public int LeaseSeconds { get; }
 
     public HubFixtureModel Hub { get; }
     public TempDirectory Share { get; }
@@ -36,9 +43,9 @@ internal sealed class SharedNodes : IAsyncDisposable
     public KubeApiServer? Api => _api;
     public long ModelSize => Hub.Files.Values.Sum(f => (long)f.Length);
 
-    public static async Task<SharedNodes> StartAsync(string backend, Dictionary<string, byte[]> files)
+    public static async Task<SharedNodes> StartAsync(string backend, Dictionary<string, byte[]> files, int leaseSeconds = 30)
     {
-        var nodes = new SharedNodes(await HubFixtureModel.StartAsync(files: files), new TempDirectory("share"), backend);
+        var nodes = new SharedNodes(await HubFixtureModel.StartAsync(files: files), new TempDirectory("share"), backend, leaseSeconds);
         if (backend == "kubernetes")
         {
             nodes._api = await KubeApiTestServer.StartAsync();
@@ -69,7 +76,7 @@ internal sealed class SharedNodes : IAsyncDisposable
             "pull", $"hf://{HubFixtureModel.RepoId}", "--dest", destination ?? Destination, "--endpoint", Hub.Server.BaseAddress.ToString(),
             "--shared-storage", "yes", "--coordination", Backend, "--json", "--log-level", "information",
             "--chunk-size", "256K", "--concurrency", $"{Concurrency}", "--connections-per-file", "2",
-            "--lease-duration", "3", "--lease-renew-interval", "0.5", "--lease-poll-interval", "0.5",
+            "--lease-duration", $"{LeaseSeconds}", "--lease-renew-interval", "0.5", "--lease-poll-interval", "0.5",
         ];
         var process = CliProcess.Start(args, environment);
         _processes.Add(process);

@@ -70,7 +70,7 @@ public sealed class SharedNodesFailureTests(ITestOutputHelper output)
     {
         using var process = Process.Start(new ProcessStartInfo(tool, args) { RedirectStandardError = true })!;
         var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
+        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(1)), $"{tool} {args} did not exit within a minute");
         Assert.True(process.ExitCode == 0, $"{tool} {args}: {error}");
     }
 }

@@ -67,7 +67,7 @@ internal sealed class HubProcess : IAsyncDisposable
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
+            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
         }
         _process.Dispose();
     }

@@ -54,7 +54,7 @@ internal sealed class CliProcess : IDisposable
             _process.Kill(entireProcessTree: true);
             throw new TimeoutException($"model-agent did not exit within {timeout}; stdout:\n{Stdout}\nstderr:\n{Stderr}");
         }
-        _process.WaitForExit(); // drains the redirected streams
+        _process.WaitForExit(); // drains the redirected streams (already bounded: WaitForExitAsync waited for them too)
         return _process.ExitCode;
     }
 
@@ -62,7 +62,7 @@ internal sealed class CliProcess : IDisposable
     public void KillHard()
     {
         if (!_process.HasExited) _process.Kill();
-        _process.WaitForExit();
+        if (!_process.WaitForExit(TimeSpan.FromMinutes(1))) throw new TimeoutException($"pid {_process.Id} survived SIGKILL for a minute");
     }
 
     public void Dispose()
