@@ -52,6 +52,54 @@ public sealed class KubernetesLeaseClaimTests : LeaseClaimTests
         _server.Faults.Add(new FaultRule { ErrorCode = 503 });
         await Assert.ThrowsAsync<LeaseBackendUnavailableException>(() => Look(a));
     }
+
+    [Fact]
+    public async Task Forbidden_is_an_unavailable_backend_whose_message_names_the_missing_permission()
+    {
+        var (a, _) = Node("node-a");
+        _server.Faults.Add(new FaultRule { Resource = "leases", ErrorCode = 403 });
+        var e = await Assert.ThrowsAsync<LeaseBackendUnavailableException>(() => Look(a));
+        Assert.Contains("HTTP 403", e.Message);
+        Assert.Contains("grant the agent's service account get, create and update on coordination.k8s.io leases in namespace ome", e.Message);
+    }
+
+    [Fact]
+    public async Task A_404_on_create_is_a_missing_namespace_not_a_free_lease()
+    {
+        var (a, _) = Node("node-a");
+        _server.Faults.Add(new FaultRule { Resource = "leases", Verb = "create", ErrorCode = 404 });
+        var e = await Assert.ThrowsAsync<LeaseBackendUnavailableException>(() => Look(a));
+        Assert.Contains("cannot create Lease ome/" + Key, e.Message);
+        Assert.Contains("does namespace ome exist? set --namespace", e.Message);
+        Assert.Empty(await _server.Client().CoordinationV1.ListNamespacedLeaseAsync("ome") is { } list ? list.Items : []);
+    }
+
+    [Fact]
+    public async Task A_lease_deleted_under_its_holder_is_created_again_by_the_holders_next_renewal()
+    {
+        var (a, _) = Node("node-a");
+        var (b, _) = Node("node-b");
+        await Look(a);
+        await _server.Client().CoordinationV1.DeleteNamespacedLeaseAsync(Key, "ome");
+        var renewed = await a.TryAcquireOrRenewAsync(new LeaseProgress(1, 2), CancellationToken.None);
+        Assert.Equal(ClaimState.Held, renewed.State);
+        Assert.Equal("node-a", (await _server.Client().CoordinationV1.ReadNamespacedLeaseAsync(Key, "ome")).Spec.HolderIdentity);
+        Assert.Equal(ClaimState.HeldByOther, (await Look(b)).State);
+    }
+
+    [Fact]
+    public async Task A_lease_deleted_under_its_holder_and_taken_by_a_waiter_tells_the_old_holder_it_lost()
+    {
+        var (a, _) = Node("node-a");
+        var (b, _) = Node("node-b");
+        await Look(a);
+        Assert.Equal(ClaimState.HeldByOther, (await Look(b)).State);
+        await _server.Client().CoordinationV1.DeleteNamespacedLeaseAsync(Key, "ome");
+        Assert.Equal(ClaimState.Held, (await Look(b)).State); // the waiter finds no lease and creates one
+        var renewal = await a.TryAcquireOrRenewAsync(new LeaseProgress(1, 2), CancellationToken.None);
+        Assert.Equal(ClaimState.HeldByOther, renewal.State); // so the old holder stops downloading
+        Assert.Equal("node-b", renewal.Seen!.HolderIdentity);
+    }
 }
 
 /// <summary>

@@ -95,7 +95,8 @@ internal sealed class SharedNodes : IAsyncDisposable
         return lease is null || lease.Record.IsReleased ? null : lease.Record.HolderIdentity.Split('/')[0];
     }
 
-    private string? LeaseKey()
+    /// <summary>The lease's name (file or Lease object), once the share has its identity file; else null.</summary>
+    public string? LeaseKey()
     {
         var idFile = Path.Combine(Share.Path, ShareIdentity.FileName);
         if (!File.Exists(idFile)) return null;
