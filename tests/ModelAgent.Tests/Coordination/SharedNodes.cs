@@ -122,12 +122,7 @@ internal sealed class SharedNodes : IAsyncDisposable
         Assert.Empty(ModelAgent.Completion.RecordCheck.Compare(destination, record!));
     }
 
-    public static void Signal(int pid, string signal)
-    {
-        using var kill = Process.Start("kill", $"-{signal} {pid}")!;
-        Assert.True(kill.WaitForExit(TimeSpan.FromSeconds(30)), $"kill -{signal} {pid} did not return");
-        Assert.True(kill.ExitCode == 0, $"kill -{signal} {pid} failed with {kill.ExitCode}");
-    }
+    public static void Signal(int pid, string signal) => CliProcess.Signal(pid, signal);
 
     /// <summary>
     /// The state letter of <c>/proc/PID/stat</c> (R, S, T stopped, Z…) once it is <paramref name="expected"/>, or

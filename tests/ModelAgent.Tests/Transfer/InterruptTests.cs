@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ModelAgent.Completion;
 using ModelAgent.Hub.Faults;
 using ModelAgent.Tests.Hub;
@@ -30,11 +29,7 @@ public sealed class InterruptTests
         {
             while (!cli.HasExited && hub.Server.Stats.Snapshot().Kind("resolve").Bytes < (4 << 20)) await Task.Delay(10);
             Assert.False(cli.HasExited, cli.Stderr);
-            using (var kill = Process.Start("kill", [$"-{signal}", cli.Id.ToString()])!)
-            {
-                using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-                await kill.WaitForExitAsync(bounded.Token);
-            }
+            CliProcess.Signal(cli.Id, signal);
             Assert.Equal(130, await cli.WaitAsync(TimeSpan.FromSeconds(30)));
             Assert.Contains("interrupted; rerun the same command to resume", cli.Stdout);
             Assert.Contains("partial files are kept", cli.Stderr);
