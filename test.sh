@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 .ci/install
-dotnet test ModelAgent.sln --no-restore --logger "console;verbosity=normal" "$@"
+# A test that hangs fails after 10 minutes with a dump, instead of holding the run until CI kills it.
+dotnet test ModelAgent.sln --no-restore --blame-hang-timeout 10m --logger "console;verbosity=normal" "$@"

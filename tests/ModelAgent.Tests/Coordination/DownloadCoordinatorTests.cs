@@ -6,18 +6,23 @@ namespace ModelAgent.Tests.Coordination;
 
 /// <summary>
 /// The coordinator in-process over the lease-file backend and the real clock, with short timings. The download is
-/// a stand-in that marks the directory complete; the multi-process tests use the real transfer.
+/// a stand-in that marks the directory complete; the multi-process tests use the real transfer. A live holder gets a
+/// lease it cannot lose under load (<see cref="Steady"/>: 60 s, while the tests' downloads last at most 2 s), so "one
+/// download" never depends on a renewal arriving in time on two busy cores; only the dead-holder test needs a lease
+/// that expires, and there no live holder has to renew.
 /// </summary>
 public sealed class DownloadCoordinatorTests : IDisposable
 {
-    private static readonly LeaseTimings Short = new(TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(300), TimeSpan.FromMilliseconds(300))
+    private static readonly LeaseTimings Steady = new(TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(300), TimeSpan.FromMilliseconds(300))
     { FailureBackoff = TimeSpan.FromSeconds(1) };
+    private static readonly LeaseTimings Expiring = Steady with { Duration = TimeSpan.FromSeconds(2) };
+    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
     private readonly TempDirectory _share = new("coord");
     private string Done => Path.Combine(_share.Path, "done");
 
-    private DownloadCoordinator Node(string name, ILeaseStore? store = null) =>
-        new(new LeaseClaim(store ?? new FileLeaseStore(_share.Path), "model-download-x-1", name, Short, TimeProvider.System, NullLogger.Instance),
-            Short, TimeProvider.System, NullLogger.Instance);
+    private DownloadCoordinator Node(string name, ILeaseStore? store = null, LeaseTimings? timings = null) =>
+        new(new LeaseClaim(store ?? new FileLeaseStore(_share.Path), "model-download-x-1", name, timings ?? Steady, TimeProvider.System, NullLogger.Instance),
+            timings ?? Steady, TimeProvider.System, NullLogger.Instance);
 
     private bool IsComplete() => File.Exists(Done);
 
@@ -31,7 +36,8 @@ public sealed class DownloadCoordinatorTests : IDisposable
             await Task.Delay(1000, ct);
             File.WriteAllText(Done, "");
         }
-        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Node($"node-{i}").RunAsync(IsComplete, Download, () => null, null, CancellationToken.None)));
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Node($"node-{i}").RunAsync(IsComplete, Download, () => null, null, CancellationToken.None)))
+            .WaitAsync(Patience);
         Assert.Equal(1, downloads);
         Assert.Single(results, r => r.Result == CoordinatedResult.DownloadedHere);
         Assert.Equal(7, results.Count(r => r.Result == CoordinatedResult.CompletedElsewhere));
@@ -50,9 +56,10 @@ public sealed class DownloadCoordinatorTests : IDisposable
             File.WriteAllText(Done, "");
         }
         var holder = Node("holder").RunAsync(IsComplete, SlowDownload, () => new LeaseProgress(Interlocked.Read(ref done), 1000), null, CancellationToken.None);
-        await holderStarted.WaitAsync();
-        var waiter = await Node("waiter").RunAsync(IsComplete, _ => throw new InvalidOperationException("waiter must not download"), () => null, s => { lock (seen) seen.Add(s.Lease); }, CancellationToken.None);
-        await holder;
+        Assert.True(await holderStarted.WaitAsync(Patience), "the holder never started its download");
+        var waiter = await Node("waiter").RunAsync(IsComplete, _ => throw new InvalidOperationException("waiter must not download"), () => null, s => { lock (seen) seen.Add(s.Lease); }, CancellationToken.None)
+            .WaitAsync(Patience);
+        await holder.WaitAsync(Patience);
         Assert.Equal(CoordinatedResult.CompletedElsewhere, waiter.Result);
         Assert.Equal("holder", waiter.CompletedBy);
         Assert.Contains(seen, r => r?.Progress is { BytesDone: > 0, BytesTotal: 1000 });
@@ -69,8 +76,9 @@ public sealed class DownloadCoordinatorTests : IDisposable
             File.WriteAllText(Done, "");
         }
         var first = Node("node-0").RunAsync(IsComplete, FailOnceThenSucceed, () => null, null, CancellationToken.None);
-        await Assert.ThrowsAsync<IOException>(() => first);
-        var results = await Task.WhenAll(Enumerable.Range(1, 6).Select(i => Node($"node-{i}").RunAsync(IsComplete, FailOnceThenSucceed, () => null, null, CancellationToken.None)));
+        await Assert.ThrowsAsync<IOException>(() => first.WaitAsync(Patience));
+        var results = await Task.WhenAll(Enumerable.Range(1, 6).Select(i => Node($"node-{i}").RunAsync(IsComplete, FailOnceThenSucceed, () => null, null, CancellationToken.None)))
+            .WaitAsync(Patience);
         Assert.Equal(2, attempts);
         Assert.Single(results, r => r.Result == CoordinatedResult.DownloadedHere);
     }
@@ -88,7 +96,7 @@ public sealed class DownloadCoordinatorTests : IDisposable
         Assert.True(store.Calls >= 12, $"nodes kept retrying the backend ({store.Calls} calls)");
         Assert.Equal(0, downloads);
         store.Down = false;
-        await Task.WhenAll(nodes);
+        await Task.WhenAll(nodes).WaitAsync(Patience);
         Assert.Equal(1, downloads);
     }
 
@@ -96,11 +104,12 @@ public sealed class DownloadCoordinatorTests : IDisposable
     public async Task A_dead_holders_lease_expires_and_one_waiter_takes_over()
     {
         // The holder "dies": it acquired the lease and never renews or releases.
-        var dead = new LeaseClaim(new FileLeaseStore(_share.Path), "model-download-x-1", "dead-node", Short, TimeProvider.System, NullLogger.Instance);
+        var dead = new LeaseClaim(new FileLeaseStore(_share.Path), "model-download-x-1", "dead-node", Expiring, TimeProvider.System, NullLogger.Instance);
         Assert.Equal(ClaimState.Held, (await dead.TryAcquireOrRenewAsync(null, CancellationToken.None)).State);
         var downloads = 0;
         Task Download(CancellationToken ct) { Interlocked.Increment(ref downloads); File.WriteAllText(Done, ""); return Task.CompletedTask; }
-        var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => Node($"node-{i}").RunAsync(IsComplete, Download, () => null, null, CancellationToken.None)));
+        var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => Node($"node-{i}", timings: Expiring)
+            .RunAsync(IsComplete, Download, () => null, null, CancellationToken.None))).WaitAsync(TimeSpan.FromMinutes(2));
         Assert.Equal(1, downloads);
         Assert.Single(results, r => r.Result == CoordinatedResult.DownloadedHere);
     }

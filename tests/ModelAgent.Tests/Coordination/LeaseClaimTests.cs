@@ -15,7 +15,7 @@ public sealed class FileLeaseClaimTests : LeaseClaimTests
 {
     private readonly TempDirectory _share = new("leases");
     private protected override ILeaseStore Store() => new FileLeaseStore(_share.Path);
-    public override ValueTask DisposeAsync() { _share.Dispose(); return ValueTask.CompletedTask; }
+    public override Task DisposeAsync() { _share.Dispose(); return Task.CompletedTask; }
 
     [Fact]
     public async Task Old_versions_are_cleaned_up_and_no_temp_files_stay()
@@ -30,9 +30,10 @@ public sealed class FileLeaseClaimTests : LeaseClaimTests
 /// <summary>The same algorithm over coordination.k8s.io/v1 Leases on the test API server, through the official client.</summary>
 public sealed class KubernetesLeaseClaimTests : LeaseClaimTests
 {
-    private readonly KubeApiServer _server = KubeApiTestServer.StartAsync().GetAwaiter().GetResult();
+    private KubeApiServer _server = null!;
     private protected override ILeaseStore Store() => new KubernetesLeaseStore(_server.Client(), "ome");
-    public override ValueTask DisposeAsync() => _server.DisposeAsync();
+    public override async Task InitializeAsync() => _server = await KubeApiTestServer.StartAsync();
+    public override async Task DisposeAsync() => await _server.DisposeAsync();
 
     [Fact]
     public async Task The_lease_is_a_real_Lease_object_with_progress_in_an_annotation()
@@ -51,19 +52,69 @@ public sealed class KubernetesLeaseClaimTests : LeaseClaimTests
         _server.Faults.Add(new FaultRule { ErrorCode = 503 });
         await Assert.ThrowsAsync<LeaseBackendUnavailableException>(() => Look(a));
     }
+
+    [Fact]
+    public async Task Forbidden_is_an_unavailable_backend_whose_message_names_the_missing_permission()
+    {
+        var (a, _) = Node("node-a");
+        _server.Faults.Add(new FaultRule { Resource = "leases", ErrorCode = 403 });
+        var e = await Assert.ThrowsAsync<LeaseBackendUnavailableException>(() => Look(a));
+        Assert.Contains("HTTP 403", e.Message);
+        Assert.Contains("grant the agent's service account get, create and update on coordination.k8s.io leases in namespace ome", e.Message);
+    }
+
+    [Fact]
+    public async Task A_404_on_create_is_a_missing_namespace_not_a_free_lease()
+    {
+        var (a, _) = Node("node-a");
+        _server.Faults.Add(new FaultRule { Resource = "leases", Verb = "create", ErrorCode = 404 });
+        var e = await Assert.ThrowsAsync<LeaseBackendUnavailableException>(() => Look(a));
+        Assert.Contains("cannot create Lease ome/" + Key, e.Message);
+        Assert.Contains("does namespace ome exist? set --namespace", e.Message);
+        Assert.Empty(await _server.Client().CoordinationV1.ListNamespacedLeaseAsync("ome") is { } list ? list.Items : []);
+    }
+
+    [Fact]
+    public async Task A_lease_deleted_under_its_holder_is_created_again_by_the_holders_next_renewal()
+    {
+        var (a, _) = Node("node-a");
+        var (b, _) = Node("node-b");
+        await Look(a);
+        await _server.Client().CoordinationV1.DeleteNamespacedLeaseAsync(Key, "ome");
+        var renewed = await a.TryAcquireOrRenewAsync(new LeaseProgress(1, 2), CancellationToken.None);
+        Assert.Equal(ClaimState.Held, renewed.State);
+        Assert.Equal("node-a", (await _server.Client().CoordinationV1.ReadNamespacedLeaseAsync(Key, "ome")).Spec.HolderIdentity);
+        Assert.Equal(ClaimState.HeldByOther, (await Look(b)).State);
+    }
+
+    [Fact]
+    public async Task A_lease_deleted_under_its_holder_and_taken_by_a_waiter_tells_the_old_holder_it_lost()
+    {
+        var (a, _) = Node("node-a");
+        var (b, _) = Node("node-b");
+        await Look(a);
+        Assert.Equal(ClaimState.HeldByOther, (await Look(b)).State);
+        await _server.Client().CoordinationV1.DeleteNamespacedLeaseAsync(Key, "ome");
+        Assert.Equal(ClaimState.Held, (await Look(b)).State); // the waiter finds no lease and creates one
+        var renewal = await a.TryAcquireOrRenewAsync(new LeaseProgress(1, 2), CancellationToken.None);
+        Assert.Equal(ClaimState.HeldByOther, renewal.State); // so the old holder stops downloading
+        Assert.Equal("node-b", renewal.Seen!.HolderIdentity);
+    }
 }
 
 /// <summary>
 /// One suite, both backends (DESIGN.md section 3: same algorithm, same tests). Each node has its own fake clock,
-/// so expiry is judged on the waiter's clock only.
+/// so expiry is judged on the waiter's clock only. <see cref="IAsyncLifetime"/>, not IAsyncDisposable: xunit 2 calls
+/// only the former, so a backend started per test is stopped per test.
 /// </summary>
-public abstract class LeaseClaimTests : IAsyncDisposable
+public abstract class LeaseClaimTests : IAsyncLifetime
 {
     private static readonly LeaseTimings Timings = new(TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(10));
     protected const string Key = "model-download-org-model-0123456789";
 
     private protected abstract ILeaseStore Store();
-    public abstract ValueTask DisposeAsync();
+    public virtual Task InitializeAsync() => Task.CompletedTask;
+    public abstract Task DisposeAsync();
 
     private protected (LeaseClaim Claim, FakeTimeProvider Clock) Node(string name, DateTimeOffset? wallClock = null)
     {
@@ -143,8 +194,11 @@ public abstract class LeaseClaimTests : IAsyncDisposable
         foreach (var (_, clock) in nodes) clock.Advance(Timings.Duration);
         using var start = new Barrier(nodes.Count);
         // Dedicated threads: a barrier of 16 blocked pool threads would wait on the pool's slow thread injection.
-        var results = await Task.WhenAll(nodes.Select(n => Task.Factory.StartNew(() => { start.SignalAndWait(); return Look(n.Claim).GetAwaiter().GetResult(); },
-            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)));
+        var results = await Task.WhenAll(nodes.Select(n => Task.Factory.StartNew(() =>
+            {
+                Assert.True(start.SignalAndWait(TimeSpan.FromMinutes(1)), "not every node reached the barrier");
+                return Look(n.Claim).GetAwaiter().GetResult();
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))).WaitAsync(TimeSpan.FromMinutes(2));
         Assert.Single(results, r => r.State == ClaimState.Held);
     }
 

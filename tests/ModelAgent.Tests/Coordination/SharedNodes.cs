@@ -14,7 +14,7 @@ namespace ModelAgent.Tests.Coordination;
 /// </summary>
 internal sealed class SharedNodes : IAsyncDisposable
 {
-    public const long ChunkSize = 1 << 20;
+    public const long ChunkSize = 256 << 10; // small, so a killed holder has journaled some chunks to take over
     public const int Concurrency = 4;
 
     private readonly List<CliProcess> _processes = [];
@@ -22,12 +22,19 @@ internal sealed class SharedNodes : IAsyncDisposable
     private string? _kubeconfig;
     private readonly TempDirectory _kubeDirectory = new("kubeconfig");
 
-    private SharedNodes(HubFixtureModel hub, TempDirectory share, string backend)
+    private SharedNodes(HubFixtureModel hub, TempDirectory share, string backend, int leaseSeconds)
     {
         Hub = hub;
         Share = share;
         Backend = backend;
+        LeaseSeconds = leaseSeconds;
     }
+
+    /// <summary>
+    /// The nodes' lease duration. Long (30 s) unless a test needs a takeover: a live holder renewing every 0.5 s then
+    /// keeps its lease even when 8-12 processes share two busy cores, so "downloaded once" cannot fail by load.
+    /// </summary>
+    public int LeaseSeconds { get; }
 
     public HubFixtureModel Hub { get; }
     public TempDirectory Share { get; }
@@ -36,9 +43,9 @@ internal sealed class SharedNodes : IAsyncDisposable
     public KubeApiServer? Api => _api;
     public long ModelSize => Hub.Files.Values.Sum(f => (long)f.Length);
 
-    public static async Task<SharedNodes> StartAsync(string backend, Dictionary<string, byte[]> files)
+    public static async Task<SharedNodes> StartAsync(string backend, Dictionary<string, byte[]> files, int leaseSeconds = 30)
     {
-        var nodes = new SharedNodes(await HubFixtureModel.StartAsync(files: files), new TempDirectory("share"), backend);
+        var nodes = new SharedNodes(await HubFixtureModel.StartAsync(files: files), new TempDirectory("share"), backend, leaseSeconds);
         if (backend == "kubernetes")
         {
             nodes._api = await KubeApiTestServer.StartAsync();
@@ -68,8 +75,8 @@ internal sealed class SharedNodes : IAsyncDisposable
         [
             "pull", $"hf://{HubFixtureModel.RepoId}", "--dest", destination ?? Destination, "--endpoint", Hub.Server.BaseAddress.ToString(),
             "--shared-storage", "yes", "--coordination", Backend, "--json", "--log-level", "information",
-            "--chunk-size", "1M", "--concurrency", $"{Concurrency}", "--connections-per-file", "2",
-            "--lease-duration", "3", "--lease-renew-interval", "0.5", "--lease-poll-interval", "0.5",
+            "--chunk-size", "256K", "--concurrency", $"{Concurrency}", "--connections-per-file", "2",
+            "--lease-duration", $"{LeaseSeconds}", "--lease-renew-interval", "0.5", "--lease-poll-interval", "0.5",
         ];
         var process = CliProcess.Start(args, environment);
         _processes.Add(process);
@@ -88,7 +95,8 @@ internal sealed class SharedNodes : IAsyncDisposable
         return lease is null || lease.Record.IsReleased ? null : lease.Record.HolderIdentity.Split('/')[0];
     }
 
-    private string? LeaseKey()
+    /// <summary>The lease's name (file or Lease object), once the share has its identity file; else null.</summary>
+    public string? LeaseKey()
     {
         var idFile = Path.Combine(Share.Path, ShareIdentity.FileName);
         if (!File.Exists(idFile)) return null;
@@ -117,10 +125,22 @@ internal sealed class SharedNodes : IAsyncDisposable
         Assert.Empty(ModelAgent.Completion.RecordCheck.Compare(destination, record!));
     }
 
-    public static void Signal(int pid, string signal)
+    public static void Signal(int pid, string signal) => CliProcess.Signal(pid, signal);
+
+    /// <summary>
+    /// The state letter of <c>/proc/PID/stat</c> (R, S, T stopped, Z…) once it is <paramref name="expected"/>, or
+    /// the last one seen after a few seconds (a signal is delivered asynchronously).
+    /// </summary>
+    public static async Task<char> StateAsync(int pid, char expected)
     {
-        using var kill = Process.Start("kill", $"-{signal} {pid}")!;
-        kill.WaitForExit();
+        var state = '?';
+        for (var i = 0; i < 100 && state != expected; i++)
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            state = stat[stat.LastIndexOf(')') + 2];
+            if (state != expected) await Task.Delay(50);
+        }
+        return state;
     }
 
     public async ValueTask DisposeAsync()

@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using k8s;
 using ModelAgent.Hub.Faults;
 using ModelAgent.Testing.KubeApi.Faults;
+using ModelAgent.Tests.KubeApi;
 using ModelAgent.Tests.Support;
 using Xunit.Abstractions;
 
@@ -39,6 +41,36 @@ public sealed class SharedNodesFailureTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_lease_deleted_mid_download_is_created_again_and_the_model_is_downloaded_at_most_once_more_in_part()
+    {
+        await using var nodes = await SharedNodes.StartAsync("kubernetes", SharedNodes.Model(seed: 6));
+        nodes.Hub.Server.Faults.Settings = new FaultSettings { BandwidthBytesPerSecond = 2 << 20 }; // ~8 s: time to delete mid-way
+        var processes = Enumerable.Range(0, 3).Select(i => nodes.Start($"node-{i}")).ToList();
+        var deadline = DateTime.UtcNow + Patience;
+        while (nodes.Hub.Server.Stats.Snapshot().Kind("resolve").Bytes < nodes.ModelSize / 4 && DateTime.UtcNow < deadline) await Task.Delay(20);
+        var holder = await nodes.HolderAsync();
+        Assert.NotNull(holder);
+        // What `kubectl delete lease` by an operator (or a namespace cleanup) does in the middle of the download.
+        await nodes.Api!.Client().CoordinationV1.DeleteNamespacedLeaseAsync(nodes.LeaseKey()!, "ome");
+        var servedAtDeletion = nodes.Hub.Server.Stats.Snapshot().Kind("resolve").Bytes;
+        output.WriteLine($"deleted the lease held by {holder} after {servedAtDeletion} of {nodes.ModelSize} bytes");
+        Assert.True(servedAtDeletion < nodes.ModelSize * 9 / 10, "the lease was deleted too late to be mid-download: the test proved nothing");
+
+        foreach (var p in processes) Assert.True(await p.WaitAsync(Patience) == 0, p.Stderr);
+        foreach (var p in processes)
+            output.WriteLine($"{SharedNodes.Result(p)}: {string.Join("\n  ", p.Stderr.Split('\n').Where(l => l.Contains("ease") || l.Contains("oordinat")))}");
+        nodes.AssertModelVerifies();
+        Assert.Single(processes, p => SharedNodes.Result(p) == "updated");
+        // The Lease exists again: someone created it after the deletion, and released it at the end.
+        var lease = await nodes.Api!.Client().CoordinationV1.ReadNamespacedLeaseAsync(nodes.LeaseKey()!, "ome");
+        output.WriteLine($"lease after: holder '{lease.Spec.HolderIdentity}', transitions {lease.Spec.LeaseTransitions}");
+        var served = (await HubQuiet.StatsAsync(nodes.Hub.Server)).Kind("resolve").Bytes;
+        output.WriteLine($"origin served {served} of {nodes.ModelSize}");
+        // Two nodes each downloading the whole model would be 2x; a node that lost the lease stops.
+        Assert.InRange(served, nodes.ModelSize, 2 * nodes.ModelSize - 1);
+    }
+
+    [Fact]
     public async Task Two_folders_are_two_shares_and_two_bind_mounts_of_one_folder_are_one()
     {
         await using var nodes = await SharedNodes.StartAsync("file", SharedNodes.Model(seed: 5, shards: 2));
@@ -70,7 +102,7 @@ public sealed class SharedNodesFailureTests(ITestOutputHelper output)
     {
         using var process = Process.Start(new ProcessStartInfo(tool, args) { RedirectStandardError = true })!;
         var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
+        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(1)), $"{tool} {args} did not exit within a minute");
         Assert.True(process.ExitCode == 0, $"{tool} {args}: {error}");
     }
 }

@@ -25,7 +25,7 @@ public sealed class StorageProbeRealMountTests : IDisposable
     {
         using var process = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardError = true })!;
         var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
+        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(1)), $"{file} {args} did not exit within a minute");
         Assert.True(process.ExitCode == 0, $"{file} {args} failed: {error}");
     }
 
@@ -98,7 +98,7 @@ public sealed class StorageProbeRealMountTests : IDisposable
         foreach (var target in Enumerable.Reverse(_mounted))
         {
             using var p = Process.Start(new ProcessStartInfo("umount", $"-l {target}") { RedirectStandardError = true })!;
-            p.WaitForExit();
+            p.WaitForExit(TimeSpan.FromMinutes(1));
         }
         _root.Dispose();
     }

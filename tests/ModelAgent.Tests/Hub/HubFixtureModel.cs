@@ -7,7 +7,8 @@ namespace ModelAgent.Tests.Hub;
 
 /// <summary>
 /// A small model folder (<c>org/tiny</c>) with regular files, LFS files, nested directories and an empty file,
-/// plus a running hub over it. Contents are random per test so nothing can pass by accident.
+/// plus a running hub over it. Contents are pseudo-random from <see cref="TestSeed"/> (irregular bytes, so nothing
+/// can pass by accident, and a failure replays); config.json carries the seed.
 /// </summary>
 internal sealed class HubFixtureModel : IAsyncDisposable
 {
@@ -24,13 +25,14 @@ internal sealed class HubFixtureModel : IAsyncDisposable
     public HubServer Server { get; private set; } = null!;
     public HttpClient Client { get; private set; } = null!;
 
-    public static Dictionary<string, byte[]> DefaultFiles()
+    public static Dictionary<string, byte[]> DefaultFiles(int? seed = null)
     {
-        var random = new Random();
+        var used = seed ?? TestSeed.Value;
+        var random = new Random(used);
         byte[] Bytes(int n) { var b = new byte[n]; random.NextBytes(b); return b; }
         return new Dictionary<string, byte[]>(StringComparer.Ordinal)
         {
-            ["config.json"] = Encoding.UTF8.GetBytes($"{{\"model_type\":\"llama\",\"seed\":{random.Next()}}}"),
+            ["config.json"] = Encoding.UTF8.GetBytes($"{{\"model_type\":\"llama\",\"seed\":{used}}}"),
             ["model.safetensors"] = Bytes(300_000),
             ["tokenizer/tokenizer.json"] = Encoding.UTF8.GetBytes($"{{\"vocab\":{random.Next()}}}"),
             ["tokenizer/special/added tokens.txt"] = Bytes(1_000),

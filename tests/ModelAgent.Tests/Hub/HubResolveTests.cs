@@ -167,7 +167,7 @@ public sealed class HubResolveTests
     {
         await using var hub = await HubFixtureModel.StartAsync();
         using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", Path.Combine(hub.Root.Path, "org/tiny/pipe.json")))
-            await mkfifo.WaitForExitAsync();
+            await mkfifo!.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
         var tree = await hub.Client.GetStringAsync("api/models/org/tiny/tree/main?recursive=1");
         Assert.DoesNotContain("pipe.json", tree);
         Assert.Contains("config.json", tree);

@@ -77,7 +77,7 @@ internal sealed class Kubectl : IDisposable
     {
         using var process = Process.Start(new ProcessStartInfo(binary, ["version", "--client", "-o", "json"]) { RedirectStandardOutput = true, UseShellExecute = false })!;
         var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(1))) throw new TimeoutException($"{binary} version did not exit within a minute");
         var minor = (string?)System.Text.Json.Nodes.JsonNode.Parse(output)?["clientVersion"]?["minor"] ?? "";
         if (!int.TryParse(minor.TrimEnd('+'), out var number) || number < 26)
             throw new InvalidOperationException($"{binary} is kubectl 1.{minor}; these tests need kubectl 1.26 or newer (.ci/install installs 1.32 where kubectl is missing)");

@@ -204,7 +204,7 @@ public class KubectlTests
         finally
         {
             watch.Kill(entireProcessTree: true);
-            await watch.WaitForExitAsync();
+            await watch.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
         }
     }
 }

@@ -90,7 +90,7 @@ public class OfficialClientLeaseTests
                 return e.Response.StatusCode;
             }
         }).ToList();
-        var outcomes = await Task.WhenAll(attempts);
+        var outcomes = await Task.WhenAll(attempts).WaitAsync(TimeSpan.FromMinutes(1));
         Assert.Equal(1, outcomes.Count(o => o == HttpStatusCode.Created));
         Assert.Equal(7, outcomes.Count(o => o == HttpStatusCode.Conflict));
     }

@@ -26,6 +26,19 @@ public class OfficialClientWatchTests
         return events;
     }
 
+    /// <summary>
+    /// Reads events from an enumerator already open: the official client sends the watch request only when the
+    /// enumeration starts, so a test that changes objects right after asking for a watch races the request. Tests
+    /// that need live events first read an event the server sends on its own (an initial ADDED), which proves the
+    /// watch is established, and only then make the changes.
+    /// </summary>
+    private static async Task<List<(WatchEventType Type, V1Lease Lease)>> NextAsync(IAsyncEnumerator<(WatchEventType, V1Lease)> open, int count)
+    {
+        var events = new List<(WatchEventType, V1Lease)>();
+        while (events.Count < count && await open.MoveNextAsync()) events.Add(open.Current);
+        return events;
+    }
+
     [Fact]
     public async Task Watch_from_a_list_resource_version_sees_added_modified_deleted_in_order()
     {
@@ -76,9 +89,10 @@ public class OfficialClientWatchTests
         await client.CoordinationV1.CreateNamespacedLeaseAsync(Lease("other-ns", "node-1"), "default");
 
         var watch = client.CoordinationV1.WatchListNamespacedLeaseAsync("ome", cancellationToken: timeout.Token);
-        var collecting = CollectAsync(watch, 2, timeout.Token);
+        await using var open = watch.GetAsyncEnumerator(timeout.Token);
+        var initial = await NextAsync(open, 1); // the current object: the watch is established from here on
         await client.CoordinationV1.CreateNamespacedLeaseAsync(Lease("b", "node-1"), "ome");
-        var events = await collecting;
+        var events = initial.Concat(await NextAsync(open, 1));
         Assert.Equal([(WatchEventType.Added, "a"), (WatchEventType.Added, "b")], events.Select(e => (e.Type, e.Lease.Metadata.Name)));
     }
 
@@ -88,8 +102,11 @@ public class OfficialClientWatchTests
         await using var server = await KubeApiTestServer.StartAsync();
         using var client = server.Client();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        // A labelled object from before the watch: its initial ADDED says the watch is open before anything changes.
+        await client.CoordinationV1.CreateNamespacedLeaseAsync(Lease("before", "n"), "ome");
         var watch = client.CoordinationV1.WatchListNamespacedLeaseAsync("ome", labelSelector: "app=model-agent", resourceVersion: "0", cancellationToken: timeout.Token);
-        var collecting = CollectAsync(watch, 3, timeout.Token);
+        await using var open = watch.GetAsyncEnumerator(timeout.Token);
+        Assert.Equal([(WatchEventType.Added, "before")], (await NextAsync(open, 1)).Select(e => (e.Type, e.Lease.Metadata.Name)));
 
         await client.CoordinationV1.CreateNamespacedLeaseAsync(Lease("unlabelled", "n", app: null), "ome");
         var mine = await client.CoordinationV1.CreateNamespacedLeaseAsync(Lease("mine", "n"), "ome");
@@ -97,7 +114,7 @@ public class OfficialClientWatchTests
         await client.CoordinationV1.ReplaceNamespacedLeaseAsync(mine, "mine", "ome");
         await client.CoordinationV1.CreateNamespacedLeaseAsync(Lease("last", "n"), "ome");
 
-        var events = await collecting;
+        var events = await NextAsync(open, 3);
         Assert.Equal([(WatchEventType.Added, "mine"), (WatchEventType.Deleted, "mine"), (WatchEventType.Added, "last")],
             events.Select(e => (e.Type, e.Lease.Metadata.Name)));
     }

@@ -31,7 +31,8 @@ internal static class HubPull
 
     public static async Task<PullOutcome> RunAsync(Uri endpoint, string uri, string destination, TransferOptions? options = null,
         string? token = null, PathPatternFilter? filter = null, bool refresh = false, ILogger? logger = null,
-        ITransferObserver? observer = null, RetryPolicy? retry = null, CancellationToken cancellationToken = default)
+        ITransferObserver? observer = null, RetryPolicy? retry = null, CancellationToken cancellationToken = default,
+        TimeSpan? responseHeadersTimeout = null)
     {
         logger ??= new CapturingLogger();
         using var handler = HfHttpClient.CreateHandler();
@@ -43,6 +44,7 @@ internal static class HubPull
             Retry = retry ?? QuickRetry,
             Random = new Random(7),
         };
+        if (responseHeadersTimeout is { } headers) clientOptions = clientOptions with { ResponseHeadersTimeout = headers };
         var http = new HfHttpClient(client, clientOptions, logger);
         var reference = HfModelReference.From((HuggingFaceUri)StorageUri.Parse(uri));
         var source = new HfSnapshotSource(http, reference, logger);

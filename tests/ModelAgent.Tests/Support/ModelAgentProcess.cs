@@ -1,47 +1,26 @@
-using System.Diagnostics;
-
 namespace ModelAgent.Tests.Support;
 
-/// <summary>Runs the built <c>model-agent</c> as a real process (optionally as the unprivileged user nobody).</summary>
+/// <summary>
+/// Runs the built <c>model-agent</c> to its end (optionally as the unprivileged user nobody): <see cref="CliProcess"/>
+/// shaped as one call returning exit code and output, for command tests.
+/// </summary>
 public static class ModelAgentProcess
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
-    public const int NobodyId = 65534;
+    public const int NobodyId = CliProcess.NobodyId;
 
     public static async Task<Result> RunAsync(IEnumerable<string> arguments, bool asNobody = false, string? cliDll = null)
     {
-        var start = new ProcessStartInfo
+        // nobody cannot write root's home: dotnet's first-run files go to the temp folder instead.
+        var environment = new Dictionary<string, string?>
         {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
+            ["DOTNET_CLI_HOME"] = Path.GetTempPath(),
+            ["HOME"] = Path.GetTempPath(),
+            ["DOTNET_NOLOGO"] = "1",
         };
-        if (asNobody)
-        {
-            // setpriv drops to nobody for real: DAC checks apply, unlike for root, so chmod 000 denies reads.
-            start.FileName = "setpriv";
-            foreach (var a in new[] { $"--reuid={NobodyId}", $"--regid={NobodyId}", "--clear-groups", "--", "dotnet" }) start.ArgumentList.Add(a);
-        }
-        else start.FileName = "dotnet";
-        start.ArgumentList.Add(cliDll ?? RepositoryPaths.CliDll);
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        start.Environment["DOTNET_CLI_HOME"] = Path.GetTempPath();
-        start.Environment["HOME"] = Path.GetTempPath();
-        start.Environment["DOTNET_NOLOGO"] = "1";
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}");
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        try { await process.WaitForExitAsync(timeout.Token); }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"model-agent {string.Join(' ', arguments)} did not exit within 2 minutes");
-        }
-        return new Result(process.ExitCode, await stdout, await stderr);
+        using var process = CliProcess.Start(arguments, environment, cliDll, asNobody);
+        var code = await process.WaitAsync(TimeSpan.FromMinutes(2));
+        return new Result(code, process.Stdout, process.Stderr);
     }
 }

@@ -74,8 +74,18 @@ public sealed class CliPullTests
         info.Environment.Remove("HF_TOKEN");
         using var script = System.Diagnostics.Process.Start(info)!;
         script.StandardInput.Close();
-        var screen = await script.StandardOutput.ReadToEndAsync();
-        await script.WaitForExitAsync();
+        using var bounded = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        string screen;
+        try
+        {
+            screen = await script.StandardOutput.ReadToEndAsync(bounded.Token);
+            await script.WaitForExitAsync(bounded.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            script.Kill(entireProcessTree: true);
+            throw new TimeoutException("the pull under script(1) did not end within 3 minutes");
+        }
 
         Assert.True(script.ExitCode == 0, screen);
         Assert.Contains("\x1b[K", screen);                                   // lines cleared as they are redrawn

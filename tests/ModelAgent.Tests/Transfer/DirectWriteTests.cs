@@ -154,7 +154,7 @@ public sealed class DirectWriteTests
             RedirectStandardError = true,
         })!;
         var output = fincore.StandardOutput.ReadToEnd();
-        fincore.WaitForExit();
+        Assert.True(fincore.WaitForExit(TimeSpan.FromMinutes(1)), "fincore did not exit within a minute");
         Assert.True(fincore.ExitCode == 0, $"fincore failed: {fincore.StandardError.ReadToEnd()}");
         return long.Parse(output.Trim());
     }

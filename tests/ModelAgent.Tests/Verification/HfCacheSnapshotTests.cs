@@ -41,6 +41,8 @@ public class HfCacheSnapshotTests
         AssertComplete(await InspectAsync(snapshot));
         var adopt = await CliProcess.RunAsync(["verify", snapshot, "--adopt"]);
         Assert.True(adopt.ExitCode == 0, adopt.Stdout + adopt.Stderr);
+        var adopted = ModelAgent.Completion.CompletionRecordStore.Read(snapshot).Record; // exit 0 alone passes when nothing is written
+        Assert.True(adopted is { Adopted: true, Files.Count: > 0 }, $"no adopted record was written: {adopt.Stdout}{adopt.Stderr}");
         var deep = await CliProcess.RunAsync(["verify", snapshot, "--deep"]);
         Assert.True(deep.ExitCode == 0, deep.Stdout + deep.Stderr);
     }
