@@ -9,7 +9,9 @@ namespace ModelAgent.Storage;
 /// Whether a model directory can take a pull, checked on our disk before the origin is asked anything: it is a
 /// directory or can be created (no file in the way), and this user can create our state directory and a file in it
 /// there (really tried: permission bits, ACLs, read-only mounts, a full disk and SELinux all answer the same way).
-/// Leaves nothing behind: what it created for the probe it removes again.
+/// A refused destination is left as it was (what the check created is removed again); an accepted one keeps the
+/// directories, which the pull needs next: removing them would race with another pull into the same folder that
+/// has just found them and is writing its own probe there.
 /// </summary>
 internal static class DestinationCheck
 {
@@ -24,16 +26,14 @@ internal static class DestinationCheck
             return new("not-a-directory", $"--dest {destination} cannot be created: {existing} is a file; choose another --dest");
 
         var created = new List<string>();
-        try
-        {
-            for (var dir = destination; dir is not null && !Directory.Exists(dir); dir = Path.GetDirectoryName(dir)) created.Add(dir);
-            var state = Path.Combine(destination, CompletionRecordStore.DirectoryName);
-            if (!Directory.Exists(state)) created.Insert(0, state);
-            if (Try(() => Directory.CreateDirectory(state), destination, existing ?? "/") is { } cannotCreate) return cannotCreate;
-            var probe = Path.Combine(state, $"probe-{Environment.ProcessId}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}");
-            return Try(() => WriteProbe(probe), destination, state);
-        }
-        finally { RemoveEmpty(created); }
+        for (var dir = destination; dir is not null && !Directory.Exists(dir); dir = Path.GetDirectoryName(dir)) created.Add(dir);
+        var state = Path.Combine(destination, CompletionRecordStore.DirectoryName);
+        if (!Directory.Exists(state)) created.Insert(0, state);
+        var probe = Path.Combine(state, $"probe-{Environment.ProcessId}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}");
+        var problem = Try(() => Directory.CreateDirectory(state), destination, existing ?? "/")
+            ?? Try(() => WriteProbe(probe), destination, state);
+        if (problem is not null) RemoveEmpty(created);
+        return problem;
     }
 
     private static void WriteProbe(string path)
