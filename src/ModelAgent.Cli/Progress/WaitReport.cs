@@ -37,17 +37,21 @@ internal sealed class WaitReport(TimeProvider time, TimeSpan every)
     {
         null => "waiting: another pull is starting the download",
         { IsReleased: true, Outcome: { Succeeded: false } failed } =>
-            $"waiting: the last attempt failed on {WaitStatus.NodeOf(failed.By)} ({failed.Message}); one node retries in {Seconds(status.TakeoverIn)} s",
+            $"waiting: the last attempt failed on {WaitStatus.NodeOf(failed.By)} ({failed.Message}); " +
+            $"one node retries in {Seconds(status.TakeoverIn)} s",
         { IsReleased: true } => "waiting: the download was released; checking the completion record",
         { Progress: { BytesTotal: > 0 } p } =>
-            $"waiting for {status.Holder}: {100.0 * p.BytesDone / p.BytesTotal:0.0}% of {ByteFormat.Size(p.BytesTotal)}, {Liveness(status)}",
+            $"waiting for {status.Holder}: {100.0 * p.BytesDone / p.BytesTotal:0.0}% of {ByteFormat.Size(p.BytesTotal)}, " +
+            Liveness(status),
         _ => $"waiting for {status.Holder} to start the download, {Liveness(status)}",
     };
 
     private static string Liveness(WaitStatus status) =>
         $"renewed {SecondsAgo(status.SinceRenewal)} s ago, takeover in {Seconds(status.TakeoverIn)} s if it stops";
 
-    /// <summary>Whole seconds still to come, rounded up (a takeover in 0.3 s is "in 1 s"), so age plus wait is the lease duration.</summary>
+    /// <summary>
+    /// Whole seconds still to come, rounded up (a takeover in 0.3 s is "in 1 s"), so age plus wait is the lease duration.
+    /// </summary>
     public static long Seconds(TimeSpan? span) => (long)Math.Ceiling((span ?? TimeSpan.Zero).TotalSeconds - 0.001);
 
     /// <summary>Whole seconds passed, rounded down.</summary>

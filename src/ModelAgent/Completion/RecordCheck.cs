@@ -3,7 +3,7 @@ using ModelAgent.Storage;
 namespace ModelAgent.Completion;
 
 /// <summary>
-/// The fast trust path of DESIGN.md section 2: the completion record parses and every file it lists exists with
+/// The fast trust path of docs/design.md section 2: the completion record parses and every file it lists exists with
 /// the recorded size. Stat only, no content reads, so hundreds of shards take milliseconds.
 /// </summary>
 internal static class RecordCheck

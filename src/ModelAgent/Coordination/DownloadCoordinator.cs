@@ -18,7 +18,7 @@ internal sealed record CoordinatedOutcome(CoordinatedResult Result, string? Comp
 
 /// <summary>
 /// One writer per (share, model, revision). Every node first asks the directory (the completion record is the
-/// only proof of completeness, DESIGN.md section 2); if it is not complete, the node either takes the lease and
+/// only proof of completeness, docs/design.md section 2); if it is not complete, the node either takes the lease and
 /// downloads, renewing and publishing progress the whole time, or waits: it looks at the completion record every
 /// <see cref="RecordPollInterval"/> (a stat per file, no backend request) and at the lease every
 /// <see cref="LeaseTimings.PollInterval"/>, so it turns Ready within about a second of the record appearing and

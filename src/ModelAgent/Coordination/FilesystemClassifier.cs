@@ -3,7 +3,7 @@ namespace ModelAgent.Coordination;
 /// <summary>
 /// Whether a filesystem type is shared between nodes, from its mountinfo name or, when mountinfo is unavailable,
 /// its statfs magic number. Tables from coreutils' stat.c (remote/local tags), libfuse and the kernel sources;
-/// see ../shared/reference/coordination-and-peers.md section 3.
+/// see docs/design.md section 3.
 /// </summary>
 internal static class FilesystemClassifier
 {

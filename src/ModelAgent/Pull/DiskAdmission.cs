@@ -29,7 +29,7 @@ internal static class DiskAdmission
         foreach (var file in toTransfer)
             overhead = PendingBytes.SaturatingAdd(overhead, PerFileOverhead + file.Size / options.BlockSize * JournalBytesPerBlock);
         var needed = PendingBytes.SaturatingAdd(data, overhead);
-        var measured = NearestExisting(destination);
+        var measured = DestinationCheck.NearestExisting(destination) ?? "/";
         if (Statfs.Space(measured) is not { } space)
         {
             logger.LogWarning("Cannot tell the free space of {Destination}; transferring {Bytes} bytes without a space check",
@@ -45,11 +45,5 @@ internal static class DiskAdmission
         }
         logger.LogInformation("Disk space for {Destination}: {Needed} bytes to write, {Free} bytes free",
             destination, needed, space.FreeBytes);
-    }
-
-    private static string NearestExisting(string path)
-    {
-        for (var dir = path; ; dir = Path.GetDirectoryName(dir)!)
-            if (Directory.Exists(dir) || Path.GetDirectoryName(dir) is null) return dir;
     }
 }

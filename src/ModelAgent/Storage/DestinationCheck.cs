@@ -75,7 +75,8 @@ internal static class DestinationCheck
         }
     }
 
-    private static string? NearestExisting(string path)
+    /// <summary>The path itself or its nearest ancestor that exists (file or directory); null when none does.</summary>
+    public static string? NearestExisting(string path)
     {
         for (var dir = path; dir is not null; dir = Path.GetDirectoryName(dir))
             if (Path.Exists(dir)) return dir;

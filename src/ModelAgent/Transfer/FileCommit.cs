@@ -3,7 +3,7 @@ using ModelAgent.Platform;
 namespace ModelAgent.Transfer;
 
 /// <summary>
-/// DESIGN.md section 2's commit for one verified file: flush its bytes, rename the partial file over the final
+/// docs/design.md section 2's commit for one verified file: flush its bytes, rename the partial file over the final
 /// path (same filesystem: atomic), flush the directories, drop the journal. Before this the final path holds
 /// either nothing or an older file, never a partial one.
 /// </summary>

@@ -6,7 +6,7 @@ using ModelAgent.Storage;
 namespace ModelAgent.Verification;
 
 /// <summary>
-/// "Is this directory a complete model?" in DESIGN.md section 2's order of trust: the completion record when
+/// "Is this directory a complete model?" in docs/design.md section 2's order of trust: the completion record when
 /// there is one (stat only; --deep re-hashes against its digests), else the layout rules. Never opens a name
 /// that leads outside the directory, and reports permission errors as such.
 /// </summary>

@@ -4,7 +4,7 @@ using static ModelAgent.Verification.WeightFileNames;
 namespace ModelAgent.Verification;
 
 /// <summary>
-/// The layout rules of DESIGN.md section 2, for directories without a completion record: which layout the
+/// The layout rules of docs/design.md section 2, for directories without a completion record: which layout the
 /// directory has (diffusers, sharded, single file, GGUF), and every reason it is not a complete one.
 /// </summary>
 internal sealed class LayoutRules(ModelDirectory model, Findings findings)

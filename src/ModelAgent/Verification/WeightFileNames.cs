@@ -8,7 +8,7 @@ internal static partial class WeightFileNames
     public const string Config = "config.json";
     public const string ModelIndex = "model_index.json";
 
-    /// <summary>The weight formats the layout rules accept (DESIGN.md section 2).</summary>
+    /// <summary>The weight formats the layout rules accept (docs/design.md section 2).</summary>
     public static readonly IReadOnlyList<string> Extensions = [".safetensors", ".bin", ".pt", ".pth", ".gguf"];
 
     public static string ExtensionList => string.Join(", ", Extensions);

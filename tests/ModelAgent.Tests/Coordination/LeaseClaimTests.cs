@@ -103,7 +103,7 @@ public sealed class KubernetesLeaseClaimTests : LeaseClaimTests
 }
 
 /// <summary>
-/// One suite, both backends (DESIGN.md section 3: same algorithm, same tests). Each node has its own fake clock,
+/// One suite, both backends (docs/design.md section 3: same algorithm, same tests). Each node has its own fake clock,
 /// so expiry is judged on the waiter's clock only. <see cref="IAsyncLifetime"/>, not IAsyncDisposable: xunit 2 calls
 /// only the former, so a backend started per test is stopped per test.
 /// </summary>

@@ -38,7 +38,10 @@ internal sealed class OriginReachability(TimeSpan budget, TimeProvider time)
     /// headers): those say the server was there and keep their per-request retry count.
     /// </summary>
     public static bool IsConnectionFailure(Exception e) =>
-        e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.ProxyTunnelError };
+        e is HttpRequestException
+        {
+            HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.ProxyTunnelError,
+        };
 
     /// <summary>Why the connection failed, in a few words ("connection refused", "DNS lookup failed").</summary>
     public static string Reason(Exception e)
