@@ -47,11 +47,16 @@ internal sealed class DownloadCoordinator(LeaseClaim claim, LeaseTimings timings
         var looks = 0;
         LeaseRecord? lastSeen = null;
         string? lastHolder = null;
-        CoordinatedOutcome Elsewhere() => new(CoordinatedResult.CompletedElsewhere, lastHolder, time.GetElapsedTime(started));
+        async Task<CoordinatedOutcome> ElsewhereAsync()
+        {
+            // A waiter whose every look raced the lease's creation never saw the holder: ask the lease once who finished.
+            lastHolder ??= await claim.CompletedByAsync(cancellationToken);
+            return new(CoordinatedResult.CompletedElsewhere, lastHolder, time.GetElapsedTime(started));
+        }
         while (true)
         {
             if (isComplete())
-                return looks == 0 ? new(CoordinatedResult.FoundComplete, null, TimeSpan.Zero) : Elsewhere();
+                return looks == 0 ? new(CoordinatedResult.FoundComplete, null, TimeSpan.Zero) : await ElsewhereAsync();
             looks++;
             ClaimResult result;
             try
@@ -67,14 +72,14 @@ internal sealed class DownloadCoordinator(LeaseClaim claim, LeaseTimings timings
                 var pause = BackendBackoff(backendFailures);
                 logger.LogWarning("Coordination backend unavailable ({Reason}); waiting {Seconds:0.#}s before trying again, not downloading without the lease",
                     e.Message, pause.TotalSeconds);
-                if (await WaitForRecordAsync(isComplete, pause, cancellationToken)) return Elsewhere();
+                if (await WaitForRecordAsync(isComplete, pause, cancellationToken)) return await ElsewhereAsync();
                 continue;
             }
 
             if (result.State == ClaimState.Held)
             {
                 if (await DownloadHoldingAsync(isComplete, download, progress, cancellationToken) is { } done)
-                    return done == CoordinatedResult.DownloadedHere ? new(done, null, TimeSpan.Zero) : Elsewhere();
+                    return done == CoordinatedResult.DownloadedHere ? new(done, null, TimeSpan.Zero) : await ElsewhereAsync();
                 continue; // lost the lease mid-download: become a waiter
             }
 
@@ -88,7 +93,7 @@ internal sealed class DownloadCoordinator(LeaseClaim claim, LeaseTimings timings
                         result.Seen?.Outcome?.By, result.Seen?.Outcome?.Message, result.Seen?.Outcome?.RetryAfterSeconds);
             }
             waiting?.Invoke(status);
-            if (await WaitForRecordAsync(isComplete, timings.PollInterval, cancellationToken)) return Elsewhere();
+            if (await WaitForRecordAsync(isComplete, timings.PollInterval, cancellationToken)) return await ElsewhereAsync();
         }
     }
 

@@ -58,6 +58,34 @@ internal sealed class LeaseClaim(ILeaseStore store, string key, string identity,
         return new WaitStatus(seen, since, left < TimeSpan.Zero ? TimeSpan.Zero : left);
     }
 
+    /// <summary>
+    /// Who completed the download, by the lease as it stands now: the node that released it with success, else the node
+    /// holding it; null when unknown, when that is this claim itself, or when the backend does not answer within the
+    /// release timeout. One read, for a waiter that never saw the holder.
+    /// </summary>
+    public async Task<string?> CompletedByAsync(CancellationToken cancellationToken)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(timings.ReleaseTimeout);
+        try
+        {
+            // Task.Run: a lease file on a hung mount blocks in the call itself; the bound must still hold.
+            var lease = await Task.Run(() => store.GetAsync(key, bounded.Token), bounded.Token).WaitAsync(bounded.Token);
+            var by = lease?.Record switch
+            {
+                { Outcome: { Succeeded: true } done } => done.By,
+                { IsReleased: false } held => held.HolderIdentity,
+                _ => null,
+            };
+            return by is null || by == identity ? null : WaitStatus.NodeOf(by);
+        }
+        catch (Exception e) when (e is LeaseBackendUnavailableException
+            || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            return null;
+        }
+    }
+
     /// <summary>Acquires the lease if it is free or expired, renews it if held; never blocks.</summary>
     public async Task<ClaimResult> TryAcquireOrRenewAsync(LeaseProgress? progress, CancellationToken cancellationToken)
     {

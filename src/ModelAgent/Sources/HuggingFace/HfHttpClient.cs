@@ -89,11 +89,13 @@ internal sealed class HfHttpClient(HttpClient http, HfClientOptions options, ILo
                 if (down >= budget)
                     throw new OriginException(OriginFailureKind.Unavailable,
                         $"origin {Origin(url)} unreachable for {budget.TotalSeconds:0.#} s ({OriginReachability.Reason(e)}); rerun later, or check the network and --endpoint / HF_ENDPOINT", e);
-                // The last try lands at the end of the budget, not a whole backoff after it.
+                // The last try lands at the end of the budget, not a whole backoff after it. The time down is logged rounded
+                // down: 1.96 s must not read "2 s of at most 2 s" on a line that then tries again.
                 wait = options.Retry.Backoff(++refused, options.Random);
                 if (wait > budget - down) wait = budget - down;
                 logger.LogWarning("Cannot connect to {Origin} for {Action} of {Subject} ({Reason}); unreachable for {DownS:0.#} s of at most {BudgetS:0.#} s, trying again in {WaitMs} ms",
-                    Origin(url), action, subject, OriginReachability.Reason(e), down.TotalSeconds, budget.TotalSeconds, (long)wait.TotalMilliseconds);
+                    Origin(url), action, subject, OriginReachability.Reason(e), Math.Floor(down.TotalSeconds * 10) / 10, budget.TotalSeconds,
+                    (long)wait.TotalMilliseconds);
             }
             catch (Exception e) when (IsTransient(e, cancellationToken))
             {
