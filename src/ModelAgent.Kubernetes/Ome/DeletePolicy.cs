@@ -32,7 +32,7 @@ internal static class DeletePolicy
         }
         var path = Normalise(((ModelDestination.OnNode)deletion.Destination).Path);
         var root = Normalise(deletion.ModelsRoot);
-        if (path == "/" || path == root || IsInside(root, path))
+        if (path == "/" || path == root || IsInside(path, root))
             return Keep($"files kept: {path} is the filesystem root or contains the models root {root}");
         if (deletion.ReservesArtifact)
             return Keep($"files kept at {path}: the model has the label {OmeApi.ReserveArtifactLabel}=true");
