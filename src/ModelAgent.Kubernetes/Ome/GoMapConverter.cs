@@ -10,7 +10,8 @@ namespace ModelAgent.Kubernetes.Ome;
 /// </summary>
 internal sealed class GoMapConverter<TValue> : JsonConverter<IReadOnlyDictionary<string, TValue>>
 {
-    public override IReadOnlyDictionary<string, TValue>? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+    public override IReadOnlyDictionary<string, TValue>? Read(
+        ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
         JsonSerializer.Deserialize<Dictionary<string, TValue>>(ref reader, options);
 
     public override void Write(Utf8JsonWriter writer, IReadOnlyDictionary<string, TValue> value, JsonSerializerOptions options)

@@ -18,8 +18,11 @@ internal sealed record ModelEntryConfig
     /// <summary>Context length; the controller copies it into <c>spec.maxTokens</c>. 0 means unknown and is left out.</summary>
     [JsonPropertyName("maxTokens"), JsonPropertyOrder(5), GoOmitEmpty] public int MaxTokens { get; init; }
 
-    [JsonPropertyName("modelCapabilities"), JsonPropertyOrder(6), GoOmitEmpty] public IReadOnlyList<string>? ModelCapabilities { get; init; }
-    [JsonPropertyName("apiCapabilities"), JsonPropertyOrder(7), GoOmitEmpty] public IReadOnlyList<string>? ApiCapabilities { get; init; }
+    [JsonPropertyName("modelCapabilities"), JsonPropertyOrder(6), GoOmitEmpty]
+    public IReadOnlyList<string>? ModelCapabilities { get; init; }
+
+    [JsonPropertyName("apiCapabilities"), JsonPropertyOrder(7), GoOmitEmpty]
+    public IReadOnlyList<string>? ApiCapabilities { get; init; }
 
     /// <summary>
     /// <c>{model_type, architecture, context_length, parameter_count, has_vision, is_embedding, transformers_version,

@@ -17,7 +17,8 @@ internal sealed class ModelNodeStatusJsonConverter : JsonConverter<ModelNodeStat
             nameof(ModelNodeStatus.Updating) => ModelNodeStatus.Updating,
             nameof(ModelNodeStatus.Ready) => ModelNodeStatus.Ready,
             nameof(ModelNodeStatus.Failed) => ModelNodeStatus.Failed,
-            _ => throw new JsonException($"status must be Updating, Ready or Failed, not {(text is null ? reader.TokenType.ToString() : $"'{text}'")}"),
+            _ => throw new JsonException(
+                $"status must be Updating, Ready or Failed, not {(text is null ? reader.TokenType.ToString() : $"'{text}'")}"),
         };
     }
 

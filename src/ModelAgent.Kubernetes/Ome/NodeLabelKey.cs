@@ -25,7 +25,9 @@ internal static class NodeLabelKey
         return ns + "." + NamespacedInfix + name;
     }
 
-    /// <summary>The key as a JSON-pointer path segment for a JSON patch on <c>/metadata/labels/</c> (RFC 6901: <c>~</c> → <c>~0</c>, <c>/</c> → <c>~1</c>).</summary>
+    /// <summary>
+    /// The JSON-pointer path of the label for a JSON patch, escaped as RFC 6901 says (<c>~</c> → <c>~0</c>, <c>/</c> → <c>~1</c>).
+    /// </summary>
     public static string JsonPointerPath(ModelReference model) =>
         "/metadata/labels/" + For(model).Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal);
 }

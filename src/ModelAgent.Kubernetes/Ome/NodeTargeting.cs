@@ -72,7 +72,9 @@ internal static class NodeTargeting
 
     // Go's strconv.Atoi: optional sign, decimal digits, 64-bit range; anything else falls back to a string compare.
     private static int Compare(string nodeValue, string required) =>
-        TryParseGoInt(nodeValue, out var a) && TryParseGoInt(required, out var b) ? a.CompareTo(b) : string.CompareOrdinal(nodeValue, required);
+        TryParseGoInt(nodeValue, out var a) && TryParseGoInt(required, out var b)
+            ? a.CompareTo(b)
+            : string.CompareOrdinal(nodeValue, required);
 
     private static bool TryParseGoInt(string text, out long value) =>
         long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);

@@ -9,11 +9,18 @@ public class DeletePolicyTests
     private const string Root = "/mnt/models";
     private const string Key = "default.basemodel.llama";
 
+    private static ModelArtifact Artifact(string[] parent, string[]? children) => new()
+    {
+        Sha = "abc",
+        ParentPath = new Dictionary<string, string> { [parent[0]] = parent[1] },
+        ChildrenPaths = children,
+    };
+
     private static ModelDeletion Deletion(string uri = "hf://org/llama", string? path = "/raid/models/llama") => new(
         ModelDestination.Resolve(new StorageSpec { StorageUri = uri, Path = path }, Root),
         ReservesArtifact: false,
         ConfigMapKey: Key,
-        Artifact: new ModelArtifact { Sha = "abc", ParentPath = new Dictionary<string, string> { [Key] = "/raid/models/llama" }, ChildrenPaths = [] },
+        Artifact: Artifact([Key, "/raid/models/llama"], []),
         OtherModelPaths: ["/raid/models/other"],
         ConfigMapKeys: [Key],
         ModelsRoot: Root);
@@ -90,7 +97,7 @@ public class DeletePolicyTests
     {
         var withChildren = Deletion() with
         {
-            Artifact = new ModelArtifact { Sha = "abc", ParentPath = new Dictionary<string, string> { [Key] = "/raid/models/llama" }, ChildrenPaths = ["/raid/models/b"] },
+            Artifact = Artifact([Key, "/raid/models/llama"], ["/raid/models/b"]),
         };
         var decision = DeletePolicy.Decide(withChildren);
         Assert.False(decision.RemovesFiles);
@@ -109,7 +116,7 @@ public class DeletePolicyTests
     {
         var child = Deletion("hf://org/llama", "/raid/models/child") with
         {
-            Artifact = new ModelArtifact { Sha = "abc", ParentPath = new Dictionary<string, string> { ["clusterbasemodel.parent"] = "/raid/models/parent" } },
+            Artifact = Artifact(["clusterbasemodel.parent", "/raid/models/parent"], null),
             ConfigMapKeys = [Key, "clusterbasemodel.parent"],
         };
         var decision = DeletePolicy.Decide(child);
@@ -122,7 +129,7 @@ public class DeletePolicyTests
     {
         var child = Deletion("hf://org/llama", "/raid/models/child") with
         {
-            Artifact = new ModelArtifact { Sha = "abc", ParentPath = new Dictionary<string, string> { ["clusterbasemodel.parent"] = "/raid/models/parent" } },
+            Artifact = Artifact(["clusterbasemodel.parent", "/raid/models/parent"], null),
             ConfigMapKeys = [Key],
         };
         var decision = DeletePolicy.Decide(child);

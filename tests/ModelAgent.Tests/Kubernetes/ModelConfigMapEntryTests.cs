@@ -85,7 +85,8 @@ public class ModelConfigMapEntryTests
         Assert.False(decoded["has_vision"].GetBoolean());
         Assert.Equal("bfloat16", decoded["torch_dtype"].GetString());
         Assert.Equal(Sha, config.Artifact.Sha);
-        Assert.Equal("/raid/models/llama-3-8b", Assert.Single(config.Artifact.ParentPath!, p => p.Key == "default.basemodel.llama-3-8b").Value);
+        var parent = Assert.Single(config.Artifact.ParentPath!);
+        Assert.Equal(("default.basemodel.llama-3-8b", "/raid/models/llama-3-8b"), (parent.Key, parent.Value));
         Assert.Empty(config.Artifact.ChildrenPaths!);
         Assert.Equal(OmeReadyEntry, entry.ToJson());
     }
@@ -101,7 +102,8 @@ public class ModelConfigMapEntryTests
     public void An_empty_config_still_carries_the_artifact_with_nulls_as_Go_writes_a_zero_struct()
     {
         var entry = new ModelConfigMapEntry { Name = "m", Status = ModelNodeStatus.Failed, Config = new ModelEntryConfig() };
-        Assert.Equal("""{"name":"m","status":"Failed","config":{"artifact":{"sha":"","parentPath":null,"childrenPaths":null}}}""", entry.ToJson());
+        Assert.Equal("""{"name":"m","status":"Failed","config":{"artifact":{"sha":"","parentPath":null,"childrenPaths":null}}}""",
+            entry.ToJson());
     }
 
     [Fact]
@@ -201,7 +203,8 @@ public class ModelConfigMapEntryTests
         Assert.Equal(("p", ModelNodeStatus.Updating), (entry.Name, entry.Status));
         Assert.Equal(32768, entry.Config!.MaxTokens);
         Assert.Equal(["/raid/child"], entry.Config.Artifact.ChildrenPaths!);
-        Assert.Equal((10ul, 5ul, 2u, 1u), (entry.Progress!.TotalBytes, entry.Progress.CompletedBytes, entry.Progress.TotalFiles, entry.Progress.CompletedFiles));
+        var progress = entry.Progress!;
+        Assert.Equal((10ul, 5ul, 2u, 1u), (progress.TotalBytes, progress.CompletedBytes, progress.TotalFiles, progress.CompletedFiles));
         Assert.Equal(Joined("""
             {"name":"p","status":"Updating","config":{"modelType":"qwen2","maxTokens":32768,"artifact":{"sha":"abc",
             "parentPath":{"clusterbasemodel.p":"/raid/p"},"childrenPaths":["/raid/child"]}},"progress":{"phase":"downloading",

@@ -71,6 +71,7 @@ public class ModelDestinationTests
     public void Relative_paths_and_derived_paths_outside_the_root_are_refused()
     {
         Assert.Contains("not an absolute path", Assert.IsType<ModelDestination.Unplaceable>(Resolve("hf://org/m", "models/m")).Reason);
-        Assert.Contains("outside the models root", Assert.IsType<ModelDestination.Unplaceable>(Resolve("oci://bucket/../../../etc", "")).Reason);
+        var escaping = Assert.IsType<ModelDestination.Unplaceable>(Resolve("oci://bucket/../../../etc", ""));
+        Assert.Contains("outside the models root", escaping.Reason);
     }
 }

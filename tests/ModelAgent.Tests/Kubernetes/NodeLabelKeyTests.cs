@@ -22,7 +22,8 @@ public class NodeLabelKeyTests
 
     [Theory]
     [InlineData("default", "llama-3-8b", "models.ome.io/default.basemodel.llama-3-8b")]
-    [InlineData("default", "very-long-model-name-that-exceeds-the-limit-x", "models.ome.io/default.basemodel.ed3ce32b-at-exceeds-the-limit-x")]
+    [InlineData("default", "very-long-model-name-that-exceeds-the-limit-x",
+        "models.ome.io/default.basemodel.ed3ce32b-at-exceeds-the-limit-x")]
     [InlineData("long-namespace-name", "very-long-model-name-that-exceeds-normal-length-limits-and-should-be-truncated",
         "models.ome.io/116791bb.basemodel.be83a233-d-should-be-truncated")]
     // Namespace + name = 38 bytes: nothing shortened; 39: the name gives way, a namespace of 7 is kept whole.

@@ -14,17 +14,23 @@ public class NodeTargetingTests
         ["tier"] = "b",
     });
 
-    private static StorageSpec Storage(string uri = "hf://org/m", Dictionary<string, string>? selector = null, params V1NodeSelectorTerm[] terms) => new()
+    private static StorageSpec Storage(
+        string uri = "hf://org/m", Dictionary<string, string>? selector = null, params V1NodeSelectorTerm[] terms) => new()
     {
         StorageUri = uri,
         Path = "/raid/models/m",
         NodeSelector = selector,
-        NodeAffinity = terms.Length == 0 ? null : new V1NodeAffinity { RequiredDuringSchedulingIgnoredDuringExecution = new V1NodeSelector { NodeSelectorTerms = terms } },
+        NodeAffinity = terms.Length == 0 ? null : Required(terms),
     };
 
-    private static V1NodeSelectorTerm Expressions(params V1NodeSelectorRequirement[] requirements) => new() { MatchExpressions = requirements };
+    private static V1NodeAffinity Required(IList<V1NodeSelectorTerm> terms) =>
+        new() { RequiredDuringSchedulingIgnoredDuringExecution = new V1NodeSelector { NodeSelectorTerms = terms } };
+
+    private static V1NodeSelectorTerm Expressions(params V1NodeSelectorRequirement[] requirements) =>
+        new() { MatchExpressions = requirements };
     private static V1NodeSelectorTerm Fields(params V1NodeSelectorRequirement[] requirements) => new() { MatchFields = requirements };
-    private static V1NodeSelectorRequirement Requirement(string key, string op, params string[] values) => new() { Key = key, OperatorProperty = op, Values = values };
+    private static V1NodeSelectorRequirement Requirement(string key, string op, params string[] values) =>
+        new() { Key = key, OperatorProperty = op, Values = values };
 
     private static bool Applies(StorageSpec? storage) => NodeTargeting.Decide(storage, Node).Applies;
 
@@ -170,7 +176,8 @@ public class NodeTargetingTests
     [Fact]
     public void Any_one_term_is_enough()
     {
-        var decision = NodeTargeting.Decide(Storage(terms: [Expressions(Requirement("zone", "In", "nowhere")), Expressions(Requirement("tier", "In", "b"))]), Node);
+        var terms = new[] { Expressions(Requirement("zone", "In", "nowhere")), Expressions(Requirement("tier", "In", "b")) };
+        var decision = NodeTargeting.Decide(Storage(terms: terms), Node);
         Assert.True(decision.Applies);
         Assert.Contains("term 2", decision.Reason);
         Assert.False(Applies(Storage(terms: [Expressions(Requirement("zone", "In", "x")), Expressions(Requirement("tier", "In", "x"))])));
@@ -180,7 +187,7 @@ public class NodeTargetingTests
     public void An_empty_term_matches_and_no_terms_mean_no_constraint()
     {
         Assert.True(Applies(Storage(terms: new V1NodeSelectorTerm())));
-        var noTerms = Storage() with { NodeAffinity = new V1NodeAffinity { RequiredDuringSchedulingIgnoredDuringExecution = new V1NodeSelector { NodeSelectorTerms = [] } } };
+        var noTerms = Storage() with { NodeAffinity = Required([]) };
         Assert.True(Applies(noTerms));
     }
 
@@ -191,7 +198,8 @@ public class NodeTargetingTests
         {
             NodeAffinity = new V1NodeAffinity
             {
-                PreferredDuringSchedulingIgnoredDuringExecution = [new V1PreferredSchedulingTerm { Preference = Expressions(Requirement("zone", "In", "nowhere")), Weight = 100 }],
+                PreferredDuringSchedulingIgnoredDuringExecution =
+                    [new V1PreferredSchedulingTerm { Preference = Expressions(Requirement("zone", "In", "nowhere")), Weight = 100 }],
             },
         };
         Assert.True(Applies(preferredOnly));

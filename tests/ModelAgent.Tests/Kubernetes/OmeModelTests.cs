@@ -57,7 +57,8 @@ public class OmeModelTests
     {
         await using var server = await KubeApiTestServer.StartAsync();
         using var client = server.Client();
-        await client.CustomObjects.CreateNamespacedCustomObjectAsync(BaseModelJson("llama"), OmeApi.Group, OmeApi.Version, "default", OmeApi.BaseModelPlural);
+        await client.CustomObjects.CreateNamespacedCustomObjectAsync(
+            BaseModelJson("llama"), OmeApi.Group, OmeApi.Version, "default", OmeApi.BaseModelPlural);
 
         var generic = new GenericClient(client, OmeApi.Group, OmeApi.Version, OmeApi.BaseModelPlural, disposeClient: false);
         var model = await generic.ReadNamespacedAsync<BaseModel>("default", "llama", CancellationToken.None);
@@ -73,7 +74,8 @@ public class OmeModelTests
         Assert.Equal("token", storage.Parameters!["secretKey"]);
         Assert.Equal(StorageSpec.ReuseIfExists, storage.EffectiveDownloadPolicy);
         Assert.Equal("BM.GPU.H100.8", storage.NodeSelector!["node.kubernetes.io/instance-type"]);
-        var field = Assert.Single(Assert.Single(storage.NodeAffinity!.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms).MatchFields);
+        var term = Assert.Single(storage.NodeAffinity!.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms);
+        var field = Assert.Single(term.MatchFields);
         Assert.Equal(("metadata.name", "In", "gpu-node-1"), (field.Key, field.OperatorProperty, Assert.Single(field.Values)));
         Assert.Equal(("safetensors", "1.0.0"), (model.Spec.ModelFormat!.Name, model.Spec.ModelFormat.Version));
         Assert.Equal("transformers", model.Spec.ModelFramework!.Name);
@@ -86,7 +88,8 @@ public class OmeModelTests
         var node = new TargetNode("gpu-node-1", new Dictionary<string, string> { ["node.kubernetes.io/instance-type"] = "BM.GPU.H100.8" });
         Assert.True(NodeTargeting.Decide(storage, node).Applies);
         Assert.False(NodeTargeting.Decide(storage, node with { Name = "gpu-node-2" }).Applies);
-        Assert.Equal("/raid/models/llama-3-1-8b", Assert.IsType<ModelDestination.OnNode>(ModelDestination.Resolve(storage, "/mnt/models")).Path);
+        var destination = Assert.IsType<ModelDestination.OnNode>(ModelDestination.Resolve(storage, "/mnt/models"));
+        Assert.Equal("/raid/models/llama-3-1-8b", destination.Path);
     }
 
     [Fact]
@@ -94,7 +97,8 @@ public class OmeModelTests
     {
         await using var server = await KubeApiTestServer.StartAsync();
         using var client = server.Client();
-        await client.CustomObjects.CreateNamespacedCustomObjectAsync(BaseModelJson("llama"), OmeApi.Group, OmeApi.Version, "default", OmeApi.BaseModelPlural);
+        await client.CustomObjects.CreateNamespacedCustomObjectAsync(
+            BaseModelJson("llama"), OmeApi.Group, OmeApi.Version, "default", OmeApi.BaseModelPlural);
         var generic = new GenericClient(client, OmeApi.Group, OmeApi.Version, OmeApi.BaseModelPlural, disposeClient: false);
         var model = await generic.ReadNamespacedAsync<BaseModel>("default", "llama", CancellationToken.None);
 
@@ -124,7 +128,8 @@ public class OmeModelTests
             {"apiVersion":"ome.io/v1beta1","kind":"ClusterBaseModel","metadata":{"name":"bare"},"spec":{"displayName":"no storage"}}
             """)!;
         await client.CustomObjects.CreateClusterCustomObjectAsync(withStorage, OmeApi.Group, OmeApi.Version, OmeApi.ClusterBaseModelPlural);
-        await client.CustomObjects.CreateClusterCustomObjectAsync(withoutStorage, OmeApi.Group, OmeApi.Version, OmeApi.ClusterBaseModelPlural);
+        await client.CustomObjects.CreateClusterCustomObjectAsync(
+            withoutStorage, OmeApi.Group, OmeApi.Version, OmeApi.ClusterBaseModelPlural);
 
         var list = await client.CustomObjects.ListClusterCustomObjectAsync<OmeModelList<ClusterBaseModel>>(
             OmeApi.Group, OmeApi.Version, OmeApi.ClusterBaseModelPlural, cancellationToken: CancellationToken.None);
