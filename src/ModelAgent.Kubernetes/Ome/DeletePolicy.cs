@@ -38,7 +38,8 @@ internal static class DeletePolicy
             return Keep($"files kept at {path}: the model has the label {OmeApi.ReserveArtifactLabel}=true");
         if (deletion.OtherModelPaths is null)
             return Keep($"files kept at {path}: the other models could not be listed to check that none uses the path");
-        var shared = deletion.OtherModelPaths.Select(Normalise)
+        // Destinations are resolved, hence absolute; anything else cannot be compared and is no reason to keep files.
+        var shared = deletion.OtherModelPaths.Where(Path.IsPathRooted).Select(Normalise)
             .FirstOrDefault(other => other == path || IsInside(other, path) || IsInside(path, other));
         if (shared is not null)
             return Keep($"files kept at {path}: another model uses {shared}");

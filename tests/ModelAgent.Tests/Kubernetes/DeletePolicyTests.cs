@@ -89,6 +89,13 @@ public class DeletePolicyTests
         Assert.True(DeletePolicy.Decide(Deletion() with { OtherModelPaths = ["/raid/models/llama-2"] }).RemovesFiles);
 
     [Fact]
+    public void Paths_that_are_not_absolute_are_not_compared()
+    {
+        var decision = DeletePolicy.Decide(Deletion() with { OtherModelPaths = ["", "relative/llama"] });
+        Assert.Equal("/raid/models/llama", decision.RemovePath);
+    }
+
+    [Fact]
     public void Files_are_kept_when_the_other_models_could_not_be_listed() =>
         Assert.False(DeletePolicy.Decide(Deletion() with { OtherModelPaths = null }).RemovesFiles);
 
