@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics.CodeAnalysis;
 using k8s;
 using ModelAgent.Coordination;
+using ModelAgent.Kubernetes.Coordination;
 using ModelAgent.Pull;
 
 namespace ModelAgent.Cli.Commands;
@@ -34,7 +35,7 @@ internal sealed record CoordinationArguments(string SharedStorage, string Backen
             // A hung API server must cost a renewal, not the lease: no request may outlast the renew interval (10 s at most).
             config.HttpClientTimeout = TimeSpan.FromSeconds(Math.Clamp(RenewSeconds, 1, 10));
             var ns = Namespace ?? Environment.GetEnvironmentVariable("POD_NAMESPACE") ?? config.Namespace ?? "ome";
-            var client = new Kubernetes(config);
+            var client = new k8s.Kubernetes(config);
             settings = settings with { Backend = _ => new KubernetesLeaseStore(client, ns) };
         }
         error = null;

@@ -3,6 +3,7 @@ using k8s;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using ModelAgent.Coordination;
+using ModelAgent.Kubernetes.Coordination;
 using ModelAgent.Testing.KubeApi;
 using ModelAgent.Testing.KubeApi.Faults;
 using ModelAgent.Tests.KubeApi;

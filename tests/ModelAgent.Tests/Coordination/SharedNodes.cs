@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using ModelAgent.Coordination;
+using ModelAgent.Kubernetes.Coordination;
 using ModelAgent.Testing.KubeApi;
 using ModelAgent.Tests.Hub;
 using ModelAgent.Tests.KubeApi;

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using ModelAgent.Cli.Progress;
 using ModelAgent.Coordination;
+using ModelAgent.Kubernetes.Coordination;
 using ModelAgent.Testing.KubeApi;
 using ModelAgent.Testing.KubeApi.Faults;
 using ModelAgent.Tests.KubeApi;

@@ -17,7 +17,7 @@ public class FaultInjectionTests
         Spec = new V1LeaseSpec { HolderIdentity = "node-1", LeaseDurationSeconds = 30 },
     };
 
-    private static async Task<HttpStatusCode> StatusOfReadAsync(Kubernetes client)
+    private static async Task<HttpStatusCode> StatusOfReadAsync(k8s.Kubernetes client)
     {
         try
         {

@@ -13,7 +13,7 @@ internal static class KubeApiTestServer
         });
 
     /// <summary>The official C# client (NuGet KubernetesClient) pointed at the server, as the agent will configure it.</summary>
-    public static Kubernetes Client(this KubeApiServer server, TimeSpan? timeout = null) =>
+    public static k8s.Kubernetes Client(this KubeApiServer server, TimeSpan? timeout = null) =>
         new(new KubernetesClientConfiguration
         {
             Host = server.BaseAddress.ToString(),

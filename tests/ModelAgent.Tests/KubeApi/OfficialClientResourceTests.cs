@@ -11,7 +11,7 @@ public class OfficialClientResourceTests
 {
     private const string ReadyLabel = "models.ome.io/default.basemodel.llama-3-8b";
 
-    private static async Task<V1Node> CreateNodeAsync(Kubernetes client) =>
+    private static async Task<V1Node> CreateNodeAsync(k8s.Kubernetes client) =>
         await client.CoreV1.CreateNodeAsync(new V1Node
         {
             Metadata = new V1ObjectMeta { Name = "gpu-node-1", Labels = new Dictionary<string, string> { ["kubernetes.io/hostname"] = "gpu-node-1" } },

@@ -4,8 +4,9 @@ using System.Text.Json;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
+using ModelAgent.Coordination;
 
-namespace ModelAgent.Coordination;
+namespace ModelAgent.Kubernetes.Coordination;
 
 /// <summary>
 /// Leases as coordination.k8s.io/v1 Lease objects. The spec carries client-go's fields; what the holder
