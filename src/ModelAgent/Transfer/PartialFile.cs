@@ -97,6 +97,8 @@ internal sealed record PartialFile(string DataPath, string JournalPath)
     public bool TryTakeOver(StateDirectory dir, PartialFile mine)
     {
         if (WriterOf(DataPath) is not { } writer || WriterLock.IsAlive(dir, writer)) return false;
+        // A journal that is not a regular file (a link planted there) is not taken: it would only be refused later, under our name.
+        if (dir.Entry(JournalName) is not { Type: AtCalls.FileType.Regular }) return false;
         try
         {
             if (!dir.TryMove(DataName, mine.DataName)) return false;
