@@ -34,7 +34,8 @@ internal static class ShareIdentity
                 root.Flush();
                 return candidate;
             }
-            return TryRead(root) ?? throw new IOException($"share identity file '{root.Describe(FileName)}' exists but holds no id; delete it so the agents can create a new one");
+            return TryRead(root) ?? throw new IOException(
+                $"share identity file '{root.Describe(FileName)}' exists but holds no id; delete it so the agents can create a new one");
         }
         finally
         {

@@ -77,7 +77,9 @@ internal static partial class AtCalls
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
 
-    /// <summary>The type bits (S_IFMT) and size of a name in a directory, never following a link; null with the errno when it fails.</summary>
+    /// <summary>
+    /// The type bits (S_IFMT) and size of a name in a directory, never following a link; null with the errno when it fails.
+    /// </summary>
     public static (int Type, long Size)? StatNoFollow(int directory, string name, out int errno)
     {
         // struct statx: stx_mode (u16) at 28, stx_size (u64) at 40; 256 bytes in all.

@@ -89,7 +89,9 @@ internal sealed class StateDirectory : IDisposable
         return fd is { } open ? Verified(open, name) : null;
     }
 
-    /// <summary>A second descriptor of a file of ours for writes that bypass the page cache; null with the reason when it cannot be had.</summary>
+    /// <summary>
+    /// A second descriptor of a file of ours for writes that bypass the page cache; null with the reason when it cannot be had.
+    /// </summary>
     public SafeFileHandle? TryOpenDirect(string name, out string? refusal) => DirectIo.TryOpenForWriting(Fd, name, out refusal);
 
     /// <summary>The whole content of a regular file of ours; null when there is none.</summary>
@@ -104,13 +106,17 @@ internal sealed class StateDirectory : IDisposable
     }
 
     /// <summary>A new, empty file, for reading and writing; an <see cref="IOException"/> (EEXIST) when the name is taken.</summary>
-    public SafeFileHandle CreateNew(string name) => Verified(OpenFile(name, ReadWrite | Create | Exclusive, missingIsNull: false)!.Value, name);
+    public SafeFileHandle CreateNew(string name) =>
+        Verified(OpenFile(name, ReadWrite | Create | Exclusive, missingIsNull: false)!.Value, name);
 
     /// <summary>The file, emptied, or a new one, for writing.</summary>
     public SafeFileHandle CreateOrTruncate(string name) =>
         Verified(OpenFile(name, OpenFlags.WriteOnly | Create | Truncate, missingIsNull: false)!.Value, name);
 
-    /// <summary>What kind of entry <paramref name="name"/> is (S_IFMT bits) and its size, the entry itself and not a link's target; null when missing.</summary>
+    /// <summary>
+    /// What kind of entry <paramref name="name"/> is (S_IFMT bits) and its size, the entry itself and not a link's
+    /// target; null when missing.
+    /// </summary>
     public (int Type, long Size)? Entry(string name)
     {
         if (StatNoFollow(Fd, name, out var errno) is { } entry) return entry;
@@ -134,7 +140,9 @@ internal sealed class StateDirectory : IDisposable
             throw Failure(Marshal.GetLastPInvokeError(), Describe(name), $"move to '{target}'");
     }
 
-    /// <summary>Gives <paramref name="from"/> the second name <paramref name="to"/> only if it is free (link(2), atomic also on NFS).</summary>
+    /// <summary>
+    /// Gives <paramref name="from"/> the second name <paramref name="to"/> only if it is free (link(2), atomic also on NFS).
+    /// </summary>
     public bool TryLink(string from, string to)
     {
         if (LinkAt(Fd, from, Fd, to, 0) == 0) return true;

@@ -36,7 +36,8 @@ internal sealed class ChunkJournal : IDisposable
     /// Opens an existing journal for appending when it describes this file and chunk size; otherwise null.
     /// <paramref name="present"/> gets, per chunk, how many bytes from its start are on disk.
     /// </summary>
-    public static ChunkJournal? Resume(StateDirectory dir, string name, SnapshotFile file, long chunkSize, int chunkCount, out long[] present)
+    public static ChunkJournal? Resume(StateDirectory dir, string name, SnapshotFile file, long chunkSize, int chunkCount,
+        out long[] present)
     {
         present = new long[chunkCount];
         if (Read(dir, name, file, chunkSize, chunkCount) is not { } read) return null;
@@ -57,7 +58,8 @@ internal sealed class ChunkJournal : IDisposable
     public static long[]? ReadPresent(StateDirectory dir, string name, SnapshotFile file, long chunkSize, int chunkCount) =>
         Read(dir, name, file, chunkSize, chunkCount)?.Present;
 
-    private static (string[] Lines, long[] Present)? Read(StateDirectory dir, string name, SnapshotFile file, long chunkSize, int chunkCount)
+    private static (string[] Lines, long[] Present)? Read(StateDirectory dir, string name, SnapshotFile file, long chunkSize,
+        int chunkCount)
     {
         var present = new long[chunkCount];
         if (dir.ReadAll(name) is not { } content) return null;

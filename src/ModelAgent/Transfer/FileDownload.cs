@@ -14,8 +14,8 @@ internal sealed class FileDownload : IDisposable
     private readonly Queue<int> _pending = new();
     private readonly object _gate = new();
 
-    private FileDownload(string destination, StateDirectory partials, SnapshotFile file, PartialFile partial, long chunkSize, SafeFileHandle handle,
-        PartialFileWriter writer, ChunkJournal? journal, OrderedHasher hasher, int chunkCount, long[] present)
+    private FileDownload(string destination, StateDirectory partials, SnapshotFile file, PartialFile partial, long chunkSize,
+        SafeFileHandle handle, PartialFileWriter writer, ChunkJournal? journal, OrderedHasher hasher, int chunkCount, long[] present)
     {
         Destination = destination;
         PartialFolder = partials;

@@ -66,7 +66,8 @@ internal sealed record PartialFile(string DataPath, string JournalPath)
         var others = new List<PartialFile>();
         foreach (var name in dir.List())
         {
-            if (name == mine || !name.StartsWith(prefix, StringComparison.Ordinal) || !name.EndsWith(".part", StringComparison.Ordinal)) continue;
+            if (name == mine || !name.StartsWith(prefix, StringComparison.Ordinal)
+                || !name.EndsWith(".part", StringComparison.Ordinal)) continue;
             if (dir.Entry(name) is not { Type: AtCalls.FileType.Regular }) continue;
             var data = dir.Describe(name);
             others.Add(new PartialFile(data, data[..^".part".Length] + ".journal"));
