@@ -172,8 +172,7 @@ internal static class PullCommand
         catch (LocalStorageException e)
         {
             logger.LogError("Pull of {Source} stopped by our disk ({Kind}): {Reason}", source.Source, e.Failure.KindName(), e.Detail);
-            var kept = Directory.Exists(PartialFile.DirectoryFor(destination))
-                && Directory.EnumerateFiles(PartialFile.DirectoryFor(destination), "*.part").Any();
+            var kept = PartialFile.AnyKept(destination);
             var resume = kept ? "; what was written is kept, rerun to resume" : "";
             return Fail(ExitCodes.Incomplete, e.Failure.KindName(), e.Message + resume);
         }
@@ -181,6 +180,11 @@ internal static class PullCommand
         {
             logger.LogError("Pull of {Source} failed: {Reason}", source.Source, e.Message);
             return Fail(ExitCodes.Incomplete, "transfer-failed", e.Message + "; partial files are kept, rerun to resume");
+        }
+        catch (UnsafeStateException e)
+        {
+            logger.LogError("Pull of {Source} refused: {Reason}", source.Source, e.Message);
+            return Fail(ExitCodes.Usage, UnsafeStateException.Kind, e.Message);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using ModelAgent.Platform;
+using ModelAgent.Storage;
 
 namespace ModelAgent.Completion;
 
@@ -14,29 +14,36 @@ internal static class CompletionRecordStore
     public static string PathFor(string modelDirectory) => Path.Combine(modelDirectory, DirectoryName, FileName);
 
     /// <summary>
+    /// The model directory's <c>.model-agent/</c>, reached without following a link (see <see cref="StateDirectory"/>);
+    /// null when it is missing and not to be created.
+    /// </summary>
+    public static StateDirectory? OpenDirectory(string modelDirectory, bool create) =>
+        StateDirectory.Open(modelDirectory, [DirectoryName], create);
+
+    /// <summary>
     /// Writes the record last and atomically: temp file, fsync, rename over the old record, fsync the directory.
     /// A reader sees either the old record, or none, or the whole new one.
     /// </summary>
     public static async Task WriteAsync(string modelDirectory, CompletionRecord record, CancellationToken cancellationToken)
     {
-        var dir = Path.Combine(modelDirectory, DirectoryName);
-        Directory.CreateDirectory(dir);
-        var final = Path.Combine(dir, FileName);
-        var temp = Path.Combine(dir, $"{FileName}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        // Every step relative to the folder we hold: a link planted as .model-agent/ is refused, one planted as
+        // manifest.json is replaced by the rename (rename never follows its target), never written through.
+        using var dir = OpenDirectory(modelDirectory, create: true)!;
+        var temp = $"{FileName}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
         try
         {
-            await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.Asynchronous))
+            await using (var stream = new FileStream(dir.CreateNew(temp), FileAccess.Write, 4096))
             {
                 await JsonSerializer.SerializeAsync(stream, record, Json, cancellationToken);
                 await stream.FlushAsync(cancellationToken);
                 stream.Flush(flushToDisk: true);
             }
-            File.Move(temp, final, overwrite: true);
-            Fsync.Directory(dir);
+            dir.Rename(temp, FileName);
+            dir.Flush();
         }
         catch
         {
-            File.Delete(temp);
+            dir.Delete(temp);
             throw;
         }
     }
@@ -44,10 +51,10 @@ internal static class CompletionRecordStore
     /// <summary>Removes the record first, so that a model being changed is never seen as complete.</summary>
     public static void Invalidate(string modelDirectory)
     {
-        var path = PathFor(modelDirectory);
-        if (!File.Exists(path)) return;
-        File.Delete(path);
-        Fsync.Directory(Path.GetDirectoryName(path)!);
+        // unlinkat removes what has the name, a link included, never what a link points to.
+        using var dir = OpenDirectory(modelDirectory, create: false);
+        if (dir is null || !dir.Delete(FileName)) return;
+        dir.Flush();
     }
 
     /// <summary>Parses a record. Expected failures (missing, unreadable, malformed) come back as a reason.</summary>
@@ -62,7 +69,14 @@ internal static class CompletionRecordStore
         if (entry.IsMissing) return RecordRead.Missing;
         if (entry.IsDirectory) return RecordRead.Failed($"{DirectoryName}/{FileName} is a directory, expected the record file");
         if (Verification.RegularFile.Refusal(path) is { } refusal) return RecordRead.Failed($"{DirectoryName}/{FileName} {refusal}");
-        try { bytes = File.ReadAllBytes(path); }
+        // Read through our folder without following links (the look-up above allows links that stay inside).
+        try
+        {
+            using var dir = OpenDirectory(modelDirectory, create: false);
+            if (dir?.ReadAll(FileName) is not { } read) return RecordRead.Missing;
+            bytes = read;
+        }
+        catch (UnsafeStateException e) { return RecordRead.Failed(e.Message); }
         catch (FileNotFoundException) { return RecordRead.Missing; }
         catch (DirectoryNotFoundException) { return RecordRead.Missing; }
         catch (UnauthorizedAccessException) { return RecordRead.Failed($"permission denied reading {DirectoryName}/{FileName}"); }

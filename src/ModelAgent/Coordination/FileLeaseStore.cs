@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
-using ModelAgent.Platform;
+using ModelAgent.Completion;
+using ModelAgent.Storage;
 
 namespace ModelAgent.Coordination;
 
@@ -12,11 +13,31 @@ namespace ModelAgent.Coordination;
 /// Older versions are deleted after a successful write. No flock/fcntl locks anywhere: on GPFS and Lustre they
 /// can be node-local and silently succeed for everyone.
 /// </summary>
-internal sealed class FileLeaseStore(string directory) : ILeaseStore
+/// <remarks>
+/// The lease folder is reached without following links (<see cref="StateDirectory"/>): only the folder the store was
+/// given (the models root, or <c>--dest</c> for node-local leases) is opened as given; <c>.model-agent/leases</c> below
+/// it is ours, and a link there is refused.
+/// </remarks>
+internal sealed class FileLeaseStore : ILeaseStore
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+    private readonly string _trusted;
+    private readonly string[] _own;
 
-    public string Directory { get; } = directory;
+    /// <summary>Lease files directly in <paramref name="directory"/>, a folder the operator chose.</summary>
+    public FileLeaseStore(string directory) : this(directory, []) { }
+
+    private FileLeaseStore(string trusted, string[] own)
+    {
+        _trusted = trusted;
+        _own = own;
+        Directory = Path.Combine([trusted, .. own]);
+    }
+
+    /// <summary>Lease files in <c>{root}/.model-agent/leases</c>, folders of ours below the folder the operator chose.</summary>
+    public static FileLeaseStore InStateOf(string root) => new(root, [CompletionRecordStore.DirectoryName, "leases"]);
+
+    public string Directory { get; }
 
     public string Describe(string key) => $"lease file {Path.Combine(Directory, key)}.*.json";
 
@@ -26,11 +47,14 @@ internal sealed class FileLeaseStore(string directory) : ILeaseStore
         for (var attempt = 0; attempt < 10; attempt++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var newest = Versions(key).DefaultIfEmpty(-1).Max();
+            using var dir = StateDirectory.Open(_trusted, _own, create: false);
+            if (dir is null) return Task.FromResult<VersionedLease?>(null);
+            var newest = Versions(dir, key).DefaultIfEmpty(-1).Max();
             if (newest < 0) return Task.FromResult<VersionedLease?>(null);
             try
             {
-                var record = JsonSerializer.Deserialize<LeaseRecord>(File.ReadAllBytes(PathOf(key, newest)), Json)
+                var bytes = dir.ReadAll(NameOf(key, newest)) ?? throw new FileNotFoundException();
+                var record = JsonSerializer.Deserialize<LeaseRecord>(bytes, Json)
                     ?? throw new LeaseBackendUnavailableException($"lease file {PathOf(key, newest)} is empty");
                 return Task.FromResult<VersionedLease?>(new VersionedLease(record, newest.ToString(CultureInfo.InvariantCulture)));
             }
@@ -50,34 +74,39 @@ internal sealed class FileLeaseStore(string directory) : ILeaseStore
     {
         try
         {
-            System.IO.Directory.CreateDirectory(Directory);
-            var temp = Path.Combine(Directory, $".{key}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
-            {
-                JsonSerializer.Serialize(stream, record, Json);
-                stream.Flush(flushToDisk: true);
-            }
+            using var dir = StateDirectory.Open(_trusted, _own, create: true)!;
+            var temp = $".{key}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
             bool won;
-            try { won = ExclusiveLink.TryCreate(temp, PathOf(key, version)); }
-            finally { File.Delete(temp); }
+            try
+            {
+                using (var stream = new FileStream(dir.CreateNew(temp), FileAccess.Write))
+                {
+                    JsonSerializer.Serialize(stream, record, Json);
+                    stream.Flush(flushToDisk: true);
+                }
+                won = dir.TryLink(temp, NameOf(key, version));
+            }
+            finally { dir.Delete(temp); }
             if (!won) return null;
-            foreach (var old in Versions(key).Where(v => v < version))
-                File.Delete(PathOf(key, old));
+            foreach (var old in Versions(dir, key).Where(v => v < version))
+                dir.DeleteRegularFile(NameOf(key, old));
             return new VersionedLease(record, version.ToString(CultureInfo.InvariantCulture));
         }
         catch (IOException e) { throw new LeaseBackendUnavailableException($"cannot write lease file in {Directory}: {e.Message}", e); }
         catch (UnauthorizedAccessException e) { throw new LeaseBackendUnavailableException($"permission denied writing lease files in {Directory}", e); }
     }
 
-    private string PathOf(string key, long version) => Path.Combine(Directory, $"{key}.{version:D12}.json");
+    private string PathOf(string key, long version) => Path.Combine(Directory, NameOf(key, version));
 
-    private IEnumerable<long> Versions(string key)
+    private static string NameOf(string key, long version) => $"{key}.{version:D12}.json";
+
+    private static IEnumerable<long> Versions(StateDirectory dir, string key)
     {
-        if (!System.IO.Directory.Exists(Directory)) yield break;
         var prefix = key + ".";
-        foreach (var path in System.IO.Directory.EnumerateFiles(Directory, key + ".*.json"))
+        foreach (var name in dir.List())
         {
-            var name = Path.GetFileName(path);
+            if (!name.StartsWith(prefix, StringComparison.Ordinal) || !name.EndsWith(".json", StringComparison.Ordinal)
+                || name.Length < prefix.Length + ".json".Length) continue;
             var middle = name[prefix.Length..^".json".Length];
             if (middle.Length == 12 && long.TryParse(middle, NumberStyles.None, CultureInfo.InvariantCulture, out var v)) yield return v;
         }

@@ -40,6 +40,22 @@ internal static partial class DirectIo
         return null;
     }
 
+    /// <summary>
+    /// The same for the file <paramref name="name"/> in the open folder <paramref name="directory"/>, never through a
+    /// link (O_NOFOLLOW): a partial file in our state folder.
+    /// </summary>
+    public static SafeFileHandle? TryOpenForWriting(int directory, string name, out string? refusal)
+    {
+        refusal = null;
+        var fd = AtCalls.OpenAt(directory, name, OpenFlags.WriteOnly | OpenFlags.Direct | AtCalls.NoFollow | OpenFlags.CloseOnExec, 0);
+        if (fd >= 0) return new SafeFileHandle(fd, ownsHandle: true);
+        var errno = Marshal.GetLastPInvokeError();
+        refusal = errno is EINVAL or EOPNOTSUPP
+            ? "the filesystem does not support O_DIRECT"
+            : $"open with O_DIRECT failed (errno {errno})";
+        return null;
+    }
+
     public static bool IsAligned(long offset, int length) => offset % Alignment == 0 && length % Alignment == 0;
 
     /// <summary>Whether a failed direct write means "not on this file/filesystem" rather than a real I/O error.</summary>

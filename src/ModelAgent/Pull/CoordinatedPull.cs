@@ -9,7 +9,7 @@ namespace ModelAgent.Pull;
 internal sealed record CoordinationSettings(SharedStorageMode Mode, string NodeName, string? ModelsRoot, LeaseTimings Timings)
 {
     /// <summary>Builds the lease backend for a models root; the Kubernetes one when configured, else lease files on the share.</summary>
-    public Func<string, ILeaseStore> Backend { get; init; } = root => new FileLeaseStore(Path.Combine(root, CompletionRecordStore.DirectoryName, "leases"));
+    public Func<string, ILeaseStore> Backend { get; init; } = root => FileLeaseStore.InStateOf(root);
 }
 
 /// <summary>
@@ -76,14 +76,15 @@ internal sealed class CoordinatedPull(ModelPull pull, string source, string revi
     /// </summary>
     private (ILeaseStore Store, string Key)? NodeLocalLease(string destination)
     {
-        var directory = Path.Combine(Path.GetFullPath(destination), CompletionRecordStore.DirectoryName, "leases");
-        try { Directory.CreateDirectory(directory); }
+        var store = FileLeaseStore.InStateOf(Path.GetFullPath(destination));
+        // Made without following links: a link planted there ends the pull (UnsafeStateException), not in coordination.
+        try { Storage.StateDirectory.Open(destination, [CompletionRecordStore.DirectoryName, "leases"], create: true)!.Dispose(); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            logger.LogWarning("Cannot create the lease directory {Directory} ({Reason}); pulling without coordination", directory, e.Message);
+            logger.LogWarning("Cannot create the lease directory {Directory} ({Reason}); pulling without coordination", store.Directory, e.Message);
             return null;
         }
         var real = Storage.ModelRelativePath.RealPath(destination);
-        return (new FileLeaseStore(directory), LeaseName.For($"node-local:{real}", source, revision));
+        return (store, LeaseName.For($"node-local:{real}", source, revision));
     }
 }

@@ -159,8 +159,13 @@ internal sealed class ModelPull(ISnapshotSource source, TransferOptions options,
 
     private void RemoveAbandonedPartials(string destination)
     {
-        try { PartialFile.RemoveAbandoned(destination); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        try
+        {
+            foreach (var stranger in PartialFile.RemoveAbandoned(destination))
+                logger.LogWarning("Left {Entry} in place: named like a partial file or lock but not a regular file (a link?); "
+                    + "model-agent never deletes or follows it; remove it", stranger);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Storage.UnsafeStateException)
         {
             logger.LogWarning("Could not remove leftover partial files in {Directory}: {Reason}", PartialFile.DirectoryFor(destination), e.Message);
         }

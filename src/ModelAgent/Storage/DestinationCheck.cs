@@ -29,22 +29,31 @@ internal static class DestinationCheck
         for (var dir = destination; dir is not null && !Directory.Exists(dir); dir = Path.GetDirectoryName(dir)) created.Add(dir);
         var state = Path.Combine(destination, CompletionRecordStore.DirectoryName);
         if (!Directory.Exists(state)) created.Insert(0, state);
-        var probe = Path.Combine(state, $"probe-{Environment.ProcessId}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}");
-        var problem = Try(() => Directory.CreateDirectory(state), destination, existing ?? "/")
-            ?? Try(() => WriteProbe(probe), destination, state);
+        var probe = $"probe-{Environment.ProcessId}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
+        // Our state folder is reached without following links: a link planted as .model-agent is refused here, before
+        // the origin is asked anything, and the probe is never written through it.
+        StateDirectory? held = null;
+        DestinationProblem? problem;
+        try
+        {
+            problem = Try(() => held = CompletionRecordStore.OpenDirectory(destination, create: true), destination, existing ?? "/")
+                ?? Try(() => WriteProbe(held!, probe), destination, state);
+        }
+        catch (UnsafeStateException e) { problem = new(UnsafeStateException.Kind, e.Message); }
+        finally { held?.Dispose(); }
         if (problem is not null) RemoveEmpty(created);
         return problem;
     }
 
-    private static void WriteProbe(string path)
+    private static void WriteProbe(StateDirectory dir, string name)
     {
         try
         {
             // One byte, not an empty file: a full filesystem still creates the inode but refuses the data.
-            using var probe = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write);
+            using var probe = dir.CreateNew(name);
             RandomAccess.Write(probe, [0], 0);
         }
-        finally { File.Delete(path); }
+        finally { dir.Delete(name); }
     }
 
     private static DestinationProblem? Try(Action write, string destination, string where)

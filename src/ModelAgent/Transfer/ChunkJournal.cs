@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using ModelAgent.Sources;
+using ModelAgent.Storage;
 
 namespace ModelAgent.Transfer;
 
@@ -22,9 +23,10 @@ internal sealed class ChunkJournal : IDisposable
 
     private ChunkJournal(FileStream stream) => _stream = stream;
 
-    public static ChunkJournal Create(string path, SnapshotFile file, long chunkSize)
+    /// <summary>Starts the journal <paramref name="name"/> in the partial folder we hold, empty but for its header.</summary>
+    public static ChunkJournal Create(StateDirectory dir, string name, SnapshotFile file, long chunkSize)
     {
-        var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, Unbuffered);
+        var stream = new FileStream(dir.CreateOrTruncate(name), FileAccess.Write, Unbuffered);
         var journal = new ChunkJournal(stream);
         journal.Append(Header(file, chunkSize) + "\n");
         return journal;
@@ -34,13 +36,15 @@ internal sealed class ChunkJournal : IDisposable
     /// Opens an existing journal for appending when it describes this file and chunk size; otherwise null.
     /// <paramref name="present"/> gets, per chunk, how many bytes from its start are on disk.
     /// </summary>
-    public static ChunkJournal? Resume(string path, SnapshotFile file, long chunkSize, int chunkCount, out long[] present)
+    public static ChunkJournal? Resume(StateDirectory dir, string name, SnapshotFile file, long chunkSize, int chunkCount,
+        out long[] present)
     {
         present = new long[chunkCount];
-        if (Read(path, file, chunkSize, chunkCount) is not { } read) return null;
+        if (Read(dir, name, file, chunkSize, chunkCount) is not { } read) return null;
         var lines = read.Lines;
         present = read.Present;
-        var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.Read, Unbuffered);
+        if (dir.OpenExisting(name, write: true) is not { } handle) return null;
+        var stream = new FileStream(handle, FileAccess.Write, Unbuffered);
         // Cut a torn tail so the next line starts clean.
         stream.SetLength(lines.Length == 0 ? 0 : Encoding.UTF8.GetByteCount(string.Join('\n', lines[..^1])) + 1);
         stream.Seek(0, SeekOrigin.End);
@@ -48,19 +52,18 @@ internal sealed class ChunkJournal : IDisposable
     }
 
     /// <summary>
-    /// Bytes per chunk the journal at <paramref name="path"/> records for this file, without opening it for writing;
+    /// Bytes per chunk the journal <paramref name="name"/> records for this file, without opening it for writing;
     /// null when it describes another file.
     /// </summary>
-    public static long[]? ReadPresent(string path, SnapshotFile file, long chunkSize, int chunkCount) =>
-        Read(path, file, chunkSize, chunkCount)?.Present;
+    public static long[]? ReadPresent(StateDirectory dir, string name, SnapshotFile file, long chunkSize, int chunkCount) =>
+        Read(dir, name, file, chunkSize, chunkCount)?.Present;
 
-    private static (string[] Lines, long[] Present)? Read(string path, SnapshotFile file, long chunkSize, int chunkCount)
+    private static (string[] Lines, long[] Present)? Read(StateDirectory dir, string name, SnapshotFile file, long chunkSize,
+        int chunkCount)
     {
         var present = new long[chunkCount];
-        string[] lines;
-        try { lines = File.ReadAllText(path).Split('\n'); }
-        catch (FileNotFoundException) { return null; }
-        catch (DirectoryNotFoundException) { return null; }
+        if (dir.ReadAll(name) is not { } content) return null;
+        var lines = Encoding.UTF8.GetString(content).Split('\n');
         if (lines.Length < 2 || lines[0] != Header(file, chunkSize)) return null;
         // The last element is what follows the final '\n': empty, or a torn line.
         for (var i = 1; i < lines.Length - 1; i++)

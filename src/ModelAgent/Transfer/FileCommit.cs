@@ -15,7 +15,8 @@ internal static class FileCommit
         download.Dispose();
         var parent = Path.GetDirectoryName(finalPath)!;
         Directory.CreateDirectory(parent);
-        File.Move(download.Partial.DataPath, finalPath, overwrite: true);
+        // From the partial folder we hold, never through its path: a link planted there cannot redirect the source.
+        download.PartialFolder.MoveOut(download.Partial.DataName, finalPath);
         // The new name, and any directory created for it, must survive a power cut before the record does.
         var root = Path.GetFullPath(destination).TrimEnd('/');
         for (var dir = Path.GetFullPath(parent); ; dir = Path.GetDirectoryName(dir)!)
@@ -23,6 +24,6 @@ internal static class FileCommit
             Fsync.Directory(dir);
             if (dir.Length <= root.Length) break;
         }
-        File.Delete(download.Partial.JournalPath);
+        download.PartialFolder.Delete(download.Partial.JournalName);
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
 using ModelAgent.Sources;
+using ModelAgent.Storage;
 
 namespace ModelAgent.Transfer;
 
@@ -13,10 +14,11 @@ internal sealed class FileDownload : IDisposable
     private readonly Queue<int> _pending = new();
     private readonly object _gate = new();
 
-    private FileDownload(string destination, SnapshotFile file, PartialFile partial, long chunkSize, SafeFileHandle handle,
-        PartialFileWriter writer, ChunkJournal? journal, OrderedHasher hasher, int chunkCount, long[] present)
+    private FileDownload(string destination, StateDirectory partials, SnapshotFile file, PartialFile partial, long chunkSize,
+        SafeFileHandle handle, PartialFileWriter writer, ChunkJournal? journal, OrderedHasher hasher, int chunkCount, long[] present)
     {
         Destination = destination;
+        PartialFolder = partials;
         File = file;
         Partial = partial;
         ChunkSize = chunkSize;
@@ -35,6 +37,8 @@ internal sealed class FileDownload : IDisposable
 
     /// <summary>The model directory the file goes into.</summary>
     public string Destination { get; }
+    /// <summary>The partial folder, held open by the transfer: the partial file is reached only through it.</summary>
+    public StateDirectory PartialFolder { get; }
     public SnapshotFile File { get; }
     public PartialFile Partial { get; }
     public long ChunkSize { get; }
@@ -74,43 +78,42 @@ internal sealed class FileDownload : IDisposable
     /// Opens this writer's partial file, resuming its own from an earlier attempt or one a writer that is gone left
     /// (see <see cref="PartialFile"/>) when the journal matches; otherwise starts it empty. <paramref name="directWrites"/> asks for writes that bypass the page cache.
     /// </summary>
-    public static FileDownload Open(string destination, SnapshotFile file, long chunkSize, MemoryBudget budget, BlockPool blocks,
+    public static FileDownload Open(string destination, StateDirectory partials, SnapshotFile file, long chunkSize, MemoryBudget budget, BlockPool blocks,
         bool allowResume, string writer, bool directWrites, ILogger logger)
     {
         var blockSize = blocks.BlockSize;
         var partial = PartialFile.For(destination, file, writer);
-        Directory.CreateDirectory(Path.GetDirectoryName(partial.DataPath)!);
         var chunkCount = file.Size == 0 ? 0 : (int)((file.Size + chunkSize - 1) / chunkSize);
         var journaled = file.Size > blockSize;
         if (journaled && allowResume)
         {
-            var existing = OpenToResume(destination, file, partial, writer);
+            var existing = OpenToResume(partials, destination, file, partial, writer);
             if (existing is not null)
             {
                 ChunkJournal? journal = null;
                 var present = Array.Empty<long>();
                 if (RandomAccess.GetLength(existing) == file.Size)
-                    journal = ChunkJournal.Resume(partial.JournalPath, file, chunkSize, chunkCount, out present);
+                    journal = ChunkJournal.Resume(partials, partial.JournalName, file, chunkSize, chunkCount, out present);
                 if (journal is not null)
                 {
                     var hasher = new OrderedHasher(file.Digest.Algorithm, file.Size, chunkSize, present, existing, budget, blocks);
-                    var output = PartialFileWriter.Open(partial.DataPath, existing, directWrites, file.Path.Value, logger);
-                    return new FileDownload(destination, file, partial, chunkSize, existing, output, journal, hasher, chunkCount, present);
+                    var output = PartialFileWriter.Open(partials, partial.DataName, existing, directWrites, file.Path.Value, logger);
+                    return new FileDownload(destination, partials, file, partial, chunkSize, existing, output, journal, hasher, chunkCount, present);
                 }
                 existing.Dispose();
             }
         }
-        partial.Delete();
-        var fresh = System.IO.File.OpenHandle(partial.DataPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read, FileOptions.Asynchronous);
+        partial.Delete(partials);
+        var fresh = partials.CreateNew(partial.DataName);
         try
         {
             // Sized up front: a resume can tell a preallocated file from a foreign one, and writes never extend it.
             RandomAccess.SetLength(fresh, file.Size);
-            var freshJournal = journaled ? ChunkJournal.Create(partial.JournalPath, file, chunkSize) : null;
+            var freshJournal = journaled ? ChunkJournal.Create(partials, partial.JournalName, file, chunkSize) : null;
             var none = new long[chunkCount];
             var hasher = new OrderedHasher(file.Digest.Algorithm, file.Size, chunkSize, none, fresh, budget, blocks);
-            var output = PartialFileWriter.Open(partial.DataPath, fresh, directWrites, file.Path.Value, logger);
-            return new FileDownload(destination, file, partial, chunkSize, fresh, output, freshJournal, hasher, chunkCount, none);
+            var output = PartialFileWriter.Open(partials, partial.DataName, fresh, directWrites, file.Path.Value, logger);
+            return new FileDownload(destination, partials, file, partial, chunkSize, fresh, output, freshJournal, hasher, chunkCount, none);
         }
         catch
         {
@@ -120,13 +123,12 @@ internal sealed class FileDownload : IDisposable
     }
 
     /// <summary>This writer's own partial file (left by an earlier attempt of this run), or one a writer that is gone left.</summary>
-    private static SafeFileHandle? OpenToResume(string destination, SnapshotFile file, PartialFile mine, string writer)
+    private static SafeFileHandle? OpenToResume(StateDirectory partials, string destination, SnapshotFile file, PartialFile mine, string writer)
     {
-        if (!System.IO.File.Exists(mine.DataPath))
-            foreach (var other in PartialFile.OthersFor(destination, file, writer))
-                if (other.TryTakeOver(destination, mine)) break;
-        try { return System.IO.File.OpenHandle(mine.DataPath, FileMode.Open, FileAccess.ReadWrite, FileShare.Read, FileOptions.Asynchronous); }
-        catch (FileNotFoundException) { return null; }
+        if (partials.Entry(mine.DataName) is null)
+            foreach (var other in PartialFile.OthersFor(partials, destination, file, writer))
+                if (other.TryTakeOver(partials, mine)) break;
+        return partials.OpenExisting(mine.DataName, write: true);
     }
 
     private bool _disposed;

@@ -1,7 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
 using ModelAgent.Completion;
+using ModelAgent.Platform;
 using ModelAgent.Sources;
+using ModelAgent.Storage;
 
 namespace ModelAgent.Transfer;
 
@@ -23,6 +25,19 @@ internal sealed record PartialFile(string DataPath, string JournalPath)
     public static string DirectoryFor(string destination) =>
         Path.Combine(destination, CompletionRecordStore.DirectoryName, DirectoryName);
 
+    /// <summary>
+    /// The partial folder of <paramref name="destination"/>, reached without following a link (see
+    /// <see cref="StateDirectory"/>); null when it is missing and not to be created.
+    /// </summary>
+    public static StateDirectory? OpenDirectory(string destination, bool create) =>
+        StateDirectory.Open(destination, [CompletionRecordStore.DirectoryName, DirectoryName], create);
+
+    /// <summary>The data file's name in the partial folder.</summary>
+    public string DataName => Path.GetFileName(DataPath);
+
+    /// <summary>The journal's name in the partial folder.</summary>
+    public string JournalName => Path.GetFileName(JournalPath);
+
     /// <summary>A name for this run's writer: process id and a random part (pids are reused, and nodes share a share).</summary>
     public static string NewWriterId() => $"{Environment.ProcessId}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
 
@@ -36,11 +51,28 @@ internal sealed record PartialFile(string DataPath, string JournalPath)
     /// <summary>Partial files other writers left for the same file and digest (killed, interrupted, or still running).</summary>
     public static IEnumerable<PartialFile> OthersFor(string destination, SnapshotFile file, string writer)
     {
-        var dir = DirectoryFor(destination);
-        if (!Directory.Exists(dir)) yield break;
-        var mine = For(destination, file, writer).DataPath;
-        foreach (var data in Directory.EnumerateFiles(dir, Key(file) + ".*.part"))
-            if (data != mine) yield return new PartialFile(data, data[..^".part".Length] + ".journal");
+        using var dir = OpenDirectory(destination, create: false);
+        return dir is null ? [] : OthersFor(dir, destination, file, writer);
+    }
+
+    /// <summary>
+    /// The same, listed from the partial folder we hold. Only regular files count: a link or anything else under a
+    /// partial file's name is never resumed from (it stays where it is, untouched).
+    /// </summary>
+    public static IReadOnlyList<PartialFile> OthersFor(StateDirectory dir, string destination, SnapshotFile file, string writer)
+    {
+        var mine = For(destination, file, writer).DataName;
+        var prefix = Key(file) + ".";
+        var others = new List<PartialFile>();
+        foreach (var name in dir.List())
+        {
+            if (name == mine || !name.StartsWith(prefix, StringComparison.Ordinal)
+                || !name.EndsWith(".part", StringComparison.Ordinal)) continue;
+            if (dir.Entry(name) is not { Type: AtCalls.FileType.Regular }) continue;
+            var data = dir.Describe(name);
+            others.Add(new PartialFile(data, data[..^".part".Length] + ".journal"));
+        }
+        return others;
     }
 
     /// <summary>The writer a partial directory entry (<c>key.writer.part</c> or <c>.journal</c>) belongs to.</summary>
@@ -52,20 +84,31 @@ internal sealed record PartialFile(string DataPath, string JournalPath)
         return first > 0 && last > first + 1 ? name[(first + 1)..last] : null;
     }
 
-    /// <summary>
-    /// Makes another writer's partial file ours by renaming it (data, then journal). False when its writer is still
-    /// alive, someone else took it first, or it is incomplete (no journal): then nothing of it is ours.
-    /// </summary>
     public bool TryTakeOver(string destination, PartialFile mine)
     {
-        if (WriterOf(DataPath) is not { } writer || WriterLock.IsAlive(destination, writer)) return false;
-        try { File.Move(DataPath, mine.DataPath, overwrite: false); }
+        using var dir = OpenDirectory(destination, create: false);
+        return dir is not null && TryTakeOver(dir, mine);
+    }
+
+    /// <summary>
+    /// Makes another writer's partial file ours by renaming it (data, then journal) inside the partial folder we
+    /// hold. False when its writer is still alive, someone else took it first, or it is incomplete (no journal):
+    /// then nothing of it is ours.
+    /// </summary>
+    public bool TryTakeOver(StateDirectory dir, PartialFile mine)
+    {
+        if (WriterOf(DataPath) is not { } writer || WriterLock.IsAlive(dir, writer)) return false;
+        // A journal that is not a regular file (a link planted there) is not taken: it would only be refused later, under our name.
+        if (dir.Entry(JournalName) is not { Type: AtCalls.FileType.Regular }) return false;
+        try
+        {
+            if (!dir.TryMove(DataName, mine.DataName)) return false;
+        }
         catch (FileNotFoundException) { return false; }
-        catch (IOException) when (File.Exists(mine.DataPath)) { return false; }
-        try { File.Move(JournalPath, mine.JournalPath, overwrite: true); }
+        try { dir.Rename(JournalName, mine.JournalName); }
         catch (FileNotFoundException)
         {
-            File.Delete(mine.DataPath);
+            dir.Delete(mine.DataName);
             return false;
         }
         return true;
@@ -73,28 +116,52 @@ internal sealed record PartialFile(string DataPath, string JournalPath)
 
     /// <summary>
     /// Deletes what writers that are gone left in the partial directory, then the directory if that emptied it.
-    /// Files of a live writer (another pull into the same directory) stay.
+    /// Files of a live writer (another pull into the same directory) stay. Only regular files named like ours
+    /// (<c>key.writer.part</c>, <c>.journal</c>, <c>writer.lock</c>) are deleted; a link or anything else stays and is
+    /// returned, so that the caller can say so.
     /// </summary>
-    public static void RemoveAbandoned(string destination)
+    public static IReadOnlyList<string> RemoveAbandoned(string destination)
     {
-        var dir = DirectoryFor(destination);
-        if (!Directory.Exists(dir)) return;
-        var alive = new Dictionary<string, bool>(StringComparer.Ordinal);
-        foreach (var path in Directory.EnumerateFiles(dir))
+        var strangers = new List<string>();
+        using (var dir = OpenDirectory(destination, create: false))
         {
-            if (path.EndsWith(".lock", StringComparison.Ordinal) || WriterOf(path) is not { } writer) continue;
-            if (!alive.TryGetValue(writer, out var isAlive)) alive[writer] = isAlive = WriterLock.IsAlive(destination, writer);
-            if (!isAlive) File.Delete(path);
+            if (dir is null) return strangers;
+            var alive = new Dictionary<string, bool>(StringComparer.Ordinal);
+            foreach (var name in dir.List())
+            {
+                if (name.EndsWith(".lock", StringComparison.Ordinal) || WriterOf(name) is not { } writer) continue;
+                if (!name.EndsWith(".part", StringComparison.Ordinal) && !name.EndsWith(".journal", StringComparison.Ordinal)) continue;
+                if (dir.Entry(name) is not { Type: AtCalls.FileType.Regular })
+                {
+                    strangers.Add(dir.Describe(name));
+                    continue;
+                }
+                if (!alive.TryGetValue(writer, out var isAlive)) alive[writer] = isAlive = WriterLock.IsAlive(dir, writer);
+                if (!isAlive) dir.DeleteRegularFile(name);
+            }
+            strangers.AddRange(WriterLock.RemoveAbandoned(dir));
         }
-        WriterLock.RemoveAbandoned(destination);
-        try { Directory.Delete(dir); }
-        catch (IOException) { /* a live writer's files are still there */ }
+        using var state = CompletionRecordStore.OpenDirectory(destination, create: false);
+        // Fails when a live writer's files are still there; that is fine.
+        state?.RemoveEmptyDirectory(DirectoryName);
+        return strangers;
     }
 
-    public void Delete()
+    /// <summary>Whether the partial folder holds a partial file (what a rerun resumes); false when it cannot be read safely.</summary>
+    public static bool AnyKept(string destination)
     {
-        File.Delete(DataPath);
-        File.Delete(JournalPath);
+        try
+        {
+            using var dir = OpenDirectory(destination, create: false);
+            return dir is not null && dir.List().Any(name => name.EndsWith(".part", StringComparison.Ordinal));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or UnsafeStateException) { return false; }
+    }
+
+    public void Delete(StateDirectory dir)
+    {
+        dir.Delete(DataName);
+        dir.Delete(JournalName);
     }
 
     private static string Key(SnapshotFile file) =>

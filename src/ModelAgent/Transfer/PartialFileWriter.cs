@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
 using ModelAgent.Platform;
+using ModelAgent.Storage;
 
 namespace ModelAgent.Transfer;
 
@@ -24,10 +25,10 @@ internal sealed class PartialFileWriter(SafeFileHandle buffered, SafeFileHandle?
     /// Opens the writer for a partial file whose buffered handle is already open. <paramref name="tryDirect"/> asks for
     /// direct writes; a filesystem that refuses them gets page-cache writes (one log line says so).
     /// </summary>
-    public static PartialFileWriter Open(string path, SafeFileHandle buffered, bool tryDirect, string file, ILogger logger)
+    public static PartialFileWriter Open(StateDirectory dir, string name, SafeFileHandle buffered, bool tryDirect, string file, ILogger logger)
     {
         if (!tryDirect) return new PartialFileWriter(buffered, null, file, logger);
-        var direct = DirectIo.TryOpenForWriting(path, out var refusal);
+        var direct = dir.TryOpenDirect(name, out var refusal);
         if (direct is null)
             logger.LogDebug("Writing {File} through the page cache: {Reason}", file, refusal);
         return new PartialFileWriter(buffered, direct, file, logger);

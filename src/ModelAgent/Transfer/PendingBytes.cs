@@ -1,4 +1,5 @@
 using ModelAgent.Sources;
+using ModelAgent.Storage;
 
 namespace ModelAgent.Transfer;
 
@@ -35,14 +36,17 @@ internal static class PendingBytes
         long best = 0;
         try
         {
-            foreach (var partial in PartialFile.OthersFor(destination, file, writer: ""))
+            // Through the partial folder, never a link: a refused one (UnsafeStateException) is reported by the transfer.
+            using var dir = PartialFile.OpenDirectory(destination, create: false);
+            if (dir is null) return 0;
+            foreach (var partial in PartialFile.OthersFor(dir, destination, file, writer: ""))
             {
-                if (new FileInfo(partial.DataPath) is not { Exists: true } data || data.Length != file.Size) continue;
-                if (ChunkJournal.ReadPresent(partial.JournalPath, file, options.ChunkSize, chunkCount) is { } present)
+                if (dir.Entry(partial.DataName) is not { Size: var size } || size != file.Size) continue;
+                if (ChunkJournal.ReadPresent(dir, partial.JournalName, file, options.ChunkSize, chunkCount) is { } present)
                     best = Math.Max(best, present.Sum());
             }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* unreadable: what was found so far */ }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or UnsafeStateException) { /* unreadable: what was found so far */ }
         return best;
     }
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using ModelAgent.Completion;
 using ModelAgent.Coordination;
 using ModelAgent.Sources;
+using ModelAgent.Storage;
 
 namespace ModelAgent.Transfer;
 
@@ -33,8 +34,11 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
             if (Directory.Exists(full)) throw new TransferFailedException($"'{file.Path}' is a directory in {destination}, the model has a file there; remove the directory or choose another --dest");
             targets[file] = full;
         }
+        // Our partial folder, reached without following links and held for the whole transfer: every partial file,
+        // journal and lock is reached through it, never by its path.
+        using var partials = OnOurDisk(destination, files, () => PartialFile.OpenDirectory(destination, create: true)!);
         // Held from before the first partial file to after the last commit: while it is, nobody takes our files.
-        using var alive = LockWriter(destination, files);
+        using var alive = OnOurDisk(destination, files, () => WriterLock.Acquire(destination, _writer));
 
         var budget = new MemoryBudget(options.MemoryBudget);
         // Enough blocks are kept for a full budget plus two per request (one read, one being written): reused for the
@@ -53,7 +57,7 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
             try
             {
                 await fileSlots.WaitAsync(stop.Token);
-                try { await TransferFileAsync(destination, file, targets[file], fetcher, budget, blocks, direct, requestSlots, stop.Token); }
+                try { await TransferFileAsync(destination, partials, file, targets[file], fetcher, budget, blocks, direct, requestSlots, stop.Token); }
                 finally { fileSlots.Release(); }
             }
             catch (Exception e)
@@ -62,7 +66,7 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
                 // Network errors never get here as IOExceptions (the fetcher retries them, then throws OriginException):
                 // one that does came from our disk (creating, hashing, flushing, renaming a file of ours).
                 if (LocalStorageException.From(e, destination, targets[file]) is { } local) e = local;
-                else if (e is not (OriginException or TransferFailedException))
+                else if (e is not (OriginException or TransferFailedException or UnsafeStateException))
                     e = new TransferFailedException($"'{file.Path}': {e.Message}", e);
                 // The first real failure stops the others: their partial files stay for the rerun.
                 if (Interlocked.CompareExchange(ref firstFailure, e, null) is null)
@@ -89,12 +93,11 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
     internal static IReadOnlyList<SnapshotFile> SmallestFirst(IReadOnlyList<SnapshotFile> files) =>
         [.. files.Select((file, index) => (file, index)).OrderBy(f => f.file.Size).ThenBy(f => f.index).Select(f => f.file)];
 
-    private WriterLock LockWriter(string destination, IReadOnlyList<SnapshotFile> files)
+    private T OnOurDisk<T>(string destination, IReadOnlyList<SnapshotFile> files, Func<T> open)
     {
         try
         {
-            Directory.CreateDirectory(PartialFile.DirectoryFor(destination));
-            return WriterLock.Acquire(destination, _writer);
+            return open();
         }
         catch (Exception e) when (LocalStorageException.From(e, destination, PartialFile.DirectoryFor(destination)) is { } local)
         {
@@ -116,7 +119,7 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
         return failure.WithSpace(needed, space.FreeBytes);
     }
 
-    private async Task TransferFileAsync(string destination, SnapshotFile file, string finalPath, ChunkFetcher fetcher,
+    private async Task TransferFileAsync(string destination, StateDirectory partials, SnapshotFile file, string finalPath, ChunkFetcher fetcher,
         MemoryBudget budget, BlockPool blocks, bool direct, SemaphoreSlim requestSlots, CancellationToken cancellationToken)
     {
         if (File.Exists(finalPath) && new FileInfo(finalPath).Length == file.Size)
@@ -136,7 +139,7 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
         var chunkSize = options.ChunkSize;
         for (var attempt = 1; ; attempt++)
         {
-            var download = FileDownload.Open(destination, file, chunkSize, budget, blocks, allowResume: attempt == 1, _writer, direct, logger);
+            var download = FileDownload.Open(destination, partials, file, chunkSize, budget, blocks, allowResume: attempt == 1, _writer, direct, logger);
             try
             {
                 if (download.BytesPresent > 0)
@@ -166,7 +169,7 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
                     file.Path.Value, actual.ToString(), file.Digest.ToString(), attempt, options.MaxDigestAttempts);
                 _observer.BytesDiscarded(file, file.Size);
                 download.Dispose();
-                download.Partial.Delete();
+                download.Partial.Delete(partials);
                 if (attempt >= options.MaxDigestAttempts)
                     throw new TransferFailedException(
                         $"'{file.Path}': the content does not match the listed {FileDigest.Name(file.Digest.Algorithm)} after {attempt} downloads (got {actual.Hex}, expected {file.Digest.Hex}); the origin serves corrupted data or the listing is wrong; nothing was put in place");
@@ -177,7 +180,7 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
                 logger.LogWarning("Origin ignores byte ranges for {File} ({Reason}); fetching it in one request", file.Path.Value, e.Message);
                 _observer.BytesDiscarded(file, download.BytesPresent);
                 download.Dispose();
-                download.Partial.Delete();
+                download.Partial.Delete(partials);
                 chunkSize = Math.Max(file.Size, options.BlockSize);
                 attempt--;
             }

@@ -44,7 +44,8 @@ internal sealed class ModelAdoption(TimeProvider time)
             Adopted = true,
             Layout = verdict.Layout,
         };
-        await CompletionRecordStore.WriteAsync(model.Root, record, cancellationToken);
+        try { await CompletionRecordStore.WriteAsync(model.Root, record, cancellationToken); }
+        catch (Storage.UnsafeStateException e) { return AdoptionResult.Refused($"not adopted: {e.Message}"); }
         return new AdoptionResult(true, CompletionRecordStore.PathFor(model.Root), record.Files.Count, listing.Skipped, null);
     }
 

@@ -15,7 +15,8 @@ public sealed class ChunkJournalTests
     {
         using var dir = new TempDirectory("journal");
         var path = Path.Combine(dir.Path, "j");
-        using (var journal = ChunkJournal.Create(path, File1, 1000))
+        using var folder = StateDirectory.Open(dir.Path, [], create: false)!;
+        using (var journal = ChunkJournal.Create(folder, "j", File1, 1000))
         {
             journal.MarkDone(3);
             journal.MarkPartial(0, 300);
@@ -24,13 +25,13 @@ public sealed class ChunkJournalTests
         }
         File.AppendAllText(path, "done 7"); // killed mid-line: no newline, so not trusted
 
-        using (var resumed = ChunkJournal.Resume(path, File1, 1000, 10, out var present))
+        using (var resumed = ChunkJournal.Resume(folder, "j", File1, 1000, 10, out var present))
         {
             Assert.NotNull(resumed);
             Assert.Equal([600, 0, 0, 1000, 100, 0, 0, 0, 0, 0], present);
             resumed!.MarkDone(5);
         }
-        using var again = ChunkJournal.Resume(path, File1, 1000, 10, out var presentAgain);
+        using var again = ChunkJournal.Resume(folder, "j", File1, 1000, 10, out var presentAgain);
         Assert.Equal([600, 0, 0, 1000, 100, 1000, 0, 0, 0, 0], presentAgain);
     }
 
@@ -39,10 +40,11 @@ public sealed class ChunkJournalTests
     {
         using var dir = new TempDirectory("journal");
         var path = Path.Combine(dir.Path, "j");
-        using (var journal = ChunkJournal.Create(path, File1, 1000)) journal.MarkDone(1);
+        using var folder = StateDirectory.Open(dir.Path, [], create: false)!;
+        using (var journal = ChunkJournal.Create(folder, "j", File1, 1000)) journal.MarkDone(1);
 
         var changed = File1 with { Digest = new FileDigest(DigestAlgorithm.Sha256, new string('b', 64)) };
-        Assert.Null(ChunkJournal.Resume(path, changed, 1000, 10, out _));
-        Assert.Null(ChunkJournal.Resume(path, File1, 2000, 5, out _));
+        Assert.Null(ChunkJournal.Resume(folder, "j", changed, 1000, 10, out _));
+        Assert.Null(ChunkJournal.Resume(folder, "j", File1, 2000, 5, out _));
     }
 }

@@ -4,6 +4,7 @@ using ModelAgent.Coordination;
 using ModelAgent.Hub.Faults;
 using ModelAgent.Tests.Hub;
 using ModelAgent.Tests.Support;
+using ModelAgent.Storage;
 using ModelAgent.Transfer;
 
 namespace ModelAgent.Tests.Transfer;
@@ -26,11 +27,12 @@ public sealed class DirectWriteTests
         RequireFilesystem(dir.Path, "ext4", "xfs", "btrfs");
         var content = RandomBytes(3 * 64 * 1024 + 100, seed: 1);
         var path = Path.Combine(dir.Path, "f.part");
+        using var folder = StateDirectory.Open(dir.Path, [], create: false)!;
 
         using (var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite))
         {
             RandomAccess.SetLength(handle, content.Length);
-            using var writer = PartialFileWriter.Open(path, handle, tryDirect: true, "f", new CapturingLogger());
+            using var writer = PartialFileWriter.Open(folder, "f.part", handle, tryDirect: true, "f", new CapturingLogger());
             Assert.True(writer.WritesDirect, $"{dir.Path} is on a filesystem that accepts O_DIRECT, yet the writer did not open it so");
             var pool = new BlockPool(64 * 1024, 2);
             // Out of order, like parallel ranges; the last one is the unaligned tail.
@@ -57,12 +59,13 @@ public sealed class DirectWriteTests
         RequireFilesystem(dir.Path, "ext4", "xfs", "btrfs");
         var content = RandomBytes(2 * 64 * 1024, seed: 2);
         var path = Path.Combine(dir.Path, "f.part");
+        using var folder = StateDirectory.Open(dir.Path, [], create: false)!;
         var log = new CapturingLogger();
 
         using (var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite))
         {
             RandomAccess.SetLength(handle, content.Length);
-            using var writer = PartialFileWriter.Open(path, handle, tryDirect: true, "f", log);
+            using var writer = PartialFileWriter.Open(folder, "f.part", handle, tryDirect: true, "f", log);
             Assert.True(writer.WritesDirect);
             // Offset and length are aligned, the memory is not (one byte into a pooled block): the kernel answers EINVAL.
             var block = PooledBlock.Allocate(content.Length + Page);

@@ -75,7 +75,8 @@ public sealed class LargeOffsetTests(ITestOutputHelper output)
         var partial = PartialFile.For(dest.Path, file, "1-deadbeef");
         Directory.CreateDirectory(Path.GetDirectoryName(partial.DataPath)!);
         using (var data = File.OpenHandle(partial.DataPath, FileMode.CreateNew, FileAccess.ReadWrite)) RandomAccess.SetLength(data, Size);
-        using (var journal = ChunkJournal.Create(partial.JournalPath, file, ChunkSize))
+        using (var partials = PartialFile.OpenDirectory(dest.Path, create: false)!)
+        using (var journal = ChunkJournal.Create(partials, partial.JournalName, file, ChunkSize))
             for (var i = 0; i < (int)(Journaled / ChunkSize); i++) journal.MarkDone(i);
 
         var options = HubPull.SmallChunks with { ChunkSize = ChunkSize, BlockSize = (int)MiB, MemoryBudget = 16 * MiB };
