@@ -4,33 +4,63 @@ using System.Text.RegularExpressions;
 namespace ModelAgent.Sources.HuggingFace;
 
 /// <summary>
-/// Reading JSON answers from the Hub: a body cut mid-way is retried like a failed request (the retry budget is
-/// shared), and the <c>Link: rel="next"</c> target is returned for paginated listings.
+/// Reading JSON answers from the Hub: through a <see cref="BoundedAnswerStream"/> (an answer larger than its limit is
+/// refused, a body that goes silent for the idle timeout is abandoned), a body cut mid-way is retried like a failed
+/// request (the retry budget is shared; a silent one gets <see cref="RetryPolicy.MaxStalledAttempts"/>), and the
+/// <c>Link: rel="next"</c> target is returned for paginated listings.
 /// </summary>
 internal static partial class HfJsonPage
 {
-    public static async Task<(T? Value, Uri? Next)> GetJsonAsync<T>(this HfHttpClient http, Uri url, string subject, string action, CancellationToken cancellationToken)
+    /// <param name="maxBytes">The answer's byte limit; <see cref="JsonAnswerLimits.MaxAnswerBytes"/> when null.</param>
+    public static async Task<(T? Value, Uri? Next, long Bytes)> GetJsonAsync<T>(this HfHttpClient http, Uri url, string subject, string action,
+        CancellationToken cancellationToken, long? maxBytes = null)
     {
+        var options = http.Options;
+        var limit = maxBytes ?? options.Limits.MaxAnswerBytes;
+        var stalls = 0;
         for (var attempt = 1; ; attempt++)
         {
             using var response = await http.GetAsync(url, subject, action, r => r.Headers.Accept.ParseAdd("application/json"), cancellationToken);
+            var where = HfHttpClient.Where(response.RequestMessage?.RequestUri ?? url);
+            if (response.Content.Headers.ContentLength > limit)
+                throw TooLarge(subject, action, where, limit, response.Content.Headers.ContentLength, new AnswerTooLargeException(limit));
             try
             {
-                await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+                await using var stream = new BoundedAnswerStream(await response.Content.ReadAsStreamAsync(cancellationToken), limit,
+                    options.IdleTimeout, options.Time);
                 var value = await JsonSerializer.DeserializeAsync<T>(stream, cancellationToken: cancellationToken);
-                return (value, NextPage(response, url));
+                return (value, NextPage(response, url), stream.BytesRead);
             }
+            catch (AnswerTooLargeException e) { throw TooLarge(subject, action, where, limit, null, e); }
             catch (JsonException e)
             {
                 throw new OriginException(OriginFailureKind.InvalidResponse,
                     $"{subject}: the answer to {action} is not the expected JSON ({e.Message}); is the endpoint a Hugging Face compatible hub?", e);
             }
-            catch (Exception e) when (HfHttpClient.IsTransient(e, cancellationToken) && attempt < http.Options.Retry.MaxAttempts)
+            catch (TimeoutException e) when (!cancellationToken.IsCancellationRequested)
             {
-                await Task.Delay(http.Options.Retry.Backoff(attempt, http.Options.Random), http.Options.Time, cancellationToken);
+                if (++stalls >= options.Retry.MaxStalledAttempts)
+                    throw new OriginException(OriginFailureKind.Unavailable,
+                        $"{subject}: {where} stopped sending its answer while {action} ({e.Message}, {stalls} times); the origin or a proxy "
+                        + "is stuck: rerun later, check --endpoint / HF_ENDPOINT, or raise --idle-timeout for a slow link", e);
+                await Task.Delay(options.Retry.Backoff(stalls, options.Random), options.Time, cancellationToken);
+            }
+            catch (Exception e) when (HfHttpClient.IsTransient(e, cancellationToken) && attempt < options.Retry.MaxAttempts)
+            {
+                await Task.Delay(options.Retry.Backoff(attempt, options.Random), options.Time, cancellationToken);
+            }
+            catch (Exception e) when (HfHttpClient.IsTransient(e, cancellationToken))
+            {
+                throw new OriginException(OriginFailureKind.Unavailable,
+                    $"{subject}: the answer from {where} broke while {action} after {attempt} attempts ({e.Message}); rerun later", e);
             }
         }
     }
+
+    private static OriginException TooLarge(string subject, string action, string where, long limit, long? announced, AnswerTooLargeException e) =>
+        new(OriginFailureKind.InvalidResponse,
+            $"{subject}: the origin's answer to {action} ({where}) {(announced is { } n ? $"announces {n} bytes, more than" : "exceeds")} "
+            + $"{limit / (double)JsonAnswerLimits.MiB:0.##} MiB; refusing it (a Hugging Face compatible hub answers far less): check --endpoint / HF_ENDPOINT", e);
 
     /// <summary>The <c>rel="next"</c> target of the Link header; relative targets are resolved against the page URL.</summary>
     internal static Uri? NextPage(HttpResponseMessage response, Uri current)
