@@ -12,8 +12,31 @@ namespace ModelAgent.Sources.HuggingFace;
 internal static partial class HfJsonPage
 {
     /// <param name="maxBytes">The answer's byte limit; <see cref="JsonAnswerLimits.MaxAnswerBytes"/> when null.</param>
-    public static async Task<(T? Value, Uri? Next, long Bytes)> GetJsonAsync<T>(this HfHttpClient http, Uri url, string subject, string action,
-        CancellationToken cancellationToken, long? maxBytes = null)
+    public static Task<(T? Value, Uri? Next, long Bytes)> GetJsonAsync<T>(this HfHttpClient http, Uri url, string subject, string action,
+        CancellationToken cancellationToken, long? maxBytes = null) =>
+        http.GetJsonAsync(url, subject, action, (stream, ct) => JsonSerializer.DeserializeAsync<T>(stream, cancellationToken: ct).AsTask(),
+            cancellationToken, maxBytes);
+
+    /// <summary>
+    /// A JSON array read element by element: <paramref name="maxItems"/> bounds how many are kept (an array of empty
+    /// objects packs millions into the byte limit), and a null element is refused. A page that breaks is read again whole.
+    /// </summary>
+    public static Task<(List<T>? Value, Uri? Next, long Bytes)> GetJsonArrayAsync<T>(this HfHttpClient http, Uri url, string subject, string action,
+        int maxItems, CancellationToken cancellationToken, long? maxBytes = null) where T : class =>
+        http.GetJsonAsync(url, subject, action, async (stream, ct) =>
+        {
+            var items = new List<T>();
+            await foreach (var item in JsonSerializer.DeserializeAsyncEnumerable<T>(stream, cancellationToken: ct))
+            {
+                if (item is null) throw new JsonException("an element of the array is null");
+                if (items.Count >= maxItems) throw new TooManyItemsException(maxItems);
+                items.Add(item);
+            }
+            return items;
+        }, cancellationToken, maxBytes);
+
+    private static async Task<(T? Value, Uri? Next, long Bytes)> GetJsonAsync<T>(this HfHttpClient http, Uri url, string subject, string action,
+        Func<Stream, CancellationToken, Task<T?>> read, CancellationToken cancellationToken, long? maxBytes)
     {
         var options = http.Options;
         var limit = maxBytes ?? options.Limits.MaxAnswerBytes;
@@ -28,7 +51,7 @@ internal static partial class HfJsonPage
             {
                 await using var stream = new BoundedAnswerStream(await response.Content.ReadAsStreamAsync(cancellationToken), limit,
                     options.IdleTimeout, options.Time);
-                var value = await JsonSerializer.DeserializeAsync<T>(stream, cancellationToken: cancellationToken);
+                var value = await read(stream, cancellationToken);
                 return (value, NextPage(response, url), stream.BytesRead);
             }
             catch (AnswerTooLargeException e) { throw TooLarge(subject, action, where, limit, null, e); }

@@ -57,9 +57,10 @@ internal sealed class HfSnapshotResolver(HfHttpClient http, ILogger logger)
             long bytes;
             try
             {
-                (pageEntries, next, bytes) = await http.GetJsonAsync<List<HfTreeEntry>>(url, model.ToString(), $"listing files (page {page})",
-                    cancellationToken, left);
+                (pageEntries, next, bytes) = await http.GetJsonArrayAsync<HfTreeEntry>(url, model.ToString(), $"listing files (page {page})",
+                    limits.MaxListingEntries - entries.Count, cancellationToken, left);
             }
+            catch (TooManyItemsException) { throw TooManyEntries(model, limits, page); }
             catch (OriginException e) when (e.InnerException is AnswerTooLargeException && left < limits.MaxAnswerBytes)
             {
                 throw new OriginException(OriginFailureKind.InvalidResponse,
@@ -69,14 +70,14 @@ internal sealed class HfSnapshotResolver(HfHttpClient http, ILogger logger)
             if (pageEntries is null)
                 throw new OriginException(OriginFailureKind.InvalidResponse, $"{model}: the tree listing is null, expected a JSON array");
             listed += bytes;
-            if (entries.Count + pageEntries.Count > limits.MaxListingEntries)
-                throw new OriginException(OriginFailureKind.InvalidResponse,
-                    $"{model}: the origin's tree listing has more than {limits.MaxListingEntries} entries (page {page}); refusing it "
-                    + "(no model repository is that large): check --endpoint / HF_ENDPOINT");
             entries.AddRange(pageEntries);
             url = next;
         }
         logger.LogDebug("Listed {EntryCount} tree entries of {Repo} at {Commit}", entries.Count, model.RepoId, commit);
         return entries;
     }
+
+    private static OriginException TooManyEntries(HfModelReference model, JsonAnswerLimits limits, int page) =>
+        new(OriginFailureKind.InvalidResponse, $"{model}: the origin's tree listing has more than {limits.MaxListingEntries} entries "
+            + $"(page {page}); refusing it (no model repository is that large): check --endpoint / HF_ENDPOINT");
 }

@@ -17,12 +17,16 @@ internal sealed record JsonAnswerLimits
     public long MaxAnswerBytes { get; init; } = 16 * MiB;
 
     /// <summary>
-    /// Bytes of all pages of one tree listing together: 1,000,000 entries of ~230 bytes (with the LFS part) fit;
-    /// a listing kept in memory stays a few hundred MB at worst.
+    /// Bytes of all pages of one tree listing together: about 550,000 entries of ~230 bytes (with the LFS part), where
+    /// the largest model repositories list tens of thousands. The listing is kept in memory until it is validated, and
+    /// its strings take up to twice their JSON size there: 128 MiB keeps that near 300 MB whatever the origin sends.
     /// </summary>
-    public long MaxListingBytes { get; init; } = 256 * MiB;
+    public long MaxListingBytes { get; init; } = 128 * MiB;
 
-    /// <summary>Entries (files and directories) of one tree listing; the largest model repositories list tens of thousands.</summary>
+    /// <summary>
+    /// Entries (files and directories) of one tree listing, counted as they are read: an array of empty objects would
+    /// otherwise pack millions of entries (tens of bytes of memory each) into a page's few bytes each.
+    /// </summary>
     public int MaxListingEntries { get; init; } = 1_000_000;
 
     public static readonly JsonAnswerLimits Default = new();
