@@ -70,8 +70,8 @@ internal sealed class HfHttpClient(HttpClient http, HfClientOptions options, ILo
                     // than wait the cap out (t=922337203685 is 29,000 years; computing with it would overflow).
                     if (requested > options.Retry.MaxRateLimitedWait)
                         throw new OriginException(OriginFailureKind.RateLimited,
-                            $"{subject}: the origin ({Where(url)}) answered HTTP 429 and asks to wait {Duration(requested.Value)}, more than the "
-                            + $"{options.Retry.MaxRateLimitedWait.TotalMinutes:0} min a pull waits out rate limits; retry later, or check --endpoint / HF_ENDPOINT");
+                            $"{HfErrorMapper.Map(subject, action, response, token).Message}; {Where(url)} asks to wait {Duration(requested.Value)}, "
+                            + $"more than the {Duration(options.Retry.MaxRateLimitedWait)} a pull waits out rate limits");
                     wait = requested is { } r ? options.Retry.ServerWait(r, options.Random) : options.Retry.Backoff(limited, options.Random);
                     if (limitedWait + wait > options.Retry.MaxRateLimitedWait)
                         throw HfErrorMapper.Map(subject, action, response, token);
@@ -183,7 +183,9 @@ internal sealed class HfHttpClient(HttpClient http, HfClientOptions options, ILo
     public static string Where(Uri uri) => Origin(uri) + uri.AbsolutePath;
 
     private static string Duration(TimeSpan wait) =>
-        wait.TotalDays >= 1 ? $"{Math.Floor(wait.TotalDays):0} days" : $"{Math.Ceiling(wait.TotalMinutes):0} min";
+        wait.TotalDays >= 2 ? $"{Math.Floor(wait.TotalDays):0} days"
+        : wait.TotalMinutes >= 2 ? $"{Math.Floor(wait.TotalMinutes):0} min"
+        : $"{Math.Ceiling(wait.TotalSeconds):0} s";
 
     internal static bool IsTransient(Exception e, CancellationToken cancellationToken) =>
         !cancellationToken.IsCancellationRequested &&
