@@ -233,6 +233,21 @@ public sealed class HostileOriginTests(ITestOutputHelper output) : IDisposable
         AssertNothingTransferred(origin, pull);
     }
 
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-1")]
+    [InlineData("NaN")]
+    [InlineData("86401")]
+    public async Task An_idle_timeout_that_is_not_a_sane_number_of_seconds_is_a_usage_error(string seconds)
+    {
+        var (code, stdout, _) = await CliProcess.RunAsync(
+            ["pull", "hf://org/m", "--dest", _destination, "--endpoint", "http://127.0.0.1:9", "--json", "--idle-timeout", seconds]);
+
+        Assert.Equal(2, code);
+        Assert.Contains("--idle-timeout", stdout);
+        Assert.Contains("must be a number of seconds above 0 and at most 86400", stdout);
+    }
+
     private sealed record PullRun(int ExitCode, string? Kind, string? Message, string Destination, string Stderr);
 
     /// <summary>
