@@ -54,7 +54,8 @@ internal static class PullCommand
         };
         var idle = new Option<double>("--idle-timeout")
         {
-            Description = "Seconds an origin may send nothing (no response headers, no body bytes) before the request is abandoned and retried.",
+            Description = "Seconds an origin may send nothing (no response headers, no body bytes) before the request is abandoned "
+                + "and retried.",
             DefaultValueFactory = _ => HfClientOptions.DefaultIdleTimeout.TotalSeconds,
         };
         var coordination = new CoordinationOptions();
@@ -70,7 +71,9 @@ internal static class PullCommand
             parse.GetValue(uri)!, parse.GetValue(dest), parse.GetValue(endpoint), parse.GetValue(tokenFile),
             parse.GetValue(include) ?? [], parse.GetValue(exclude) ?? [], parse.GetValue(refresh), parse.GetValue(json),
             parse.GetValue(concurrency), parse.GetValue(perFile), parse.GetValue(chunkSize)!, parse.GetValue(memoryBudget)!, parse.GetValue(writeMode)!, parse.GetValue(logLevel)!)
-            { Repair = parse.GetValue(repair), UnreachableSeconds = parse.GetValue(unreachable), IdleSeconds = parse.GetValue(idle) }, coordination.Read(parse), ct));
+            {
+                Repair = parse.GetValue(repair), UnreachableSeconds = parse.GetValue(unreachable), IdleSeconds = parse.GetValue(idle),
+            }, coordination.Read(parse), ct));
         return command;
     }
 
@@ -112,7 +115,8 @@ internal static class PullCommand
         if (!(args.UnreachableSeconds > 0))
             return Fail(ExitCodes.Usage, "usage", $"--unreachable-timeout {args.UnreachableSeconds} must be a positive number of seconds");
         if (!(args.IdleSeconds > 0) || args.IdleSeconds > 86_400)
-            return Fail(ExitCodes.Usage, "usage", $"--idle-timeout {args.IdleSeconds} must be a number of seconds above 0 and at most 86400");
+            return Fail(ExitCodes.Usage, "usage",
+                $"--idle-timeout {args.IdleSeconds} must be a number of seconds above 0 and at most 86400");
         if (!coordinationArgs.TryBuild(out var coordination, out var coordinationError))
             return Fail(ExitCodes.Usage, "usage", coordinationError);
 

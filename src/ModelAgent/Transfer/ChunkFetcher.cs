@@ -42,8 +42,10 @@ internal sealed class ChunkFetcher(IContentOrigin origin, TransferOptions option
             stalled = position > before ? 0 : stalled + 1;
             if (stalled >= options.MaxAttemptsWithoutProgress)
                 throw new OriginException(OriginFailureKind.Unavailable,
-                    $"'{download.File.Path}': the origin stopped delivering bytes {position}-{end - 1} ({stalled} attempts without progress; last: "
-                    + $"{failure?.Message ?? "body ended early"}); rerun the pull to resume (what arrived is kept), or raise --idle-timeout for a slow link");
+                    $"'{download.File.Path}': the origin stopped delivering bytes {position}-{end - 1} "
+                    + $"({stalled} attempts without progress; last: {failure?.Message ?? "body ended early"}); "
+                    + "rerun the pull to resume (what arrived is kept), "
+                    + "or raise --idle-timeout for a slow link");
             var wait = options.Retry.Backoff(stalled + 1, options.Random);
             logger.LogWarning("Range of {File} broke at byte {Position} of {End} ({Reason}); resuming from there in {WaitMs} ms",
                 download.File.Path.Value, position, end, failure?.Message ?? "body ended early", (long)wait.TotalMilliseconds);
@@ -136,7 +138,10 @@ internal sealed class ChunkFetcher(IContentOrigin origin, TransferOptions option
         }
         catch (Exception e) when (IsTransientBody(e, cancellationToken))
         {
-            return (filled, idle.Expired ? new TimeoutException($"no bytes for {options.ReadTimeout.TotalSeconds:0.#} s from {body.Where ?? "the origin"}", e) : e);
+            var why = idle.Expired
+                ? new TimeoutException($"no bytes for {options.ReadTimeout.TotalSeconds:0.#} s from {body.Where ?? "the origin"}", e)
+                : e;
+            return (filled, why);
         }
     }
 

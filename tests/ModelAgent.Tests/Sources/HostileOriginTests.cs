@@ -53,7 +53,8 @@ public sealed class HostileOriginTests(ITestOutputHelper output) : IDisposable
 
         Assert.Equal(("invalid-response", 1), (pull.Kind, pull.ExitCode));
         Assert.Contains($"answer to listing files (page 1) ({origin.BaseAddress}api/models/org/m/tree/{CraftedHub.Commit})", pull.Message);
-        Assert.Contains(announced ? "announces 1073741824 bytes, more than 16 MiB; refusing it" : "exceeds 16 MiB; refusing it", pull.Message);
+        Assert.Contains(announced ? "announces 1073741824 bytes, more than 16 MiB; refusing it" : "exceeds 16 MiB; refusing it",
+            pull.Message);
         Assert.InRange(sent.Bytes, 0, SentBound);
         AssertNothingTransferred(origin, pull);
     }
@@ -71,7 +72,8 @@ public sealed class HostileOriginTests(ITestOutputHelper output) : IDisposable
         var pull = await PullAsync(origin);
 
         Assert.Equal(("invalid-response", 1), (pull.Kind, pull.ExitCode));
-        Assert.Contains($"answer to resolving the revision ({origin.BaseAddress}api/models/org/m/revision/main) exceeds 16 MiB; refusing it",
+        Assert.Contains(
+            $"answer to resolving the revision ({origin.BaseAddress}api/models/org/m/revision/main) exceeds 16 MiB; refusing it",
             pull.Message);
         Assert.InRange(sent.Bytes, 0, SentBound);
         AssertNothingTransferred(origin, pull);
@@ -104,7 +106,8 @@ public sealed class HostileOriginTests(ITestOutputHelper output) : IDisposable
         origin.Intercept = async (request, stream) =>
         {
             if (!IsRevision(request)) return false;
-            await RawHttpServer.WriteAsync(stream, 200, [("Content-Type", "application/json"), ("Content-Length", "100")], "{\"id\":"u8.ToArray());
+            await RawHttpServer.WriteAsync(stream, 200, [("Content-Type", "application/json"), ("Content-Length", "100")],
+                "{\"id\":"u8.ToArray());
             await stream.FlushAsync();
             await silence.HoldAsync();
             return true;
@@ -113,7 +116,8 @@ public sealed class HostileOriginTests(ITestOutputHelper output) : IDisposable
         var pull = await PullAsync(origin, "--idle-timeout", "1");
 
         Assert.Equal(("unavailable", 1), (pull.Kind, pull.ExitCode));
-        Assert.StartsWith($"hf://org/m@main: {origin.BaseAddress}api/models/org/m/revision/main stopped sending its answer while resolving the revision "
+        Assert.StartsWith($"hf://org/m@main: {origin.BaseAddress}api/models/org/m/revision/main stopped sending its answer "
+            + "while resolving the revision "
             + "(no bytes for 1 s, 3 times)", pull.Message);
         Assert.Contains("--idle-timeout", pull.Message);
         Assert.Equal(3, origin.Requests.Count(IsRevision)); // RetryPolicy.MaxStalledAttempts
@@ -135,7 +139,8 @@ public sealed class HostileOriginTests(ITestOutputHelper output) : IDisposable
         var pull = await PullAsync(origin, "--idle-timeout", "1");
 
         Assert.Equal(("unavailable", 1), (pull.Kind, pull.ExitCode));
-        Assert.StartsWith($"hf://org/m@main: no response headers from {origin.BaseAddress}api/models/org/m/revision/main within 1 s while resolving "
+        Assert.StartsWith($"hf://org/m@main: no response headers from {origin.BaseAddress}api/models/org/m/revision/main "
+            + "within 1 s while resolving "
             + "the revision, 3 times;", pull.Message);
         Assert.Equal(3, origin.Requests.Count(IsRevision));
         AssertNothingTransferred(origin, pull);
@@ -169,10 +174,12 @@ public sealed class HostileOriginTests(ITestOutputHelper output) : IDisposable
 
         Assert.Equal(("unavailable", 1), (pull.Kind, pull.ExitCode));
         Assert.Contains($"'model.safetensors': the origin stopped delivering bytes {delivered}-{chunk - 1} (6 attempts without progress; "
-            + $"last: no bytes for 1 s from {origin.BaseAddress}org/m/resolve/{CraftedHub.Commit}/model.safetensors); rerun the pull to resume",
+            + $"last: no bytes for 1 s from {origin.BaseAddress}org/m/resolve/{CraftedHub.Commit}/model.safetensors); "
+            + "rerun the pull to resume",
             pull.Message);
         Assert.Equal([$"bytes=0-{chunk - 1}", .. Enumerable.Repeat($"bytes={delivered}-{chunk - 1}", 6)],
-            origin.Requests.Where(IsWeights).Select(r => r.Header("Range")).Where(r => r!.EndsWith($"-{chunk - 1}", StringComparison.Ordinal)));
+            origin.Requests.Where(IsWeights).Select(r => r.Header("Range"))
+                .Where(r => r!.EndsWith($"-{chunk - 1}", StringComparison.Ordinal)));
         Assert.False(File.Exists(Path.Combine(pull.Destination, "model.safetensors")));
 
         // The origin recovers: the next pull asks for the stalled range from its first missing byte, never from 0.
@@ -208,7 +215,9 @@ public sealed class HostileOriginTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(("rate-limited", 1), (pull.Kind, pull.ExitCode));
         Assert.StartsWith("hf://org/m@main: still rate-limited by the Hub while resolving the revision", pull.Message);
         Assert.Contains("set HF_TOKEN", pull.Message);
-        Assert.Matches($@"; {origin.BaseAddress}api/models/org/m/revision/main asks to wait \d+ days, more than the 30 min a pull waits out rate limits$",
+        Assert.Matches(
+            $@"; {origin.BaseAddress}api/models/org/m/revision/main asks to wait \d+ days, "
+            + "more than the 30 min a pull waits out rate limits$",
             pull.Message);
         Assert.Single(origin.Requests, IsRevision);
         AssertNothingTransferred(origin, pull);
@@ -259,7 +268,8 @@ public sealed class HostileOriginTests(ITestOutputHelper output) : IDisposable
     {
         var before = Outside();
         using var cli = CliProcess.Start(
-            ["pull", "hf://org/m", "--dest", _destination, "--endpoint", origin.BaseAddress.ToString(), "--json", "--shared-storage", "no", .. extra]);
+            ["pull", "hf://org/m", "--dest", _destination, "--endpoint", origin.BaseAddress.ToString(), "--json", "--shared-storage", "no",
+             .. extra]);
         int code;
         long peak;
         int samples;
@@ -312,10 +322,12 @@ public sealed class HostileOriginTests(ITestOutputHelper output) : IDisposable
         if (!Directory.Exists(pull.Destination)) return;
         var present = Directory.EnumerateFileSystemEntries(pull.Destination, "*", SearchOption.AllDirectories)
             .Select(p => Path.GetRelativePath(pull.Destination, p));
-        Assert.All(present, p => Assert.True(p == ".model-agent" || p.StartsWith(".model-agent/", StringComparison.Ordinal), $"{p} was written"));
+        Assert.All(present, p =>
+            Assert.True(p == ".model-agent" || p.StartsWith(".model-agent/", StringComparison.Ordinal), $"{p} was written"));
     }
 
-    private static bool IsRevision(RawRequest request) => request.Target.StartsWith("/api/models/org/m/revision/", StringComparison.Ordinal);
+    private static bool IsRevision(RawRequest request) =>
+        request.Target.StartsWith("/api/models/org/m/revision/", StringComparison.Ordinal);
 
     private static bool IsTree(RawRequest request) => request.Target.StartsWith("/api/models/org/m/tree/", StringComparison.Ordinal);
 

@@ -77,7 +77,8 @@ public sealed class OriginAnswerBoundsTests
     [Fact]
     public async Task An_answer_of_exactly_its_limit_is_read_whole()
     {
-        await using var bounded = new BoundedAnswerStream(new MemoryStream(new byte[10]), maxBytes: 10, TimeSpan.FromSeconds(30), TimeProvider.System);
+        await using var bounded = new BoundedAnswerStream(new MemoryStream(new byte[10]), maxBytes: 10, TimeSpan.FromSeconds(30),
+            TimeProvider.System);
         var copy = new MemoryStream();
         await bounded.CopyToAsync(copy);
         Assert.Equal(10, copy.Length);
@@ -102,7 +103,10 @@ public sealed class OriginAnswerBoundsTests
     public async Task A_listing_whose_pages_each_fit_but_together_exceed_the_listing_limit_is_refused_at_the_page_that_crosses_it()
     {
         await using var origin = PagedOrigin(pages: 10, entriesPerPage: 4, out var pageBytes);
-        var limits = new JsonAnswerLimits { MaxAnswerBytes = pageBytes + 10, MaxListingBytes = 3 * pageBytes + 10, MaxListingEntries = 1000 };
+        var limits = new JsonAnswerLimits
+        {
+            MaxAnswerBytes = pageBytes + 10, MaxListingBytes = 3 * pageBytes + 10, MaxListingEntries = 1000,
+        };
 
         var refused = await Assert.ThrowsAsync<OriginException>(() => ResolveAsync(origin, limits));
 
@@ -147,7 +151,7 @@ public sealed class OriginAnswerBoundsTests
         Assert.Contains("an element of the array is null", refused.Message);
     }
 
-    /// <summary>A hub whose listing comes in <paramref name="pages"/> pages of the same byte size, linked by <c>Link: rel="next"</c>.</summary>
+    /// <summary>A hub whose listing comes in <paramref name="pages"/> pages of one byte size, linked by <c>Link: rel="next"</c>.</summary>
     private static CraftedHub PagedOrigin(int pages, int entriesPerPage, out long pageBytes)
     {
         var files = Enumerable.Range(0, pages * entriesPerPage).ToDictionary(i => $"f{i:D4}.bin", i => new[] { (byte)i });

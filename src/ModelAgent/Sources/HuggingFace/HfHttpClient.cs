@@ -70,7 +70,8 @@ internal sealed class HfHttpClient(HttpClient http, HfClientOptions options, ILo
                     // than wait the cap out (t=922337203685 is 29,000 years; computing with it would overflow).
                     if (requested > options.Retry.MaxRateLimitedWait)
                         throw new OriginException(OriginFailureKind.RateLimited,
-                            $"{HfErrorMapper.Map(subject, action, response, token).Message}; {Where(url)} asks to wait {Duration(requested.Value)}, "
+                            $"{HfErrorMapper.Map(subject, action, response, token).Message}; {Where(url)} asks to wait "
+                            + $"{Duration(requested.Value)}, "
                             + $"more than the {Duration(options.Retry.MaxRateLimitedWait)} a pull waits out rate limits");
                     wait = requested is { } r ? options.Retry.ServerWait(r, options.Random) : options.Retry.Backoff(limited, options.Random);
                     if (limitedWait + wait > options.Retry.MaxRateLimitedWait)
@@ -112,7 +113,8 @@ internal sealed class HfHttpClient(HttpClient http, HfClientOptions options, ILo
                         $"{subject}: {e.Message} while {action}, {stalls} times; the origin or a proxy holds requests without answering: "
                         + "rerun later, check --endpoint / HF_ENDPOINT, or raise --idle-timeout for a slow link", e);
                 wait = options.Retry.Backoff(stalls, options.Random);
-                logger.LogWarning("Retrying {Action} for {Subject} after {Failure}: stalled {Stalls} of at most {MaxStalls} times, waiting {WaitMs} ms",
+                logger.LogWarning(
+                    "Retrying {Action} for {Subject} after {Failure}: stalled {Stalls} of at most {MaxStalls} times, waiting {WaitMs} ms",
                     action, subject, e.Message, stalls, options.Retry.MaxStalledAttempts, (long)wait.TotalMilliseconds);
             }
             catch (Exception e) when (IsTransient(e, cancellationToken))
@@ -154,7 +156,8 @@ internal sealed class HfHttpClient(HttpClient http, HfClientOptions options, ILo
             try { response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, headersTimeout.Token); }
             catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new TimeoutException($"no response headers from {Where(current)} within {options.ResponseHeadersTimeout.TotalSeconds:0.#} s", e);
+                throw new TimeoutException(
+                    $"no response headers from {Where(current)} within {options.ResponseHeadersTimeout.TotalSeconds:0.#} s", e);
             }
 
             var status = (int)response.StatusCode;

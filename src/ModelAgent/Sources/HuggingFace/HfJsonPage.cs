@@ -21,8 +21,8 @@ internal static partial class HfJsonPage
     /// A JSON array read element by element: <paramref name="maxItems"/> bounds how many are kept (an array of empty
     /// objects packs millions into the byte limit), and a null element is refused. A page that breaks is read again whole.
     /// </summary>
-    public static Task<(List<T>? Value, Uri? Next, long Bytes)> GetJsonArrayAsync<T>(this HfHttpClient http, Uri url, string subject, string action,
-        int maxItems, CancellationToken cancellationToken, long? maxBytes = null) where T : class =>
+    public static Task<(List<T>? Value, Uri? Next, long Bytes)> GetJsonArrayAsync<T>(this HfHttpClient http, Uri url, string subject,
+        string action, int maxItems, CancellationToken cancellationToken, long? maxBytes = null) where T : class =>
         http.GetJsonAsync(url, subject, action, async (stream, ct) =>
         {
             var items = new List<T>();
@@ -35,8 +35,8 @@ internal static partial class HfJsonPage
             return items;
         }, cancellationToken, maxBytes);
 
-    private static async Task<(T? Value, Uri? Next, long Bytes)> GetJsonAsync<T>(this HfHttpClient http, Uri url, string subject, string action,
-        Func<Stream, CancellationToken, Task<T?>> read, CancellationToken cancellationToken, long? maxBytes)
+    private static async Task<(T? Value, Uri? Next, long Bytes)> GetJsonAsync<T>(this HfHttpClient http, Uri url, string subject,
+        string action, Func<Stream, CancellationToken, Task<T?>> read, CancellationToken cancellationToken, long? maxBytes)
     {
         var options = http.Options;
         var limit = maxBytes ?? options.Limits.MaxAnswerBytes;
@@ -64,7 +64,8 @@ internal static partial class HfJsonPage
             {
                 if (++stalls >= options.Retry.MaxStalledAttempts)
                     throw new OriginException(OriginFailureKind.Unavailable,
-                        $"{subject}: {where} stopped sending its answer while {action} ({e.Message}, {stalls} times); the origin or a proxy "
+                        $"{subject}: {where} stopped sending its answer while {action} ({e.Message}, {stalls} times); "
+                        + "the origin or a proxy "
                         + "is stuck: rerun later, check --endpoint / HF_ENDPOINT, or raise --idle-timeout for a slow link", e);
                 await Task.Delay(options.Retry.Backoff(stalls, options.Random), options.Time, cancellationToken);
             }
@@ -80,10 +81,12 @@ internal static partial class HfJsonPage
         }
     }
 
-    private static OriginException TooLarge(string subject, string action, string where, long limit, long? announced, AnswerTooLargeException e) =>
+    private static OriginException TooLarge(string subject, string action, string where, long limit, long? announced,
+        AnswerTooLargeException e) =>
         new(OriginFailureKind.InvalidResponse,
             $"{subject}: the origin's answer to {action} ({where}) {(announced is { } n ? $"announces {n} bytes, more than" : "exceeds")} "
-            + $"{limit / (double)JsonAnswerLimits.MiB:0.##} MiB; refusing it (a Hugging Face compatible hub answers far less): check --endpoint / HF_ENDPOINT", e);
+            + $"{limit / (double)JsonAnswerLimits.MiB:0.##} MiB; refusing it (a Hugging Face compatible hub answers far less): "
+            + "check --endpoint / HF_ENDPOINT", e);
 
     /// <summary>The <c>rel="next"</c> target of the Link header; relative targets are resolved against the page URL.</summary>
     internal static Uri? NextPage(HttpResponseMessage response, Uri current)

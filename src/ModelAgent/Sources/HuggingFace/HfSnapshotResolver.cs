@@ -57,14 +57,15 @@ internal sealed class HfSnapshotResolver(HfHttpClient http, ILogger logger)
             long bytes;
             try
             {
-                (pageEntries, next, bytes) = await http.GetJsonArrayAsync<HfTreeEntry>(url, model.ToString(), $"listing files (page {page})",
-                    limits.MaxListingEntries - entries.Count, cancellationToken, left);
+                (pageEntries, next, bytes) = await http.GetJsonArrayAsync<HfTreeEntry>(url, model.ToString(),
+                    $"listing files (page {page})", limits.MaxListingEntries - entries.Count, cancellationToken, left);
             }
             catch (TooManyItemsException) { throw TooManyEntries(model, limits, page); }
             catch (OriginException e) when (e.InnerException is AnswerTooLargeException && left < limits.MaxAnswerBytes)
             {
                 throw new OriginException(OriginFailureKind.InvalidResponse,
-                    $"{model}: the origin's tree listing exceeds {limits.MaxListingBytes / JsonAnswerLimits.MiB} MiB over {page} pages; refusing it "
+                    $"{model}: the origin's tree listing exceeds {limits.MaxListingBytes / JsonAnswerLimits.MiB} MiB over {page} pages; "
+                    + "refusing it "
                     + "(no model repository lists that much): check --endpoint / HF_ENDPOINT", e);
             }
             if (pageEntries is null)
