@@ -52,6 +52,12 @@ internal static class PullCommand
             Description = "Seconds the origin may stay unreachable (refused, DNS, no route), counted over all requests of the pull, before it fails.",
             DefaultValueFactory = _ => 30,
         };
+        var idle = new Option<double>("--idle-timeout")
+        {
+            Description = "Seconds an origin may send nothing (no response headers, no body bytes) before the request is abandoned "
+                + "and retried.",
+            DefaultValueFactory = _ => HfClientOptions.DefaultIdleTimeout.TotalSeconds,
+        };
         var coordination = new CoordinationOptions();
 
         var command = new Command("pull", "Download a model into a directory, verified and resumable; on shared storage, one node downloads and the others wait.")
@@ -59,12 +65,15 @@ internal static class PullCommand
             uri, dest, endpoint, tokenFile, include, exclude, refresh, repair, json, concurrency, perFile, chunkSize, memoryBudget, writeMode, logLevel,
         };
         command.Options.Add(unreachable);
+        command.Options.Add(idle);
         coordination.AddTo(command);
         command.SetAction((parse, ct) => RunAsync(new PullArguments(
             parse.GetValue(uri)!, parse.GetValue(dest), parse.GetValue(endpoint), parse.GetValue(tokenFile),
             parse.GetValue(include) ?? [], parse.GetValue(exclude) ?? [], parse.GetValue(refresh), parse.GetValue(json),
             parse.GetValue(concurrency), parse.GetValue(perFile), parse.GetValue(chunkSize)!, parse.GetValue(memoryBudget)!, parse.GetValue(writeMode)!, parse.GetValue(logLevel)!)
-            { Repair = parse.GetValue(repair), UnreachableSeconds = parse.GetValue(unreachable) }, coordination.Read(parse), ct));
+            {
+                Repair = parse.GetValue(repair), UnreachableSeconds = parse.GetValue(unreachable), IdleSeconds = parse.GetValue(idle),
+            }, coordination.Read(parse), ct));
         return command;
     }
 
@@ -73,6 +82,7 @@ internal static class PullCommand
     {
         public bool Repair { get; init; }
         public double UnreachableSeconds { get; init; } = 30;
+        public double IdleSeconds { get; init; } = 30;
     }
 
     private static async Task<int> RunAsync(PullArguments args, CoordinationArguments coordinationArgs, CancellationToken cancellationToken)
@@ -104,6 +114,9 @@ internal static class PullCommand
 
         if (!(args.UnreachableSeconds > 0))
             return Fail(ExitCodes.Usage, "usage", $"--unreachable-timeout {args.UnreachableSeconds} must be a positive number of seconds");
+        if (!(args.IdleSeconds > 0) || args.IdleSeconds > 86_400)
+            return Fail(ExitCodes.Usage, "usage",
+                $"--idle-timeout {args.IdleSeconds} must be a number of seconds above 0 and at most 86400");
         if (!coordinationArgs.TryBuild(out var coordination, out var coordinationError))
             return Fail(ExitCodes.Usage, "usage", coordinationError);
 
@@ -134,13 +147,14 @@ internal static class PullCommand
         var transfer = new TransferOptions
         {
             ChunkSize = chunkBytes, MaxConcurrentRequests = args.Concurrency, MaxRequestsPerFile = args.PerFile, MemoryBudget = budgetBytes,
-            WriteMode = writeMode,
+            WriteMode = writeMode, ReadTimeout = TimeSpan.FromSeconds(args.IdleSeconds),
         };
         using var handler = HfHttpClient.CreateHandler();
         using var httpClient = new HttpClient(handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
         var http = new HfHttpClient(httpClient, new HfClientOptions
         {
             Endpoint = endpointUri!, Tokens = tokens, UnreachableBudget = TimeSpan.FromSeconds(args.UnreachableSeconds),
+            ResponseHeadersTimeout = TimeSpan.FromSeconds(args.IdleSeconds), IdleTimeout = TimeSpan.FromSeconds(args.IdleSeconds),
         }, logger);
         var source = new HfSnapshotSource(http, HfModelReference.From(hf), logger);
         var state = new ProgressState(time);

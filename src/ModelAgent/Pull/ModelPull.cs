@@ -87,7 +87,7 @@ internal sealed class ModelPull(ISnapshotSource source, TransferOptions options,
         logger.LogInformation("Transferring {Count} files of {Source} at {Revision} into {Destination}; keeping {Kept} unchanged, removing {Stale} no longer in the snapshot",
             toTransfer.Count, source.Source, snapshot.Revision, destination, kept.Count, stale.Count);
         long keptBytes = 0;
-        foreach (var file in kept) keptBytes += file.Size;
+        foreach (var file in kept) keptBytes = PendingBytes.SaturatingAdd(keptBytes, file.Size);
         var tally = new TransferTally(_observer);
         tally.Planned(snapshot.Files.Count, snapshot.TotalBytes, keptBytes);
         foreach (var file in kept)

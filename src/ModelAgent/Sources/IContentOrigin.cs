@@ -20,6 +20,8 @@ internal sealed class RangeBody(Stream stream, long offset, long length, IDispos
     public Stream Stream { get; } = stream;
     public long Offset { get; } = offset;
     public long Length { get; } = length;
+    /// <summary>Origin and path the bytes come from, for messages (never a signed query); null when unknown.</summary>
+    public string? Where { get; init; }
 
     public async ValueTask DisposeAsync()
     {

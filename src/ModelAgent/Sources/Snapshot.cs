@@ -16,7 +16,8 @@ internal sealed record Snapshot(string Source, string Revision, IReadOnlyList<Sn
         get
         {
             long total = 0;
-            foreach (var file in Files) total += file.Size;
+            // Sizes are the origin's claims: a sum of hostile ones saturates instead of wrapping to a small number.
+            foreach (var file in Files) total = Transfer.PendingBytes.SaturatingAdd(total, file.Size);
             return total;
         }
     }

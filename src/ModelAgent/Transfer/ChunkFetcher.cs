@@ -42,7 +42,10 @@ internal sealed class ChunkFetcher(IContentOrigin origin, TransferOptions option
             stalled = position > before ? 0 : stalled + 1;
             if (stalled >= options.MaxAttemptsWithoutProgress)
                 throw new OriginException(OriginFailureKind.Unavailable,
-                    $"'{download.File.Path}': the origin stopped delivering bytes {position}-{end - 1} ({stalled} attempts without progress; last: {failure?.Message ?? "body ended early"}); rerun the pull to resume");
+                    $"'{download.File.Path}': the origin stopped delivering bytes {position}-{end - 1} "
+                    + $"({stalled} attempts without progress; last: {failure?.Message ?? "body ended early"}); "
+                    + "rerun the pull to resume (what arrived is kept), "
+                    + "or raise --idle-timeout for a slow link");
             var wait = options.Retry.Backoff(stalled + 1, options.Random);
             logger.LogWarning("Range of {File} broke at byte {Position} of {End} ({Reason}); resuming from there in {WaitMs} ms",
                 download.File.Path.Value, position, end, failure?.Message ?? "body ended early", (long)wait.TotalMilliseconds);
@@ -64,7 +67,7 @@ internal sealed class ChunkFetcher(IContentOrigin origin, TransferOptions option
     private async Task<long> CopyAsync(FileDownload download, int index, RangeBody body, long chunkStart, long position, long end,
         HighWater reported, CancellationToken cancellationToken)
     {
-        using var idle = new IdleTimeout(options.ReadTimeout, cancellationToken);
+        using var idle = new IdleTimeout(options.ReadTimeout, options.Time, cancellationToken);
         var received = position; // bytes read from the body; position counts the bytes written
         Task? storing = null;    // the previous block: being written, journaled and handed to the hasher
         Exception? broken = null;
@@ -135,7 +138,10 @@ internal sealed class ChunkFetcher(IContentOrigin origin, TransferOptions option
         }
         catch (Exception e) when (IsTransientBody(e, cancellationToken))
         {
-            return (filled, idle.Expired ? new TimeoutException($"no bytes for {options.ReadTimeout.TotalSeconds:0} s", e) : e);
+            var why = idle.Expired
+                ? new TimeoutException($"no bytes for {options.ReadTimeout.TotalSeconds:0.#} s from {body.Where ?? "the origin"}", e)
+                : e;
+            return (filled, why);
         }
     }
 
@@ -174,34 +180,41 @@ internal sealed class ChunkFetcher(IContentOrigin origin, TransferOptions option
         !cancellationToken.IsCancellationRequested &&
         e is IOException or HttpRequestException or TimeoutException or OperationCanceledException;
 
-    /// <summary>Cancels reads after a body delivered nothing for the limit.</summary>
+    /// <summary>Cancels reads after a body delivered nothing for the limit, on the transfer's clock.</summary>
     private sealed class IdleTimeout : IDisposable
     {
+        private readonly CancellationTokenSource _timer;
         private readonly CancellationTokenSource _source;
         private readonly TimeSpan _limit;
+        private readonly TimeProvider _time;
         private long _armed;
 
-        public IdleTimeout(TimeSpan limit, CancellationToken cancellationToken)
+        public IdleTimeout(TimeSpan limit, TimeProvider time, CancellationToken cancellationToken)
         {
             _limit = limit;
-            _source = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            _source.CancelAfter(limit);
-            _armed = Environment.TickCount64;
+            _time = time;
+            _timer = new CancellationTokenSource(limit, time);
+            _source = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _timer.Token);
+            _armed = time.GetTimestamp();
         }
 
         public CancellationToken Token => _source.Token;
-        public bool Expired => _source.IsCancellationRequested;
+        public bool Expired => _timer.IsCancellationRequested;
 
         /// <summary>Restarts the limit; a timer update per read would cost more than it buys, so once a second at most.</summary>
         public void Rearm()
         {
-            var now = Environment.TickCount64;
-            if (now - _armed < 1000) return;
-            _source.CancelAfter(_limit);
+            var now = _time.GetTimestamp();
+            if (_time.GetElapsedTime(_armed, now) < TimeSpan.FromSeconds(1)) return;
+            _timer.CancelAfter(_limit);
             _armed = now;
         }
 
-        public void Dispose() => _source.Dispose();
+        public void Dispose()
+        {
+            _source.Dispose();
+            _timer.Dispose();
+        }
     }
 
     /// <summary>The furthest offset of one chunk whose bytes were reported as written; a chunk's writes are sequential.</summary>

@@ -29,7 +29,7 @@ internal sealed record TransferOptions
     /// <summary>Whether fetched blocks bypass the page cache (see <see cref="DiskWriteMode"/>).</summary>
     public DiskWriteMode WriteMode { get; init; } = DiskWriteMode.Auto;
     /// <summary>A body that delivers nothing for this long is abandoned and the range resumed.</summary>
-    public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    public TimeSpan ReadTimeout { get; init; } = HfClientOptions.DefaultIdleTimeout;
     /// <summary>Attempts to get the rest of one range when it breaks without delivering a byte (reset whenever bytes arrive).</summary>
     public int MaxAttemptsWithoutProgress { get; init; } = 6;
     /// <summary>Whole downloads of one file whose content does not match the listed digest, before giving up.</summary>

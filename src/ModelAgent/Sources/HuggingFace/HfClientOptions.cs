@@ -5,13 +5,24 @@ internal sealed record HfClientOptions
 {
     public const string DefaultEndpoint = "https://huggingface.co";
 
+    /// <summary>
+    /// 30 s of silence: the Hub answers in well under a second and a CDN streams continuously; a longer silence is a
+    /// stuck origin or proxy, and waiting on it would hold a shared-storage lease for nothing.
+    /// </summary>
+    public static readonly TimeSpan DefaultIdleTimeout = TimeSpan.FromSeconds(30);
+
     public required Uri Endpoint { get; init; }
     public IHfTokenSource Tokens { get; init; } = AnonymousTokenSource.Instance;
     public RetryPolicy Retry { get; init; } = RetryPolicy.Default;
     public TimeProvider Time { get; init; } = TimeProvider.System;
     /// <summary>Jitter source; a seeded one makes tests repeatable.</summary>
     public Random Random { get; init; } = Random.Shared;
-    public TimeSpan ResponseHeadersTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>How long a request may wait for its response headers (the CLI's --idle-timeout).</summary>
+    public TimeSpan ResponseHeadersTimeout { get; init; } = DefaultIdleTimeout;
+    /// <summary>How long a JSON answer's body may send nothing before it is abandoned (the CLI's --idle-timeout).</summary>
+    public TimeSpan IdleTimeout { get; init; } = DefaultIdleTimeout;
+    /// <summary>The most JSON this client accepts in one answer and in one listing.</summary>
+    public JsonAnswerLimits Limits { get; init; } = JsonAnswerLimits.Default;
     /// <summary>
     /// How long the origin may be unreachable (refused, DNS, unreachable), counted over all requests of the client
     /// from the first such failure after the last answer, before every request gives up (<see cref="OriginReachability"/>).

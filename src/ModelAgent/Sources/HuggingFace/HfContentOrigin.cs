@@ -39,7 +39,7 @@ internal sealed class HfContentOrigin(HfHttpClient http, HfModelReference model,
                 _redirected[file.Path.Value] = final;
             CheckRange(response, file, offset, length, subject);
             var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-            return new RangeBody(stream, offset, length, response);
+            return new RangeBody(stream, offset, length, response) { Where = HfHttpClient.Where(final ?? resolve) };
         }
         catch
         {

@@ -45,6 +45,7 @@ internal sealed class HfHttpClient(HttpClient http, HfClientOptions options, ILo
         HttpResponseMessage? last = null;
         var failures = 0;                // failed tries (5xx, 408, resets, timeouts): at most MaxAttempts
         var refused = 0;                 // connections that could not be made: bounded by the client-wide unreachable budget
+        var stalls = 0;                  // no response headers within the idle timeout: at most MaxStalledAttempts
         var limited = 0;                 // 429 answers: bounded by the time waited, not by their count
         var limitedWait = TimeSpan.Zero;
         while (true)
@@ -65,6 +66,13 @@ internal sealed class HfHttpClient(HttpClient http, HfClientOptions options, ILo
                 {
                     limited++;
                     var requested = RateLimitHeader.RequestedWait(response.Headers, options.Time.GetUtcNow());
+                    // A named wait longer than this request would ever wait in total cannot end well: say so now, rather
+                    // than wait the cap out (t=922337203685 is 29,000 years; computing with it would overflow).
+                    if (requested > options.Retry.MaxRateLimitedWait)
+                        throw new OriginException(OriginFailureKind.RateLimited,
+                            $"{HfErrorMapper.Map(subject, action, response, token).Message}; {Where(url)} asks to wait "
+                            + $"{Duration(requested.Value)}, "
+                            + $"more than the {Duration(options.Retry.MaxRateLimitedWait)} a pull waits out rate limits");
                     wait = requested is { } r ? options.Retry.ServerWait(r, options.Random) : options.Retry.Backoff(limited, options.Random);
                     if (limitedWait + wait > options.Retry.MaxRateLimitedWait)
                         throw HfErrorMapper.Map(subject, action, response, token);
@@ -96,6 +104,18 @@ internal sealed class HfHttpClient(HttpClient http, HfClientOptions options, ILo
                 logger.LogWarning("Cannot connect to {Origin} for {Action} of {Subject} ({Reason}); unreachable for {DownS:0.#} s of at most {BudgetS:0.#} s, trying again in {WaitMs} ms",
                     Origin(url), action, subject, OriginReachability.Reason(e), Math.Floor(down.TotalSeconds * 10) / 10, budget.TotalSeconds,
                     (long)wait.TotalMilliseconds);
+            }
+            catch (TimeoutException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Only our own header timeout throws this here (HttpClient.Timeout is infinite).
+                if (++stalls >= options.Retry.MaxStalledAttempts)
+                    throw new OriginException(OriginFailureKind.Unavailable,
+                        $"{subject}: {e.Message} while {action}, {stalls} times; the origin or a proxy holds requests without answering: "
+                        + "rerun later, check --endpoint / HF_ENDPOINT, or raise --idle-timeout for a slow link", e);
+                wait = options.Retry.Backoff(stalls, options.Random);
+                logger.LogWarning(
+                    "Retrying {Action} for {Subject} after {Failure}: stalled {Stalls} of at most {MaxStalls} times, waiting {WaitMs} ms",
+                    action, subject, e.Message, stalls, options.Retry.MaxStalledAttempts, (long)wait.TotalMilliseconds);
             }
             catch (Exception e) when (IsTransient(e, cancellationToken))
             {
@@ -136,7 +156,8 @@ internal sealed class HfHttpClient(HttpClient http, HfClientOptions options, ILo
             try { response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, headersTimeout.Token); }
             catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new TimeoutException($"no response headers from {Origin(current)} within {options.ResponseHeadersTimeout.TotalSeconds:0} s", e);
+                throw new TimeoutException(
+                    $"no response headers from {Where(current)} within {options.ResponseHeadersTimeout.TotalSeconds:0.#} s", e);
             }
 
             var status = (int)response.StatusCode;
@@ -160,6 +181,14 @@ internal sealed class HfHttpClient(HttpClient http, HfClientOptions options, ILo
         a.Port == b.Port;
 
     public static string Origin(Uri uri) => uri.GetLeftPart(UriPartial.Authority);
+
+    /// <summary>Origin and path of a URL, for messages: never the query (a signed CDN query is a credential of its own).</summary>
+    public static string Where(Uri uri) => Origin(uri) + uri.AbsolutePath;
+
+    private static string Duration(TimeSpan wait) =>
+        wait.TotalDays >= 2 ? $"{Math.Floor(wait.TotalDays):0} days"
+        : wait.TotalMinutes >= 2 ? $"{Math.Floor(wait.TotalMinutes):0} min"
+        : $"{Math.Ceiling(wait.TotalSeconds):0} s";
 
     internal static bool IsTransient(Exception e, CancellationToken cancellationToken) =>
         !cancellationToken.IsCancellationRequested &&

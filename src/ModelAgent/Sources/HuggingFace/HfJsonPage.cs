@@ -4,33 +4,89 @@ using System.Text.RegularExpressions;
 namespace ModelAgent.Sources.HuggingFace;
 
 /// <summary>
-/// Reading JSON answers from the Hub: a body cut mid-way is retried like a failed request (the retry budget is
-/// shared), and the <c>Link: rel="next"</c> target is returned for paginated listings.
+/// Reading JSON answers from the Hub: through a <see cref="BoundedAnswerStream"/> (an answer larger than its limit is
+/// refused, a body that goes silent for the idle timeout is abandoned), a body cut mid-way is retried like a failed
+/// request (the retry budget is shared; a silent one gets <see cref="RetryPolicy.MaxStalledAttempts"/>), and the
+/// <c>Link: rel="next"</c> target is returned for paginated listings.
 /// </summary>
 internal static partial class HfJsonPage
 {
-    public static async Task<(T? Value, Uri? Next)> GetJsonAsync<T>(this HfHttpClient http, Uri url, string subject, string action, CancellationToken cancellationToken)
+    /// <param name="maxBytes">The answer's byte limit; <see cref="JsonAnswerLimits.MaxAnswerBytes"/> when null.</param>
+    public static Task<(T? Value, Uri? Next, long Bytes)> GetJsonAsync<T>(this HfHttpClient http, Uri url, string subject, string action,
+        CancellationToken cancellationToken, long? maxBytes = null) =>
+        http.GetJsonAsync(url, subject, action, (stream, ct) => JsonSerializer.DeserializeAsync<T>(stream, cancellationToken: ct).AsTask(),
+            cancellationToken, maxBytes);
+
+    /// <summary>
+    /// A JSON array read element by element: <paramref name="maxItems"/> bounds how many are kept (an array of empty
+    /// objects packs millions into the byte limit), and a null element is refused. A page that breaks is read again whole.
+    /// </summary>
+    public static Task<(List<T>? Value, Uri? Next, long Bytes)> GetJsonArrayAsync<T>(this HfHttpClient http, Uri url, string subject,
+        string action, int maxItems, CancellationToken cancellationToken, long? maxBytes = null) where T : class =>
+        http.GetJsonAsync(url, subject, action, async (stream, ct) =>
+        {
+            var items = new List<T>();
+            await foreach (var item in JsonSerializer.DeserializeAsyncEnumerable<T>(stream, cancellationToken: ct))
+            {
+                if (item is null) throw new JsonException("an element of the array is null");
+                if (items.Count >= maxItems) throw new TooManyItemsException(maxItems);
+                items.Add(item);
+            }
+            return items;
+        }, cancellationToken, maxBytes);
+
+    private static async Task<(T? Value, Uri? Next, long Bytes)> GetJsonAsync<T>(this HfHttpClient http, Uri url, string subject,
+        string action, Func<Stream, CancellationToken, Task<T?>> read, CancellationToken cancellationToken, long? maxBytes)
     {
+        var options = http.Options;
+        var limit = maxBytes ?? options.Limits.MaxAnswerBytes;
+        var stalls = 0;
         for (var attempt = 1; ; attempt++)
         {
             using var response = await http.GetAsync(url, subject, action, r => r.Headers.Accept.ParseAdd("application/json"), cancellationToken);
+            var where = HfHttpClient.Where(response.RequestMessage?.RequestUri ?? url);
+            if (response.Content.Headers.ContentLength > limit)
+                throw TooLarge(subject, action, where, limit, response.Content.Headers.ContentLength, new AnswerTooLargeException(limit));
             try
             {
-                await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-                var value = await JsonSerializer.DeserializeAsync<T>(stream, cancellationToken: cancellationToken);
-                return (value, NextPage(response, url));
+                await using var stream = new BoundedAnswerStream(await response.Content.ReadAsStreamAsync(cancellationToken), limit,
+                    options.IdleTimeout, options.Time);
+                var value = await read(stream, cancellationToken);
+                return (value, NextPage(response, url), stream.BytesRead);
             }
+            catch (AnswerTooLargeException e) { throw TooLarge(subject, action, where, limit, null, e); }
             catch (JsonException e)
             {
                 throw new OriginException(OriginFailureKind.InvalidResponse,
                     $"{subject}: the answer to {action} is not the expected JSON ({e.Message}); is the endpoint a Hugging Face compatible hub?", e);
             }
-            catch (Exception e) when (HfHttpClient.IsTransient(e, cancellationToken) && attempt < http.Options.Retry.MaxAttempts)
+            catch (TimeoutException e) when (!cancellationToken.IsCancellationRequested)
             {
-                await Task.Delay(http.Options.Retry.Backoff(attempt, http.Options.Random), http.Options.Time, cancellationToken);
+                if (++stalls >= options.Retry.MaxStalledAttempts)
+                    throw new OriginException(OriginFailureKind.Unavailable,
+                        $"{subject}: {where} stopped sending its answer while {action} ({e.Message}, {stalls} times); "
+                        + "the origin or a proxy "
+                        + "is stuck: rerun later, check --endpoint / HF_ENDPOINT, or raise --idle-timeout for a slow link", e);
+                await Task.Delay(options.Retry.Backoff(stalls, options.Random), options.Time, cancellationToken);
+            }
+            catch (Exception e) when (HfHttpClient.IsTransient(e, cancellationToken) && attempt < options.Retry.MaxAttempts)
+            {
+                await Task.Delay(options.Retry.Backoff(attempt, options.Random), options.Time, cancellationToken);
+            }
+            catch (Exception e) when (HfHttpClient.IsTransient(e, cancellationToken))
+            {
+                throw new OriginException(OriginFailureKind.Unavailable,
+                    $"{subject}: the answer from {where} broke while {action} after {attempt} attempts ({e.Message}); rerun later", e);
             }
         }
     }
+
+    private static OriginException TooLarge(string subject, string action, string where, long limit, long? announced,
+        AnswerTooLargeException e) =>
+        new(OriginFailureKind.InvalidResponse,
+            $"{subject}: the origin's answer to {action} ({where}) {(announced is { } n ? $"announces {n} bytes, more than" : "exceeds")} "
+            + $"{limit / (double)JsonAnswerLimits.MiB:0.##} MiB; refusing it (a Hugging Face compatible hub answers far less): "
+            + "check --endpoint / HF_ENDPOINT", e);
 
     /// <summary>The <c>rel="next"</c> target of the Link header; relative targets are resolved against the page URL.</summary>
     internal static Uri? NextPage(HttpResponseMessage response, Uri current)

@@ -32,7 +32,7 @@ internal sealed class HfSnapshotResolver(HfHttpClient http, ILogger logger)
     private async Task<string> ResolveCommitAsync(HfModelReference model, CancellationToken cancellationToken)
     {
         var url = http.Url($"api/models/{model.RepoId}/revision/{Uri.EscapeDataString(model.Revision)}");
-        var (info, _) = await http.GetJsonAsync<HfRevisionInfo>(url, model.ToString(), "resolving the revision", cancellationToken);
+        var (info, _, _) = await http.GetJsonAsync<HfRevisionInfo>(url, model.ToString(), "resolving the revision", cancellationToken);
         if (info?.Sha is not { } sha || !HfModelReference.CommitSha().IsMatch(sha))
             throw new OriginException(OriginFailureKind.InvalidResponse, $"{model}: the revision answer has no 40-hex 'sha'; is --endpoint a Hugging Face compatible hub?");
         logger.LogDebug("Revision {Revision} of {Repo} is commit {Commit}", model.Revision, model.RepoId, sha);
@@ -44,17 +44,41 @@ internal sealed class HfSnapshotResolver(HfHttpClient http, ILogger logger)
         var entries = new List<HfTreeEntry>();
         Uri? url = http.Url($"api/models/{model.RepoId}/tree/{commit}?recursive=true&expand=false");
         var visited = new HashSet<string>(StringComparer.Ordinal);
+        var limits = http.Options.Limits;
+        long listed = 0;
         for (var page = 1; url is not null; page++)
         {
             if (page > MaxPages || !visited.Add(url.AbsoluteUri))
                 throw new OriginException(OriginFailureKind.InvalidResponse, $"{model}: the tree listing's pagination loops (page {page}); the hub is misbehaving");
-            var (pageEntries, next) = await http.GetJsonAsync<List<HfTreeEntry>>(url, model.ToString(), $"listing files (page {page})", cancellationToken);
+            // Each page may use only what the whole listing has left, so the sum of pages is bounded like one page.
+            var left = Math.Min(limits.MaxAnswerBytes, limits.MaxListingBytes - listed);
+            List<HfTreeEntry>? pageEntries;
+            Uri? next;
+            long bytes;
+            try
+            {
+                (pageEntries, next, bytes) = await http.GetJsonArrayAsync<HfTreeEntry>(url, model.ToString(),
+                    $"listing files (page {page})", limits.MaxListingEntries - entries.Count, cancellationToken, left);
+            }
+            catch (TooManyItemsException) { throw TooManyEntries(model, limits, page); }
+            catch (OriginException e) when (e.InnerException is AnswerTooLargeException && left < limits.MaxAnswerBytes)
+            {
+                throw new OriginException(OriginFailureKind.InvalidResponse,
+                    $"{model}: the origin's tree listing exceeds {limits.MaxListingBytes / JsonAnswerLimits.MiB} MiB over {page} pages; "
+                    + "refusing it "
+                    + "(no model repository lists that much): check --endpoint / HF_ENDPOINT", e);
+            }
             if (pageEntries is null)
                 throw new OriginException(OriginFailureKind.InvalidResponse, $"{model}: the tree listing is null, expected a JSON array");
+            listed += bytes;
             entries.AddRange(pageEntries);
             url = next;
         }
         logger.LogDebug("Listed {EntryCount} tree entries of {Repo} at {Commit}", entries.Count, model.RepoId, commit);
         return entries;
     }
+
+    private static OriginException TooManyEntries(HfModelReference model, JsonAnswerLimits limits, int page) =>
+        new(OriginFailureKind.InvalidResponse, $"{model}: the origin's tree listing has more than {limits.MaxListingEntries} entries "
+            + $"(page {page}); refusing it (no model repository is that large): check --endpoint / HF_ENDPOINT");
 }

@@ -6,6 +6,8 @@ namespace ModelAgent.Sources.HuggingFace;
 /// <summary>
 /// The IETF <c>RateLimit</c> header the Hub sends on every response (<c>"resolvers";r=0;t=42</c>) and
 /// <c>Retry-After</c>. Only a 429 makes them a reason to wait; <c>r</c> alone on a 200 means nothing.
+/// The numbers come from the origin: any count of digits saturates at <see cref="TimeSpan.MaxValue"/> instead of
+/// overflowing, a negative or malformed one is ignored, and callers cap what they actually wait.
 /// </summary>
 internal static class RateLimitHeader
 {
@@ -16,10 +18,13 @@ internal static class RateLimitHeader
             foreach (var value in values)
                 if (TryParse(value, out var remaining, out var reset) && remaining == 0 && reset is not null)
                     return reset;
-        if (headers.RetryAfter is { } retryAfter)
+        // Read raw: the typed RetryAfter drops a delta that does not fit an int, and the wait with it.
+        if (headers.NonValidated.TryGetValues("Retry-After", out var raw) && raw.FirstOrDefault() is { } text)
         {
-            if (retryAfter.Delta is { } delta) return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
-            if (retryAfter.Date is { } date) return date > now ? date - now : TimeSpan.Zero;
+            text = text.Trim();
+            if (Seconds(text) is { } seconds) return seconds;
+            if (DateTimeOffset.TryParseExact(text, "r", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date))
+                return date > now ? date - now : TimeSpan.Zero;
         }
         return null;
     }
@@ -36,10 +41,20 @@ internal static class RateLimitHeader
             if (eq <= 0) continue;
             var key = part[..eq].Trim();
             var number = part[(eq + 1)..].Trim().Trim('"');
-            if (!long.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var n)) continue;
-            if (key == "r") remaining = n;
-            else if (key == "t") reset = TimeSpan.FromSeconds(n);
+            if (key == "r" && long.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var n)) remaining = n;
+            else if (key == "r" && number.Length > 0 && number.All(char.IsAsciiDigit)) remaining = long.MaxValue;
+            else if (key == "t" && Seconds(number) is { } seconds) reset = seconds;
         }
         return remaining is not null || reset is not null;
+    }
+
+    /// <summary>A non-negative count of seconds of any length; past what a TimeSpan holds it is <see cref="TimeSpan.MaxValue"/>.</summary>
+    internal static TimeSpan? Seconds(string digits)
+    {
+        if (digits.Length == 0 || !digits.All(char.IsAsciiDigit)) return null;
+        var trimmed = digits.TrimStart('0');
+        if (trimmed.Length > 12) return TimeSpan.MaxValue; // more than 31,000 years
+        var seconds = trimmed.Length == 0 ? 0 : long.Parse(trimmed, NumberStyles.None, CultureInfo.InvariantCulture);
+        return seconds >= (long)TimeSpan.MaxValue.TotalSeconds ? TimeSpan.MaxValue : TimeSpan.FromSeconds(seconds);
     }
 }

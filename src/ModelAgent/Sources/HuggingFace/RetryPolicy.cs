@@ -13,6 +13,11 @@ internal sealed record RetryPolicy
 {
     /// <summary>Tries of one request that fails (5xx, 408, resets, timeouts) before giving up.</summary>
     public int MaxAttempts { get; init; } = 8;
+    /// <summary>
+    /// Tries of one request whose origin went silent (no response headers, or a JSON body sending nothing, for the idle
+    /// timeout): fewer than <see cref="MaxAttempts"/>, since each already cost a whole idle timeout.
+    /// </summary>
+    public int MaxStalledAttempts { get; init; } = 3;
     /// <summary>Time one request may spend waiting out 429s before giving up.</summary>
     public TimeSpan MaxRateLimitedWait { get; init; } = TimeSpan.FromMinutes(30);
     /// <summary>Most random time added to a server-requested wait (at most the requested wait itself).</summary>
@@ -35,6 +40,8 @@ internal sealed record RetryPolicy
 
     public TimeSpan ServerWait(TimeSpan requested, Random random)
     {
+        // The request is the origin's number: compare before adding to it, or TimeSpan.MaxValue would overflow.
+        if (requested >= MaxServerWait) return MaxServerWait;
         var spread = TimeSpan.FromMilliseconds(random.NextDouble() * Math.Min(ServerWaitSpread.TotalMilliseconds, Math.Max(requested.TotalMilliseconds, 1000)));
         var wait = requested + ServerWaitPadding + spread;
         return wait > MaxServerWait ? MaxServerWait : wait;
