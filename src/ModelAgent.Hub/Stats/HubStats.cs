@@ -9,8 +9,6 @@ namespace ModelAgent.Hub.Stats;
 /// </summary>
 internal sealed class HubStats
 {
-    private const int RequestLogCapacity = 20_000;
-
     private sealed class Counter
     {
         public long Requests;
@@ -20,7 +18,7 @@ internal sealed class HubStats
     private ConcurrentDictionary<string, Counter> _kinds = new();
     private ConcurrentDictionary<string, Counter> _files = new();
     private ConcurrentDictionary<string, Counter> _listeners = new(); // Bytes = requests with Authorization
-    private ConcurrentQueue<LoggedRequest> _log = new();
+    private RequestLog _log = new();
     private long _rangeRequests, _rangeBytes, _rateLimited, _serverErrors, _cut, _corrupted;
 
     public void CountRequest(string listener, string kind, bool hadAuthorization, bool hasRange)
@@ -46,14 +44,12 @@ internal sealed class HubStats
     public void CountCut() => Interlocked.Increment(ref _cut);
     public void CountCorrupted() => Interlocked.Increment(ref _corrupted);
 
-    public void Record(LoggedRequest record)
-    {
-        var log = _log;
-        log.Enqueue(record);
-        while (log.Count > RequestLogCapacity) log.TryDequeue(out _);
-    }
+    public void Record(LoggedRequest record) => _log.Add(record);
 
-    public IReadOnlyList<HubRequestRecord> Requests() => [.. _log.Select(r => r.Read())];
+    /// <summary>Every request still in the log, oldest first.</summary>
+    public IReadOnlyList<HubRequestRecord> Requests() => _log.All();
+
+    public RequestLogPage Requests(long after, int limit) => _log.Page(after, limit);
 
     public HubStatsSnapshot Snapshot()
     {

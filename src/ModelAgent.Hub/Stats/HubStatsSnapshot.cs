@@ -29,9 +29,12 @@ internal sealed record HubStatsSnapshot(
     public ListenerCount Listener(string name) => Listeners.GetValueOrDefault(name) ?? new ListenerCount(0, 0);
 }
 
-/// <summary>One served request, kept in a bounded log so tests can see exactly what a client sent.</summary>
+/// <summary>
+/// One served request, kept in a bounded log so tests can see what a client sent (target and Range truncated, see
+/// <see cref="RequestLog"/>); <see cref="Seq"/> numbers it for paging.
+/// </summary>
 internal sealed record HubRequestRecord(
-    string Listener, string Method, string Target, string? Range, bool HadAuthorization, int Status, long Bytes);
+    string Listener, string Method, string Target, string? Range, bool HadAuthorization, int Status, long Bytes, long Seq = 0);
 
 /// <summary>
 /// A log entry made when the response starts (so it exists before the client can see the response end), whose
@@ -40,5 +43,5 @@ internal sealed record HubRequestRecord(
 internal sealed record LoggedRequest(
     string Listener, string Method, string Target, string? Range, bool HadAuthorization, int Status, Func<long> Bytes)
 {
-    public HubRequestRecord Read() => new(Listener, Method, Target, Range, HadAuthorization, Status, Bytes());
+    public HubRequestRecord Read(long seq) => new(Listener, Method, Target, Range, HadAuthorization, Status, Bytes(), seq);
 }
