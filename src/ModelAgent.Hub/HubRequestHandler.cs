@@ -33,7 +33,8 @@ internal sealed class HubRequestHandler(HubState state, string listener, ILogger
         var method = context.Request.Method;
         // Logs show the path only: a CDN link's query is its signature, as good as the token for that file.
         var shown = PathOnly(raw);
-        if (!IsCdn && (state.Options.Token is null || AccessCheck.HasValidToken(context, state.Options.Token)) && route.Kind != RouteKind.Control)
+        var token = state.Options.Token;
+        if (!IsCdn && route.Kind != RouteKind.Control && (token is null || AccessCheck.HasValidToken(context, token)))
             AccessCheck.MarkAuthenticated(context);
         var logged = false;
         void Log(int status)

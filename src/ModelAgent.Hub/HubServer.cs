@@ -61,7 +61,7 @@ internal sealed class HubServer : IAsyncDisposable
         var problem = options.Faults.Problem();
         if (problem is not null) throw new HubStartException($"Invalid fault settings: {problem}");
         if (options.TreePageSize < 1) throw new HubStartException("The tree page size must be at least 1.");
-        if (options.Limits.MaxConnections < 1) throw new HubStartException("The connection limit must be at least 1.");
+        if (options.Limits.MaxConnections < 1) throw new HubStartException("The connection limit (--max-connections) must be at least 1.");
         if (ControlAccess.Enabled(options) && options.ControlToken is null && options.Token is null && !IsLoopback(options.Host))
             throw new HubStartException($"--control on '{options.Host}' would let anyone who can connect inject faults: " +
                 "pass --control-token-file (or --token-file), or listen on a loopback address.");

@@ -37,7 +37,8 @@ internal static class TreeEndpoint
         }
         var pageSize = Math.Max(1, expand ? Math.Min(state.Options.TreePageSize, ExpandedPageCap) : state.Options.TreePageSize);
         // The cursor is at most int.MaxValue and the sum is a long: no overflow into a negative next cursor.
-        var page = new JsonArray([.. items.Skip((int)Math.Min(offset, items.Count)).Take(pageSize).Select(i => (JsonNode)TreeEntryJson.Of(i, snapshot, expand))]);
+        var page = new JsonArray([.. items.Skip((int)Math.Min(offset, items.Count)).Take(pageSize)
+            .Select(i => (JsonNode)TreeEntryJson.Of(i, snapshot, expand))]);
         if (offset + pageSize < items.Count)
             context.Response.Headers.Link = $"<{NextUrl(context, offset + pageSize)}>; rel=\"next\"";
         await JsonAnswer.WriteAsync(context, state, route.StatsKind, page);
@@ -69,7 +70,8 @@ internal static class TreeEndpoint
             var base64 = cursor.Replace('-', '+').Replace('_', '/');
             base64 = base64.PadRight(base64.Length + (4 - base64.Length % 4) % 4, '=');
             var text = Encoding.ASCII.GetString(Convert.FromBase64String(base64));
-            return text.StartsWith("offset:", StringComparison.Ordinal) && long.TryParse(text.AsSpan(7), NumberStyles.None, CultureInfo.InvariantCulture, out offset)
+            return text.StartsWith("offset:", StringComparison.Ordinal)
+                   && long.TryParse(text.AsSpan(7), NumberStyles.None, CultureInfo.InvariantCulture, out offset)
                    && offset <= int.MaxValue;
         }
         catch (FormatException) { return false; }

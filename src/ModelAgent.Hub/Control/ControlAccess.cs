@@ -26,7 +26,8 @@ internal static class ControlAccess
         var token = RequiredToken(options);
         if (token is null || AccessCheck.HasValidToken(context, token)) return true;
         if (!AccessCheck.HasAuthorization(context))
-            await HubErrors.WriteAsync(context, 401, null, "The /_hub/ endpoints need a token: send 'Authorization: Bearer <control token>'.");
+            await HubErrors.WriteAsync(context, 401, null,
+                "The /_hub/ endpoints need a token: send 'Authorization: Bearer <control token>'.");
         else
             await HubErrors.WriteAsync(context, 403, null, "The token sent does not open the /_hub/ endpoints.");
         return false;

@@ -13,7 +13,8 @@ namespace ModelAgent.Hub.Files;
 /// </summary>
 internal static class FileBody
 {
-    private const int ChunkBytes = 256 << 10;
+    // Small enough that a thousand slow readers hold little (a pooled buffer each), big enough for full speed.
+    private const int ChunkBytes = 64 << 10;
     private static readonly object ConnectionThrottleKey = new();
 
     public static async Task SendAsync(HttpContext context, HubState state, string repoId, RepoFile file, string kind)
