@@ -9,8 +9,11 @@ namespace ModelAgent.Hub.Repository;
 /// </summary>
 internal sealed record WalkedFile(string Path, string FullPath, long Size, DateTimeOffset LastWrite, bool ThroughLink = false);
 
-/// <summary>The files of one repo; <see cref="LinkedDirectory"/> when a symlinked directory was walked into.</summary>
-internal sealed record RepoWalk(IReadOnlyList<WalkedFile> Files, bool LinkedDirectory);
+/// <summary>
+/// The files of one repo; <see cref="Watched"/> when every directory walked is under watch (none is a symlinked
+/// directory, whose target a watch on the repo would not cover, and the watch limit was not hit).
+/// </summary>
+internal sealed record RepoWalk(IReadOnlyList<WalkedFile> Files, bool Watched);
 
 /// <summary>
 /// Lists the files of one repo directory. Names on disk are untrusted like any other: each relative name must pass
@@ -22,19 +25,21 @@ internal sealed class FolderWalk(string rootReal, ILogger logger)
 {
     private static readonly HashSet<string> SkippedDirectories = new(StringComparer.Ordinal) { ".git", ".model-agent", ".cache" };
 
-    public RepoWalk Files(string repoDirectory)
+    /// <param name="watch">Called for each directory before it is read, so no change after the read goes unseen.</param>
+    public RepoWalk Files(string repoDirectory, Func<string, bool> watch)
     {
         var files = new List<WalkedFile>();
         var visited = new HashSet<string>(StringComparer.Ordinal) { ModelRelativePath.RealPath(repoDirectory) };
-        var linkedDirectory = false;
-        Walk(repoDirectory, "", files, visited, false, ref linkedDirectory);
+        var watched = true;
+        Walk(repoDirectory, "", files, visited, false, watch, ref watched);
         files.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
-        return new RepoWalk(files, linkedDirectory);
+        return new RepoWalk(files, watched);
     }
 
     private void Walk(string directory, string prefix, List<WalkedFile> files, HashSet<string> visited, bool throughLink,
-        ref bool linkedDirectory)
+        Func<string, bool> watch, ref bool watched)
     {
+        watched &= !throughLink && watch(directory);
         foreach (var entry in Directory.EnumerateFileSystemEntries(directory))
         {
             var name = System.IO.Path.GetFileName(entry);
@@ -59,8 +64,7 @@ internal sealed class FolderWalk(string rootReal, ILogger logger)
             {
                 if (SkippedDirectories.Contains(name)) continue;
                 if (!visited.Add(ModelRelativePath.RealPath(target))) continue; // a symlink loop or a second link to the same tree
-                linkedDirectory |= isLink;
-                Walk(entry, relative + "/", files, visited, throughLink || isLink, ref linkedDirectory);
+                Walk(entry, relative + "/", files, visited, throughLink || isLink, watch, ref watched);
                 continue;
             }
             var info = new FileInfo(target);

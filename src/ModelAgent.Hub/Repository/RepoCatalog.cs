@@ -7,14 +7,15 @@ namespace ModelAgent.Hub.Repository;
 
 /// <summary>
 /// The repos under the served folder (<c>DIR/org/name</c>) and their current snapshots. A repo's snapshot is kept
-/// until its <see cref="ListingWatch"/> reports a change (files reached through symlinks are re-checked by size and
+/// until its <see cref="FolderWatch"/> reports a change (files reached through symlinks are re-checked by size and
 /// mtime on each request, since a watch on the repo does not see their targets), so a 100,000-file repo is not walked
 /// per request. A re-walk whose listing did not change reuses the snapshot; digests come from <see cref="DigestCache"/>.
 /// Hidden top-level folders (<c>DIR/.git</c>, <c>DIR/org/.model-agent</c>, any dot-folder) are not repos.
 /// </summary>
 internal sealed class RepoCatalog : IDisposable
 {
-    private sealed record Cached(string Fingerprint, RepoSnapshot Snapshot, long Generation, IReadOnlyList<WalkedFile> Linked);
+    private sealed record Cached(
+        string Directory, string Fingerprint, RepoSnapshot Snapshot, long Generation, bool Watched, IReadOnlyList<WalkedFile> Linked);
 
     private readonly string _root;
     private readonly StorageRule _rule;
@@ -22,7 +23,7 @@ internal sealed class RepoCatalog : IDisposable
     private readonly FolderWalk _walk;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, Cached> _snapshots = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, ListingWatch> _watches = new(StringComparer.Ordinal);
+    private readonly FolderWatch _watch = new();
     private long _walks;
 
     public RepoCatalog(string root, StorageRule rule, DigestCache digests, ILogger logger)
@@ -54,38 +55,25 @@ internal sealed class RepoCatalog : IDisposable
         var directory = RepoDirectory(org, name);
         if (directory is null) return null;
         var repoId = $"{org}/{name}";
-        var watch = Watch(directory);
-        // Read before walking: a change during the walk bumps it, so the next request walks again.
-        var generation = watch.Generation;
+        // Read before walking: a change during the walk moves it again, so the next request walks again.
+        var generation = _watch.GenerationOf(repoId);
         _snapshots.TryGetValue(repoId, out var cached);
-        if (cached is not null && watch.Reliable && cached.Generation == generation && cached.Linked.All(Unchanged))
+        if (cached is not null && cached.Watched && cached.Directory == directory && cached.Generation == generation
+            && cached.Linked.All(Unchanged))
             return cached.Snapshot;
 
         Interlocked.Increment(ref _walks);
-        var walk = _walk.Files(directory);
-        if (walk.LinkedDirectory) watch.Distrust(); // changes inside a linked folder elsewhere are not watched
+        var walk = _walk.Files(directory, d => _watch.Add(repoId, d));
+        if (!walk.Watched && cached is not { Watched: false })
+            _logger.LogWarning("Cannot watch all of {Repo} (a linked folder, or the inotify watch limit): its folder is walked on " +
+                               "every request", repoId);
         var fingerprint = string.Join("\n", walk.Files.Select(f => $"{f.Path}\0{f.Size}\0{f.LastWrite.UtcTicks}"));
         var linked = walk.Files.Where(f => f.ThroughLink).ToList();
-        if (cached is not null && cached.Fingerprint == fingerprint)
-        {
-            _snapshots[repoId] = cached with { Generation = generation, Linked = linked };
-            return cached.Snapshot;
-        }
-        var files = await Task.WhenAll(walk.Files.Select(f => DescribeAsync(f, cancellationToken)));
-        var snapshot = new RepoSnapshot(repoId, files);
-        _snapshots[repoId] = new Cached(fingerprint, snapshot, generation, linked);
+        var snapshot = cached is not null && cached.Fingerprint == fingerprint
+            ? cached.Snapshot
+            : new RepoSnapshot(repoId, await Task.WhenAll(walk.Files.Select(f => DescribeAsync(f, cancellationToken))));
+        _snapshots[repoId] = new Cached(directory, fingerprint, snapshot, generation, walk.Watched, linked);
         return snapshot;
-    }
-
-    private ListingWatch Watch(string directory)
-    {
-        var watch = _watches.GetOrAdd(directory, d => ListingWatch.Start(d, _logger));
-        if (watch.Created == Directory.GetCreationTimeUtc(directory)) return watch;
-        // The folder was removed and made again: the old watch sees nothing of the new one.
-        var fresh = ListingWatch.Start(directory, _logger);
-        if (_watches.TryUpdate(directory, fresh, watch)) watch.Dispose();
-        else fresh.Dispose();
-        return _watches[directory];
     }
 
     private static bool Unchanged(WalkedFile file)
@@ -95,11 +83,7 @@ internal sealed class RepoCatalog : IDisposable
         catch (IOException) { return false; }
     }
 
-    public void Dispose()
-    {
-        foreach (var watch in _watches.Values) watch.Dispose();
-        _watches.Clear();
-    }
+    public void Dispose() => _watch.Dispose();
 
     private async Task<RepoFile> DescribeAsync(WalkedFile file, CancellationToken cancellationToken)
     {
