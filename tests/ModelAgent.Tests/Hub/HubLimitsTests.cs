@@ -1,0 +1,207 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using ModelAgent.Tests.Support;
+
+namespace ModelAgent.Tests.Hub;
+
+/// <summary>
+/// What anonymous clients can cost a real <c>hub serve</c> process: the request log stays bounded in bytes and pages,
+/// request bodies are capped however they are framed, and a client that stops reading is dropped.
+/// </summary>
+public sealed class HubLimitsTests
+{
+    private const int Requests = 20_000;
+
+    // Just under Kestrel's limits (8 KiB request line, 32 KiB of headers): a ~39 KiB request head.
+    private static readonly string LongTarget = "/org/m/resolve/main/config.json?pad=" + new string('a', 7_900);
+    private static readonly string LongRange = "bytes=" + new string('9', 31_000);
+
+    /// <summary>
+    /// The old log kept 20,000 entries with the raw target and Range: 20,000 × 2 bytes × ~38,900 chars ≈ 1.5 GB of
+    /// strings, so the server passed 1.5 GB resident. Now entries keep 1 KiB of target and 256 chars of Range and the
+    /// log holds at most 8 MiB: the whole process stays under 400 MB (a .NET web server idles near 100 MB).
+    /// </summary>
+    [Fact]
+    public async Task Memory_stays_bounded_after_20000_requests_with_40KB_heads_and_the_log_answers_in_pages()
+    {
+        const long BoundKilobytes = 400 << 10;
+        using var root = new TempDirectory("hub-flood");
+        root.File("org/m/config.json", "{\"model_type\":\"bert\"}");
+        await using var hub = await ServedHub.StartAsync(root.Path, "--control");
+        using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 4 }) { BaseAddress = hub.Address };
+
+        var next = -1;
+        var statuses = new int[600];
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            while (Interlocked.Increment(ref next) < Requests)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, LongTarget);
+                Assert.True(request.Headers.TryAddWithoutValidation("Range", LongRange));
+                using var response = await client.SendAsync(request);
+                Interlocked.Increment(ref statuses[(int)response.StatusCode]);
+            }
+        })));
+        Assert.Equal(Requests, statuses[416]); // each reached the hub (an unsatisfiable range), none was cut short by Kestrel
+
+        var peak = hub.StatusKilobytes("VmHWM");
+        Assert.True(peak < BoundKilobytes, $"peak resident {peak} kB after {Requests} requests (bound {BoundKilobytes} kB)");
+
+        using var pageResponse = await client.GetAsync("_hub/requests?limit=100000");
+        var body = await pageResponse.Content.ReadAsStringAsync();
+        Assert.True(body.Length < 4 << 20, $"one page of the log was {body.Length} chars");
+        var page = JsonNode.Parse(body)!.AsObject();
+        var entries = page["requests"]!.AsArray();
+        Assert.Equal(1000, entries.Count); // the page cap, whatever limit was asked for
+        Assert.True((bool)page["more"]!);
+        Assert.All(entries, e =>
+        {
+            Assert.StartsWith(LongTarget[..1024], (string)e!["target"]!);
+            Assert.True(((string)e["target"]!).Length < 1100);
+            Assert.True(((string)e["range"]!).Length < 300);
+        });
+        var seqs = entries.Select(e => (long)e!["seq"]!).ToList();
+        Assert.Equal(Enumerable.Range(0, 1000).Select(i => seqs[0] + i), seqs);
+        Assert.True(seqs[0] > 1, "the log dropped its oldest entries to stay under its byte bound");
+
+        var after = (long)page["next"]!;
+        Assert.Equal(seqs[^1], after);
+        var second = JsonNode.Parse(await client.GetStringAsync($"_hub/requests?after={after}&limit=10"))!["requests"]!.AsArray();
+        Assert.Equal(after + 1, (long)second[0]!["seq"]!);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync("_hub/requests?after=-5")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_chunked_paths_info_body_over_the_cap_is_refused_with_413()
+    {
+        using var root = new TempDirectory("hub-chunked");
+        root.File("org/m/config.json", "{}");
+        await using var hub = await ServedHub.StartAsync(root.Path);
+
+        // Chunked, so no Content-Length tells the server the size up front: Kestrel counts while the body is read.
+        var oversized = await RawPostAsync(hub.Address, "/api/models/org/m/paths-info/main", (4 << 20) + (64 << 10), terminate: false);
+        Assert.StartsWith("HTTP/1.1 413", oversized);
+        var small = await RawPostAsync(hub.Address, "/api/models/org/m/paths-info/main", 1000, terminate: true);
+        Assert.StartsWith("HTTP/1.1 200", small);
+        Assert.Contains("config.json", small);
+
+        // Declared too large: refused before reading.
+        using var declared = new ByteArrayContent(new byte[(4 << 20) + 1]);
+        declared.Headers.ContentType = new("application/json");
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge,
+            (await hub.Client.PostAsync("api/models/org/m/paths-info/main", declared)).StatusCode);
+    }
+
+    /// <summary>
+    /// Sends a chunked JSON body of about <paramref name="bodyBytes"/> (<c>{"paths":["config.json","xxx…"]}</c>) and
+    /// returns the response head and body as text. Without <paramref name="terminate"/> the last chunk is never sent:
+    /// the server must answer from what it has read.
+    /// </summary>
+    private static async Task<string> RawPostAsync(Uri address, string path, int bodyBytes, bool terminate)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(address.Host, address.Port);
+        await using var stream = new NetworkStream(socket);
+        var head = $"POST {path} HTTP/1.1\r\nHost: {address.Authority}\r\nContent-Type: application/json\r\n" +
+                   "Transfer-Encoding: chunked\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
+        var prefix = "{\"paths\":[\"config.json\",\"";
+        var body = prefix + new string('x', Math.Max(0, bodyBytes - prefix.Length - 3)) + "\"]}";
+        var bytes = Encoding.ASCII.GetBytes(body);
+        for (var offset = 0; offset < bytes.Length; offset += 16 << 10)
+        {
+            var length = Math.Min(16 << 10, bytes.Length - offset);
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(length.ToString("x", CultureInfo.InvariantCulture) + "\r\n"));
+            await stream.WriteAsync(bytes.AsMemory(offset, length));
+            await stream.WriteAsync("\r\n"u8.ToArray());
+        }
+        if (terminate) await stream.WriteAsync("0\r\n\r\n"u8.ToArray());
+        var answer = new MemoryStream();
+        var buffer = new byte[64 << 10];
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        while (true)
+        {
+            var read = await stream.ReadAsync(buffer, deadline.Token);
+            if (read == 0) break;
+            answer.Write(buffer, 0, read);
+            var text = Encoding.UTF8.GetString(answer.ToArray());
+            var end = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+            if (end < 0) continue;
+            var lengthLine = text[..end].Split("\r\n").FirstOrDefault(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
+            if (lengthLine is not null && answer.Length >= end + 4 + int.Parse(lengthLine[15..].Trim(), CultureInfo.InvariantCulture))
+                break;
+        }
+        return Encoding.UTF8.GetString(answer.ToArray());
+    }
+
+    /// <summary>
+    /// A client that asks for a large file and never reads: once the server's buffers are full it makes no progress,
+    /// and the minimum data rate (1 KiB/s after a 10 s grace) has the server close the connection. Observed through
+    /// the server process's own descriptors (its socket for our connection goes away), not through a clock.
+    /// </summary>
+    [Fact]
+    public async Task A_client_that_stops_reading_is_dropped()
+    {
+        const long FileBytes = 48L << 20;
+        using var root = new TempDirectory("hub-slow");
+        var big = root.File("org/m/big.bin");
+        await using (var file = File.OpenWrite(big)) file.SetLength(FileBytes);
+        await using var hub = await ServedHub.StartAsync(root.Path);
+        Assert.Equal(HttpStatusCode.OK, (await hub.Client.GetAsync("api/models/org/m")).StatusCode); // hashes it first
+
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+        await socket.ConnectAsync(hub.Address.Host, hub.Address.Port);
+        var clientPort = ((IPEndPoint)socket.LocalEndPoint!).Port;
+        await socket.SendAsync(Encoding.ASCII.GetBytes($"GET /org/m/resolve/main/big.bin HTTP/1.1\r\nHost: {hub.Address.Authority}\r\n\r\n"));
+
+        var inode = await ServerSocketInodeAsync(hub.Address.Port, clientPort);
+        Assert.True(inode > 0, "the server's socket for our connection was not found in /proc/net/tcp");
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (ProcessHoldsSocket(hub.Process.Id, inode))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the server still holds a connection whose client has read nothing for 2 minutes");
+            await Task.Delay(250);
+        }
+
+        // What arrives is cut short: the body ends long before the 48 MiB the headers announced.
+        long received = 0;
+        var buffer = new byte[64 << 10];
+        try
+        {
+            int read;
+            while ((read = await socket.ReceiveAsync(buffer)) > 0) received += read;
+        }
+        catch (SocketException) { } // a reset is a drop too
+        Assert.True(received < FileBytes, $"received {received} bytes");
+    }
+
+    private static async Task<long> ServerSocketInodeAsync(int serverPort, int clientPort)
+    {
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            foreach (var line in File.ReadLines("/proc/net/tcp").Skip(1))
+            {
+                var f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (Port(f[1]) == serverPort && Port(f[2]) == clientPort && long.TryParse(f[9], out var inode) && inode > 0)
+                    return inode;
+            }
+            await Task.Delay(50);
+        }
+        return 0;
+        static int Port(string address) => int.Parse(address[(address.IndexOf(':') + 1)..], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+    }
+
+    private static bool ProcessHoldsSocket(int pid, long inode)
+    {
+        var wanted = $"socket:[{inode}]";
+        foreach (var fd in Directory.EnumerateFiles($"/proc/{pid}/fd"))
+        {
+            try { if (new FileInfo(fd).LinkTarget == wanted) return true; }
+            catch (IOException) { } // closed while we looked
+        }
+        return false;
+    }
+}
