@@ -30,4 +30,7 @@ internal sealed record HubLimits
     public double MinDataRateBytesPerSecond { get; init; } = 1024;
 
     public TimeSpan DataRateGrace { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>A response write that makes no progress this long means the client stopped reading: it is dropped.</summary>
+    public TimeSpan WriteStallTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }

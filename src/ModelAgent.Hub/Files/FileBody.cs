@@ -67,6 +67,7 @@ internal static class FileBody
         await using var stream = new FileStream(file.FullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete,
             1, FileOptions.Asynchronous | FileOptions.SequentialScan);
         stream.Seek(start, SeekOrigin.Begin);
+        using var guard = new StalledWriteGuard(context, state);
         var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
         try
         {
@@ -95,7 +96,7 @@ internal static class FileBody
                 sent += read;
                 tally.Add(read);
                 state.Stats.CountBytes(kind, repoPath, read, partial);
-                await context.Response.Body.WriteAsync(buffer.AsMemory(0, read), ct);
+                await guard.WriteAsync(buffer.AsMemory(0, read), ct);
             }
         }
         finally { ArrayPool<byte>.Shared.Return(buffer); }

@@ -22,7 +22,8 @@ internal sealed record HubStatsSnapshot(
     IReadOnlyDictionary<string, TrafficCount> Kinds,
     IReadOnlyDictionary<string, TrafficCount> Files,
     IReadOnlyDictionary<string, ListenerCount> Listeners,
-    FaultCount Faults)
+    FaultCount Faults,
+    long StalledReaders = 0)
 {
     public TrafficCount Kind(string kind) => Kinds.GetValueOrDefault(kind) ?? new TrafficCount(0, 0);
     public TrafficCount File(string repoPath) => Files.GetValueOrDefault(repoPath) ?? new TrafficCount(0, 0);
