@@ -41,7 +41,7 @@ internal sealed class HubRequestHandler(HubState state, string listener, ILogger
         {
             if (logged || !AccessCheck.IsAuthenticated(context)) return;
             logged = true;
-            state.Stats.Record(new LoggedRequest(listener, method, raw, range, hadAuthorization, status, () => tally.Bytes));
+            state.Stats.Record(new LoggedRequest(listener, method, raw, range, hadAuthorization, status, tally));
         }
         // Logged when the response starts, before the client can have seen its end (the status is final by then).
         context.Response.OnStarting(() =>

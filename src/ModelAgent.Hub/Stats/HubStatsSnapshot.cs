@@ -39,10 +39,11 @@ internal sealed record HubRequestRecord(
 
 /// <summary>
 /// A log entry made when the response starts (so it exists before the client can see the response end), whose
-/// byte count keeps growing while the body is sent.
+/// byte count keeps growing while the body is sent. It holds the tally itself, never a closure: a lambda would keep
+/// the whole request's captured state (the raw target and headers, the context) alive for as long as the entry.
 /// </summary>
 internal sealed record LoggedRequest(
-    string Listener, string Method, string Target, string? Range, bool HadAuthorization, int Status, Func<long> Bytes)
+    string Listener, string Method, string Target, string? Range, bool HadAuthorization, int Status, Api.RequestTally Tally)
 {
-    public HubRequestRecord Read(long seq) => new(Listener, Method, Target, Range, HadAuthorization, Status, Bytes(), seq);
+    public HubRequestRecord Read(long seq) => new(Listener, Method, Target, Range, HadAuthorization, Status, Tally.Bytes, seq);
 }
