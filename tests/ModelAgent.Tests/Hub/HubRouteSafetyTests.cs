@@ -21,7 +21,8 @@ public sealed class HubRouteSafetyTests
         Assert.Equal(HttpStatusCode.OK, (await hub.Client.GetAsync("api/models/org/m")).StatusCode);
         foreach (var repo in new[] { ".model-agent/state", ".git/objects", ".hidden/m", "org/.cache" })
         {
-            var file = repo.StartsWith(".git", StringComparison.Ordinal) ? "config" : repo == ".model-agent/state" ? "record.json" : "config.json";
+            var file = repo.StartsWith(".git", StringComparison.Ordinal) ? "config"
+                : repo == ".model-agent/state" ? "record.json" : "config.json";
             foreach (var path in new[] { $"api/models/{repo}", $"api/models/{repo}/tree/main", $"{repo}/resolve/main/{file}" })
             {
                 using var response = await hub.Client.GetAsync(path);
@@ -32,6 +33,27 @@ public sealed class HubRouteSafetyTests
                 new StringContent($"{{\"paths\":[\"{file}\"]}}", Encoding.UTF8, "application/json"));
             Assert.Equal(HttpStatusCode.NotFound, pathsInfo.StatusCode);
         }
+    }
+
+    [Fact]
+    public async Task Verbose_logs_never_carry_a_signed_cdn_link()
+    {
+        using var root = new TempDirectory("hub-verbose");
+        root.File("org/m/model.safetensors", new string('w', 5000));
+        await using var hub = await ServedHub.StartAsync(root.Path, "--cdn", "--verbose");
+        Assert.StartsWith("cdn on ", await hub.Process.ReadLineAsync());
+        using var redirect = await hub.Client.GetAsync("org/m/resolve/main/model.safetensors");
+        Assert.Equal(HttpStatusCode.Found, redirect.StatusCode);
+        var location = redirect.Headers.Location!;
+        var signature = System.Web.HttpUtility.ParseQueryString(location.Query)["sig"];
+        Assert.False(string.IsNullOrEmpty(signature));
+        using var cdn = new HttpClient();
+        Assert.Equal(5000, (await cdn.GetByteArrayAsync(location)).Length);
+
+        var cdnPath = location.AbsolutePath;
+        for (var i = 0; i < 400 && !hub.Process.Stderr.Contains(cdnPath, StringComparison.Ordinal); i++) await Task.Delay(50);
+        Assert.Contains(cdnPath, hub.Process.Stderr); // the request is logged, by its path
+        Assert.DoesNotContain(signature, hub.Process.Stderr);
     }
 
     private static string Cursor(string text) =>
