@@ -94,7 +94,8 @@ public sealed class HubControlAccessTests
         Assert.Equal(HttpStatusCode.Forbidden, await CallAsync(hub.Client, HttpMethod.Get, "_hub/stats", HubToken));
         Assert.Equal(HttpStatusCode.OK, await CallAsync(hub.Client, HttpMethod.Get, "_hub/stats", ControlToken));
         // ...and the control token is no hub token.
-        Assert.Equal(HttpStatusCode.Unauthorized, await CallAsync(hub.Client, HttpMethod.Get, "org/m/resolve/main/config.json", ControlToken));
+        Assert.Equal(HttpStatusCode.Unauthorized,
+            await CallAsync(hub.Client, HttpMethod.Get, "org/m/resolve/main/config.json", ControlToken));
     }
 
     [Fact]

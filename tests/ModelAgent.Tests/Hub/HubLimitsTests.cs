@@ -76,7 +76,8 @@ public sealed class HubLimitsTests(ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync("_hub/requests?after=-5")).StatusCode);
 
         var peak = hub.StatusKilobytes("VmHWM");
-        output.WriteLine($"hub serve after {Requests} requests and the log pages: VmHWM {peak} kB, VmRSS {hub.StatusKilobytes("VmRSS")} kB");
+        var resident = hub.StatusKilobytes("VmRSS");
+        output.WriteLine($"hub serve after {Requests} requests and the log pages: VmHWM {peak} kB, VmRSS {resident} kB");
         Assert.True(peak < BoundKilobytes, $"peak resident {peak} kB after {Requests} requests (bound {BoundKilobytes} kB)");
     }
 
@@ -134,7 +135,8 @@ public sealed class HubLimitsTests(ITestOutputHelper output)
             var text = Encoding.UTF8.GetString(answer.ToArray());
             var end = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
             if (end < 0) continue;
-            var lengthLine = text[..end].Split("\r\n").FirstOrDefault(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
+            var lengthLine = text[..end].Split("\r\n")
+                .FirstOrDefault(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
             if (lengthLine is not null && answer.Length >= end + 4 + int.Parse(lengthLine[15..].Trim(), CultureInfo.InvariantCulture))
                 break;
         }
@@ -159,7 +161,8 @@ public sealed class HubLimitsTests(ITestOutputHelper output)
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
         await socket.ConnectAsync(address.Host, address.Port);
         var clientPort = ((IPEndPoint)socket.LocalEndPoint!).Port;
-        await socket.SendAsync(Encoding.ASCII.GetBytes($"GET /org/tiny/resolve/main/big.bin HTTP/1.1\r\nHost: {address.Authority}\r\n\r\n"));
+        var head = $"GET /org/tiny/resolve/main/big.bin HTTP/1.1\r\nHost: {address.Authority}\r\n\r\n";
+        await socket.SendAsync(Encoding.ASCII.GetBytes(head));
 
         var inode = await ServerSocketInodeAsync(address.Port, clientPort);
         Assert.True(inode > 0, "the server's socket for our connection was not found in /proc/net/tcp");
@@ -196,7 +199,8 @@ public sealed class HubLimitsTests(ITestOutputHelper output)
             await Task.Delay(50);
         }
         return 0;
-        static int Port(string address) => int.Parse(address[(address.IndexOf(':') + 1)..], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+        static int Port(string address) =>
+            int.Parse(address[(address.IndexOf(':') + 1)..], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
     }
 
     private static bool ProcessHoldsSocket(int pid, long inode)
