@@ -48,7 +48,7 @@ internal sealed class RequestLog
         {
             // Numbers are consecutive, so the first wanted entry is found by arithmetic, not by a scan.
             var firstKept = _lastSeq - _entries.Count + 1;
-            var skip = (int)Math.Clamp(after - firstKept + 1, 0, _entries.Count);
+            var skip = after < firstKept ? 0 : (int)Math.Min(after - firstKept + 1, _entries.Count);
             var page = _entries.Skip(skip).Take(limit + 1).ToList();
             var more = page.Count > limit;
             if (more) page.RemoveAt(page.Count - 1);
