@@ -87,7 +87,8 @@ def main():
     hub_root = os.path.join(work, "hub")
     model_bytes = make_model(hub_root)
     # Like the Hub: a fixed-window request budget answered with 429 + RateLimit headers, and a bandwidth cap.
-    hub_proc, hub = start_server([AGENT, "hub", "serve", hub_root, "--port", "0", "--rate-limit", "100", "--rate-limit-window", "10", "--bandwidth", str(64 << 20)])
+    hub_proc, hub = start_server([AGENT, "hub", "serve", hub_root, "--port", "0", "--control",
+                                  "--rate-limit", "100", "--rate-limit-window", "10", "--bandwidth", str(64 << 20)])
     kube_proc, kube = start_server([KUBE, "--port", "0"])
     urllib.request.urlopen(urllib.request.Request(kube + "/api/v1/namespaces", method="POST", headers={"Content-Type": "application/json"},
                                                   data=json.dumps({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ome"}}).encode())).read()

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using ModelAgent.Hub.Control;
 using ModelAgent.Hub.Faults;
 using ModelAgent.Hub.Files;
 using ModelAgent.Hub.Repository;
@@ -42,6 +43,9 @@ internal sealed class HubServer : IAsyncDisposable
     /// <summary>Files read and hashed so far (each unchanged file is hashed once per server run).</summary>
     public long FilesHashed => _state.Catalog.Digests.FilesHashed;
 
+    /// <summary>Repo folders walked so far (an unchanged repo is walked once, then served from its cached listing).</summary>
+    public long FolderWalks => _state.Catalog.Walks;
+
     /// <summary>The commit sha <c>main</c> of <paramref name="repoId"/> resolves to right now.</summary>
     public async Task<string> CommitOfAsync(string repoId, CancellationToken cancellationToken)
     {
@@ -57,6 +61,10 @@ internal sealed class HubServer : IAsyncDisposable
         var problem = options.Faults.Problem();
         if (problem is not null) throw new HubStartException($"Invalid fault settings: {problem}");
         if (options.TreePageSize < 1) throw new HubStartException("The tree page size must be at least 1.");
+        if (options.Limits.MaxConnections < 1) throw new HubStartException("The connection limit (--max-connections) must be at least 1.");
+        if (ControlAccess.Enabled(options) && options.ControlToken is null && options.Token is null && !IsLoopback(options.Host))
+            throw new HubStartException($"--control on '{options.Host}' would let anyone who can connect inject faults: " +
+                "pass --control-token-file (or --token-file), or listen on a loopback address.");
 
         var logger = options.LoggerFactory.CreateLogger("ModelAgent.Hub");
         var stopping = new CancellationTokenSource();
@@ -73,13 +81,15 @@ internal sealed class HubServer : IAsyncDisposable
             }
             var hubAddress = Address(options.Host);
             var (hub, baseAddress) = await ListenAsync(hubAddress, options.Port, new HubRequestHandler(state, "hub", logger), options, cancellationToken);
-            logger.LogInformation("Hub serving {Root} on {Address} (cdn {Cdn}, token {TokenState})",
-                options.Root, baseAddress, state.CdnAddress?.ToString() ?? "off", options.Token is null ? "off" : "required");
+            logger.LogInformation("Hub serving {Root} on {Address} (cdn {Cdn}, token {TokenState}, control {ControlState})",
+                options.Root, baseAddress, state.CdnAddress?.ToString() ?? "off", options.Token is null ? "off" : "required",
+                ControlAccess.Describe(options));
             return new HubServer(hub, cdn, stopping, state, baseAddress);
         }
         catch
         {
             if (cdn is not null) await cdn.DisposeAsync();
+            catalog.Dispose();
             stopping.Dispose();
             throw;
         }
@@ -100,6 +110,9 @@ internal sealed class HubServer : IAsyncDisposable
         return await ListenAsync(hubAddress, 0, handler, options, cancellationToken);
     }
 
+    private static bool IsLoopback(string host) =>
+        host == "localhost" || (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip));
+
     private static IPAddress Address(string host)
     {
         if (IPAddress.TryParse(host, out var ip)) return ip;
@@ -119,6 +132,7 @@ internal sealed class HubServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            Apply(kestrel.Limits, options.Limits);
             kestrel.Listen(address, port);
         });
         var app = builder.Build();
@@ -138,6 +152,21 @@ internal sealed class HubServer : IAsyncDisposable
         return (app, new Uri(bound.EndsWith('/') ? bound : bound + "/"));
     }
 
+    private static void Apply(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerLimits kestrel, HubLimits limits)
+    {
+        kestrel.MaxConcurrentConnections = limits.MaxConnections;
+        kestrel.MaxConcurrentUpgradedConnections = 0;
+        // Kestrel enforces this on chunked bodies too, as they are read: the 413 surfaces as BadHttpRequestException.
+        kestrel.MaxRequestBodySize = limits.MaxRequestBodyBytes;
+        kestrel.MaxRequestLineSize = limits.MaxRequestLineBytes;
+        kestrel.MaxRequestHeadersTotalSize = limits.MaxRequestHeadersBytes;
+        kestrel.MaxRequestHeaderCount = limits.MaxRequestHeaderCount;
+        kestrel.KeepAliveTimeout = limits.KeepAliveTimeout;
+        kestrel.RequestHeadersTimeout = limits.RequestHeadersTimeout;
+        kestrel.MinRequestBodyDataRate = new(limits.MinDataRateBytesPerSecond, limits.DataRateGrace);
+        kestrel.MinResponseDataRate = new(limits.MinDataRateBytesPerSecond, limits.DataRateGrace);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
@@ -150,6 +179,7 @@ internal sealed class HubServer : IAsyncDisposable
             await app.StopAsync(grace.Token);
             await app.DisposeAsync();
         }
+        _state.Catalog.Dispose();
         _stopping.Dispose();
     }
 }

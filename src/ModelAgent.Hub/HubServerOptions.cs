@@ -14,6 +14,18 @@ internal sealed record HubServerOptions(string Root)
     /// <summary>When set, every repo requires <c>Authorization: Bearer &lt;Token&gt;</c> (401 otherwise). Never logged.</summary>
     public string? Token { get; init; }
 
+    /// <summary>
+    /// Turns on the <c>/_hub/</c> test endpoints (faults, stats, request log); off, they answer 404 as if absent.
+    /// They need <see cref="ControlToken"/>, else <see cref="Token"/>, when either is set.
+    /// </summary>
+    public bool Control { get; init; }
+
+    /// <summary>The token the <c>/_hub/</c> endpoints require (implies <see cref="Control"/>). Never logged.</summary>
+    public string? ControlToken { get; init; }
+
+    /// <summary>Connection, header, body and data-rate limits of both listeners.</summary>
+    public HubLimits Limits { get; init; } = new();
+
     /// <summary>Answer LFS resolves with a 302 to a second listener (the "CDN") that serves the bytes.</summary>
     public bool Cdn { get; init; }
     /// <summary>Address of the CDN listener; default 127.0.0.2 when the hub is on 127.0.0.1 (another host), else the hub's host.</summary>

@@ -7,13 +7,14 @@ using ModelAgent.Hub.Faults;
 namespace ModelAgent.Cli.Commands;
 
 /// <summary>
-/// <c>model-agent hub serve DIR [--host H] [--port N] [--token-file F] [--cdn] [fault flags]</c>: serves
+/// <c>model-agent hub serve DIR [--host H] [--port N] [--token-file F] [--cdn] [--control] [fault flags]</c>: serves
 /// <c>DIR/org/name/...</c> over the Hugging Face protocol until Ctrl-C/SIGTERM. The first stdout line is
 /// <c>listening on http://HOST:PORT</c> (a second, <c>cdn on ...</c>, with --cdn); logs go to stderr.
 /// </summary>
 internal static class HubCommand
 {
     public const string TokenEnvironmentVariable = "MODEL_AGENT_HUB_TOKEN";
+    public const string ControlTokenEnvironmentVariable = "MODEL_AGENT_HUB_CONTROL_TOKEN";
 
     public static Command Create()
     {
@@ -21,6 +22,21 @@ internal static class HubCommand
         var host = new Option<string>("--host") { Description = "Address to listen on.", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--port") { Description = "Port to listen on; 0 picks a free one.", DefaultValueFactory = _ => 0 };
         var tokenFile = new Option<FileInfo?>("--token-file") { Description = $"File holding the token every request must send as 'Authorization: Bearer <token>' (or set {TokenEnvironmentVariable})." };
+        var control = new Option<bool>("--control")
+        {
+            Description = "Turn on the /_hub/ test endpoints (faults, stats, request log); "
+                          + "they need the control or hub token when one is set.",
+        };
+        var controlTokenFile = new Option<FileInfo?>("--control-token-file")
+        {
+            Description = $"File holding the token the /_hub/ endpoints require (or set {ControlTokenEnvironmentVariable}); "
+                          + "implies --control.",
+        };
+        var maxConnections = new Option<long>("--max-connections")
+        {
+            Description = "Open connections per listener; more are refused.",
+            DefaultValueFactory = _ => new HubLimits().MaxConnections,
+        };
         var cdn = new Option<bool>("--cdn") { Description = "Redirect LFS files (302) to a second listener on another loopback host, like the Hub's CDN." };
         var pageSize = new Option<int>("--page-size") { Description = "Tree entries per page.", DefaultValueFactory = _ => 1000 };
         var gated = new Option<string[]>("--gated") { Description = "Repo (org/name) whose files need the token (GatedRepo errors otherwise). Repeatable.", AllowMultipleArgumentsPerToken = true };
@@ -44,15 +60,18 @@ internal static class HubCommand
 
         var serve = new Command("serve", "Serve a folder of models over the Hugging Face Hub HTTP protocol.")
         {
-            dir, host, port, tokenFile, cdn, pageSize, gated, seed, rateLimit, rateWindow, errorFraction, errorStatus,
+            dir, host, port, tokenFile, control, controlTokenFile, maxConnections, cdn, pageSize, gated, seed, rateLimit, rateWindow,
+            errorFraction, errorStatus,
             cutFraction, cutAfter, corruptFraction, latency, bandwidth, connectionBandwidth, filesOnly, verbose,
         };
         serve.SetAction(async (parse, cancellationToken) =>
         {
-            var token = ReadToken(parse.GetValue(tokenFile), out var tokenProblem);
-            if (tokenProblem is not null)
+            var token = ReadToken(parse.GetValue(tokenFile), TokenEnvironmentVariable, "--token-file", out var tokenProblem);
+            var controlToken = ReadToken(parse.GetValue(controlTokenFile), ControlTokenEnvironmentVariable, "--control-token-file",
+                out var controlTokenProblem);
+            if ((tokenProblem ?? controlTokenProblem) is { } problem)
             {
-                Console.Error.WriteLine($"error: {tokenProblem}");
+                Console.Error.WriteLine($"error: {problem}");
                 return ExitCodes.Usage;
             }
             var sizes = new Dictionary<string, long>();
@@ -90,6 +109,9 @@ internal static class HubCommand
                 Host = parse.GetValue(host)!,
                 Port = parse.GetValue(port),
                 Token = token,
+                Control = parse.GetValue(control),
+                ControlToken = controlToken,
+                Limits = new HubLimits { MaxConnections = parse.GetValue(maxConnections) },
                 Cdn = parse.GetValue(cdn),
                 TreePageSize = parse.GetValue(pageSize),
                 GatedRepos = new HashSet<string>(parse.GetValue(gated) ?? [], StringComparer.Ordinal),
@@ -120,7 +142,7 @@ internal static class HubCommand
         return new Command("hub", "An HF-compatible hub over a local folder (air-gapped mirror, test origin).") { serve };
     }
 
-    private static string? ReadToken(FileInfo? file, out string? problem)
+    private static string? ReadToken(FileInfo? file, string environmentVariable, string flag, out string? problem)
     {
         problem = null;
         string? token;
@@ -132,10 +154,10 @@ internal static class HubCommand
                 problem = $"cannot read the token file '{file.FullName}': {ex.Message}";
                 return null;
             }
-            if (token.Length == 0) problem = $"the token file '{file.FullName}' is empty; put the token (hf_...) in it or drop --token-file.";
+            if (token.Length == 0) problem = $"the token file '{file.FullName}' is empty; put the token in it or drop {flag}.";
             return token;
         }
-        token = Environment.GetEnvironmentVariable(TokenEnvironmentVariable)?.Trim();
+        token = Environment.GetEnvironmentVariable(environmentVariable)?.Trim();
         return string.IsNullOrEmpty(token) ? null : token;
     }
 }

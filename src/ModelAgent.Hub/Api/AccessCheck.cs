@@ -11,6 +11,16 @@ namespace ModelAgent.Hub.Api;
 /// </summary>
 internal static class AccessCheck
 {
+    private static readonly object AuthenticatedKey = new();
+
+    /// <summary>
+    /// Marks the request as having passed its check (the hub token, a CDN signature, the control token): only such
+    /// requests enter the request log, so anonymous clients cannot fill it.
+    /// </summary>
+    public static void MarkAuthenticated(HttpContext context) => context.Items[AuthenticatedKey] = true;
+
+    public static bool IsAuthenticated(HttpContext context) => context.Items.ContainsKey(AuthenticatedKey);
+
     public static bool HasAuthorization(HttpContext context) => context.Request.Headers.Authorization.Count > 0;
 
     public static bool HasValidToken(HttpContext context, string? token)

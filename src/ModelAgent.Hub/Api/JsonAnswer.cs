@@ -25,6 +25,7 @@ internal static class JsonAnswer
         if (HttpMethods.IsHead(context.Request.Method)) return;
         state.Stats.CountBytes(kind, null, body.Length);
         RequestTally.Of(context).Add(body.Length);
-        await response.Body.WriteAsync(body, context.RequestAborted);
+        using var guard = new StalledWriteGuard(context, state);
+        await guard.WriteAsync(body, context.RequestAborted);
     }
 }

@@ -8,15 +8,21 @@ namespace ModelAgent.Hub.Api;
 /// <summary>
 /// <c>POST /api/models/{repo}/paths-info/{rev}</c>: one tree entry per existing path, missing ones omitted. The body
 /// is JSON <c>{"paths":[...],"expand":true}</c> (huggingface.js) or form-encoded repeated <c>paths</c> (huggingface_hub).
+/// Its size is capped by <see cref="HubLimits.MaxRequestBodyBytes"/>: up front from Content-Length, and by Kestrel while
+/// a chunked body is read (413 either way).
 /// </summary>
 internal static class PathsInfoEndpoint
 {
-    private const int MaxBodyBytes = 4 << 20;
-
     public static async Task HandleAsync(HttpContext context, HubState state, HubRoute route)
     {
         var snapshot = await RepoLookup.SnapshotAsync(context, state, route);
         if (snapshot is null) return;
+        var cap = state.Options.Limits.MaxRequestBodyBytes;
+        if (context.Request.ContentLength > cap)
+        {
+            await HubErrors.WriteAsync(context, 413, null, $"Body larger than {cap} bytes; ask for fewer paths per request.");
+            return;
+        }
         var (paths, expand, problem) = await ReadBodyAsync(context.Request, context.RequestAborted);
         if (problem is not null)
         {
@@ -31,10 +37,11 @@ internal static class PathsInfoEndpoint
 
     private static async Task<(IReadOnlyList<string> Paths, bool Expand, string? Problem)> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        if (request.ContentLength > MaxBodyBytes) return ([], false, $"Body larger than {MaxBodyBytes} bytes.");
         if (request.HasFormContentType)
         {
-            var form = await request.ReadFormAsync(cancellationToken);
+            IFormCollection form;
+            try { form = await request.ReadFormAsync(cancellationToken); }
+            catch (InvalidDataException ex) { return ([], false, $"Form body refused: {ex.Message}"); }
             return ([.. form["paths"].Concat(form["paths[]"]).OfType<string>()], form["expand"].Any(v => v is not null && QueryFlags.IsTrue(v)), null);
         }
         try

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
@@ -35,13 +36,15 @@ internal static class TreeEndpoint
             return;
         }
         var pageSize = Math.Max(1, expand ? Math.Min(state.Options.TreePageSize, ExpandedPageCap) : state.Options.TreePageSize);
-        var page = new JsonArray([.. items.Skip(offset).Take(pageSize).Select(i => (JsonNode)TreeEntryJson.Of(i, snapshot, expand))]);
+        // The cursor is at most int.MaxValue and the sum is a long: no overflow into a negative next cursor.
+        var page = new JsonArray([.. items.Skip((int)Math.Min(offset, items.Count)).Take(pageSize)
+            .Select(i => (JsonNode)TreeEntryJson.Of(i, snapshot, expand))]);
         if (offset + pageSize < items.Count)
             context.Response.Headers.Link = $"<{NextUrl(context, offset + pageSize)}>; rel=\"next\"";
         await JsonAnswer.WriteAsync(context, state, route.StatsKind, page);
     }
 
-    private static string NextUrl(HttpContext context, int offset)
+    private static string NextUrl(HttpContext context, long offset)
     {
         var request = context.Request;
         var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? request.Path.ToString();
@@ -55,10 +58,10 @@ internal static class TreeEndpoint
     }
 
     // Opaque like the Hub's cursor, so clients do not start building their own.
-    private static string WriteCursor(int offset) =>
+    private static string WriteCursor(long offset) =>
         Convert.ToBase64String(Encoding.ASCII.GetBytes($"offset:{offset}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    private static bool TryReadCursor(string cursor, out int offset)
+    private static bool TryReadCursor(string cursor, out long offset)
     {
         offset = 0;
         if (cursor.Length == 0) return true;
@@ -67,7 +70,9 @@ internal static class TreeEndpoint
             var base64 = cursor.Replace('-', '+').Replace('_', '/');
             base64 = base64.PadRight(base64.Length + (4 - base64.Length % 4) % 4, '=');
             var text = Encoding.ASCII.GetString(Convert.FromBase64String(base64));
-            return text.StartsWith("offset:", StringComparison.Ordinal) && int.TryParse(text.AsSpan(7), out offset) && offset >= 0;
+            return text.StartsWith("offset:", StringComparison.Ordinal)
+                   && long.TryParse(text.AsSpan(7), NumberStyles.None, CultureInfo.InvariantCulture, out offset)
+                   && offset <= int.MaxValue;
         }
         catch (FormatException) { return false; }
     }

@@ -8,18 +8,17 @@ namespace ModelAgent.Hub.Control;
 
 /// <summary>
 /// Test hooks under <c>/_hub/</c>, for tests that run the hub as a separate process:
-/// <c>GET stats</c>, <c>POST stats/reset</c>, <c>GET requests</c> (the request log), <c>GET|PUT faults</c>.
-/// They need the token when one is configured (fault settings must not be changeable by anyone who can connect).
+/// <c>GET stats</c>, <c>POST stats/reset</c>, <c>GET requests?after=N&amp;limit=M</c> (the request log, paged),
+/// <c>GET|PUT faults</c>. Who may call them: <see cref="ControlAccess"/> (the caller has checked it is enabled).
 /// </summary>
 internal static class ControlEndpoint
 {
+    public const int RequestPageCap = 1000;
+
     public static async Task HandleAsync(HttpContext context, HubState state, HubRoute route)
     {
-        if (state.Options.Token is not null && !AccessCheck.HasValidToken(context, state.Options.Token))
-        {
-            await HubErrors.WriteAsync(context, 401, null, "The /_hub/ endpoints need the hub token.");
-            return;
-        }
+        if (!await ControlAccess.AllowAsync(context, state.Options)) return;
+        AccessCheck.MarkAuthenticated(context);
         var method = context.Request.Method;
         switch (route.Path)
         {
@@ -31,7 +30,7 @@ internal static class ControlEndpoint
                 context.Response.StatusCode = 204;
                 return;
             case "requests" when HttpMethods.IsGet(method):
-                await JsonAnswer.WriteAsync(context, state, "control", state.Stats.Requests());
+                await WriteRequestsAsync(context, state);
                 return;
             case "faults" when HttpMethods.IsGet(method):
                 await JsonAnswer.WriteAsync(context, state, "control", state.Faults.Settings);
@@ -43,6 +42,21 @@ internal static class ControlEndpoint
                 await HubErrors.WriteAsync(context, 404, null, "Unknown control endpoint; try GET /_hub/stats, POST /_hub/stats/reset, GET /_hub/requests, GET|PUT /_hub/faults.");
                 return;
         }
+    }
+
+    private static async Task WriteRequestsAsync(HttpContext context, HubState state)
+    {
+        var query = context.Request.Query;
+        long after = 0;
+        var limit = RequestPageCap;
+        if ((query.ContainsKey("after") && !long.TryParse(query["after"], out after)) || after < 0 ||
+            (query.ContainsKey("limit") && !int.TryParse(query["limit"], out limit)) || limit < 1)
+        {
+            await HubErrors.WriteAsync(context, 400, null,
+                $"'after' must be a whole number >= 0 and 'limit' one >= 1 (at most {RequestPageCap} entries per page).");
+            return;
+        }
+        await JsonAnswer.WriteAsync(context, state, "control", state.Stats.Requests(after, Math.Min(limit, RequestPageCap)));
     }
 
     private static async Task SetFaultsAsync(HttpContext context, HubState state)

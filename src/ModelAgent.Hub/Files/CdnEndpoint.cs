@@ -21,6 +21,7 @@ internal static class CdnEndpoint
             await HubErrors.WriteAsync(context, 403, null, "Signature does not match: ask the hub's resolve URL for a fresh link.");
             return;
         }
+        AccessCheck.MarkAuthenticated(context);
         var snapshot = await state.Catalog.SnapshotAsync(route.Org, route.Name, context.RequestAborted);
         var file = snapshot is not null && snapshot.Commit == route.Revision ? snapshot.File(route.Path) : null;
         if (file is null)

@@ -13,7 +13,8 @@ namespace ModelAgent.Hub.Files;
 /// </summary>
 internal static class FileBody
 {
-    private const int ChunkBytes = 256 << 10;
+    // Small enough that a thousand slow readers hold little (a pooled buffer each), big enough for full speed.
+    private const int ChunkBytes = 64 << 10;
     private static readonly object ConnectionThrottleKey = new();
 
     public static async Task SendAsync(HttpContext context, HubState state, string repoId, RepoFile file, string kind)
@@ -66,6 +67,7 @@ internal static class FileBody
         await using var stream = new FileStream(file.FullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete,
             1, FileOptions.Asynchronous | FileOptions.SequentialScan);
         stream.Seek(start, SeekOrigin.Begin);
+        using var guard = new StalledWriteGuard(context, state);
         var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
         try
         {
@@ -94,7 +96,7 @@ internal static class FileBody
                 sent += read;
                 tally.Add(read);
                 state.Stats.CountBytes(kind, repoPath, read, partial);
-                await context.Response.Body.WriteAsync(buffer.AsMemory(0, read), ct);
+                await guard.WriteAsync(buffer.AsMemory(0, read), ct);
             }
         }
         finally { ArrayPool<byte>.Shared.Return(buffer); }

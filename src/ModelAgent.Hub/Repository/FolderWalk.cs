@@ -3,8 +3,17 @@ using ModelAgent.Storage;
 
 namespace ModelAgent.Hub.Repository;
 
-/// <summary>A regular file found under a repo directory, before hashing.</summary>
-internal sealed record WalkedFile(string Path, string FullPath, long Size, DateTimeOffset LastWrite);
+/// <summary>
+/// A regular file found under a repo directory, before hashing. <see cref="ThroughLink"/>: reached through a symlink,
+/// so its content can change where a watch on the repo directory does not see it.
+/// </summary>
+internal sealed record WalkedFile(string Path, string FullPath, long Size, DateTimeOffset LastWrite, bool ThroughLink = false);
+
+/// <summary>
+/// The files of one repo; <see cref="Watched"/> when every directory walked is under watch (none is a symlinked
+/// directory, whose target a watch on the repo would not cover, and the watch limit was not hit).
+/// </summary>
+internal sealed record RepoWalk(IReadOnlyList<WalkedFile> Files, bool Watched);
 
 /// <summary>
 /// Lists the files of one repo directory. Names on disk are untrusted like any other: each relative name must pass
@@ -16,17 +25,21 @@ internal sealed class FolderWalk(string rootReal, ILogger logger)
 {
     private static readonly HashSet<string> SkippedDirectories = new(StringComparer.Ordinal) { ".git", ".model-agent", ".cache" };
 
-    public IReadOnlyList<WalkedFile> Files(string repoDirectory)
+    /// <param name="watch">Called for each directory before it is read, so no change after the read goes unseen.</param>
+    public RepoWalk Files(string repoDirectory, Func<string, bool> watch)
     {
         var files = new List<WalkedFile>();
         var visited = new HashSet<string>(StringComparer.Ordinal) { ModelRelativePath.RealPath(repoDirectory) };
-        Walk(repoDirectory, "", files, visited);
+        var watched = true;
+        Walk(repoDirectory, "", files, visited, false, watch, ref watched);
         files.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
-        return files;
+        return new RepoWalk(files, watched);
     }
 
-    private void Walk(string directory, string prefix, List<WalkedFile> files, HashSet<string> visited)
+    private void Walk(string directory, string prefix, List<WalkedFile> files, HashSet<string> visited, bool throughLink,
+        Func<string, bool> watch, ref bool watched)
     {
+        watched &= !throughLink && watch(directory);
         foreach (var entry in Directory.EnumerateFileSystemEntries(directory))
         {
             var name = System.IO.Path.GetFileName(entry);
@@ -37,7 +50,8 @@ internal sealed class FolderWalk(string rootReal, ILogger logger)
                 continue;
             }
             var target = entry;
-            if (new FileInfo(entry).LinkTarget is not null)
+            var isLink = new FileInfo(entry).LinkTarget is not null;
+            if (isLink)
             {
                 target = ModelRelativePath.RealPath(entry);
                 if (!IsInside(target))
@@ -50,7 +64,7 @@ internal sealed class FolderWalk(string rootReal, ILogger logger)
             {
                 if (SkippedDirectories.Contains(name)) continue;
                 if (!visited.Add(ModelRelativePath.RealPath(target))) continue; // a symlink loop or a second link to the same tree
-                Walk(entry, relative + "/", files, visited);
+                Walk(entry, relative + "/", files, visited, throughLink || isLink, watch, ref watched);
                 continue;
             }
             var info = new FileInfo(target);
@@ -60,7 +74,7 @@ internal sealed class FolderWalk(string rootReal, ILogger logger)
                 logger.LogWarning("Not serving {Entry}: not a regular file", entry);
                 continue;
             }
-            files.Add(new WalkedFile(relative, entry, info.Length, info.LastWriteTimeUtc));
+            files.Add(new WalkedFile(relative, entry, info.Length, info.LastWriteTimeUtc, throughLink || isLink));
         }
     }
 

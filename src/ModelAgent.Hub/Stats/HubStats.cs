@@ -9,8 +9,6 @@ namespace ModelAgent.Hub.Stats;
 /// </summary>
 internal sealed class HubStats
 {
-    private const int RequestLogCapacity = 20_000;
-
     private sealed class Counter
     {
         public long Requests;
@@ -20,8 +18,8 @@ internal sealed class HubStats
     private ConcurrentDictionary<string, Counter> _kinds = new();
     private ConcurrentDictionary<string, Counter> _files = new();
     private ConcurrentDictionary<string, Counter> _listeners = new(); // Bytes = requests with Authorization
-    private ConcurrentQueue<LoggedRequest> _log = new();
-    private long _rangeRequests, _rangeBytes, _rateLimited, _serverErrors, _cut, _corrupted;
+    private RequestLog _log = new();
+    private long _rangeRequests, _rangeBytes, _rateLimited, _serverErrors, _cut, _corrupted, _stalledReaders;
 
     public void CountRequest(string listener, string kind, bool hadAuthorization, bool hasRange)
     {
@@ -45,15 +43,17 @@ internal sealed class HubStats
     public void CountServerError() => Interlocked.Increment(ref _serverErrors);
     public void CountCut() => Interlocked.Increment(ref _cut);
     public void CountCorrupted() => Interlocked.Increment(ref _corrupted);
+    public void CountStalledReader() => Interlocked.Increment(ref _stalledReaders);
 
-    public void Record(LoggedRequest record)
-    {
-        var log = _log;
-        log.Enqueue(record);
-        while (log.Count > RequestLogCapacity) log.TryDequeue(out _);
-    }
+    /// <summary>Connections closed because their client stopped reading (see <see cref="HubLimits.WriteStallTimeout"/>).</summary>
+    public long StalledReaders => Interlocked.Read(ref _stalledReaders);
 
-    public IReadOnlyList<HubRequestRecord> Requests() => [.. _log.Select(r => r.Read())];
+    public void Record(LoggedRequest record) => _log.Add(record);
+
+    /// <summary>Every request still in the log, oldest first.</summary>
+    public IReadOnlyList<HubRequestRecord> Requests() => _log.All();
+
+    public RequestLogPage Requests(long after, int limit) => _log.Page(after, limit);
 
     public HubStatsSnapshot Snapshot()
     {
@@ -66,7 +66,9 @@ internal sealed class HubStats
             kinds,
             _files.ToDictionary(f => f.Key, f => Copy(f.Value)),
             _listeners.ToDictionary(l => l.Key, l => new ListenerCount(Interlocked.Read(ref l.Value.Requests), Interlocked.Read(ref l.Value.Bytes))),
-            new FaultCount(Interlocked.Read(ref _rateLimited), Interlocked.Read(ref _serverErrors), Interlocked.Read(ref _cut), Interlocked.Read(ref _corrupted)));
+            new FaultCount(Interlocked.Read(ref _rateLimited), Interlocked.Read(ref _serverErrors), Interlocked.Read(ref _cut),
+                Interlocked.Read(ref _corrupted)),
+            Interlocked.Read(ref _stalledReaders));
     }
 
     public void Reset()
@@ -81,6 +83,7 @@ internal sealed class HubStats
         Interlocked.Exchange(ref _serverErrors, 0);
         Interlocked.Exchange(ref _cut, 0);
         Interlocked.Exchange(ref _corrupted, 0);
+        Interlocked.Exchange(ref _stalledReaders, 0);
     }
 
     private static TrafficCount Copy(Counter c) => new(Interlocked.Read(ref c.Requests), Interlocked.Read(ref c.Bytes));

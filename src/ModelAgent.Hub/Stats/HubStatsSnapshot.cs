@@ -22,23 +22,28 @@ internal sealed record HubStatsSnapshot(
     IReadOnlyDictionary<string, TrafficCount> Kinds,
     IReadOnlyDictionary<string, TrafficCount> Files,
     IReadOnlyDictionary<string, ListenerCount> Listeners,
-    FaultCount Faults)
+    FaultCount Faults,
+    long StalledReaders = 0)
 {
     public TrafficCount Kind(string kind) => Kinds.GetValueOrDefault(kind) ?? new TrafficCount(0, 0);
     public TrafficCount File(string repoPath) => Files.GetValueOrDefault(repoPath) ?? new TrafficCount(0, 0);
     public ListenerCount Listener(string name) => Listeners.GetValueOrDefault(name) ?? new ListenerCount(0, 0);
 }
 
-/// <summary>One served request, kept in a bounded log so tests can see exactly what a client sent.</summary>
+/// <summary>
+/// One served request, kept in a bounded log so tests can see what a client sent (target and Range truncated, see
+/// <see cref="RequestLog"/>); <see cref="Seq"/> numbers it for paging.
+/// </summary>
 internal sealed record HubRequestRecord(
-    string Listener, string Method, string Target, string? Range, bool HadAuthorization, int Status, long Bytes);
+    string Listener, string Method, string Target, string? Range, bool HadAuthorization, int Status, long Bytes, long Seq = 0);
 
 /// <summary>
 /// A log entry made when the response starts (so it exists before the client can see the response end), whose
-/// byte count keeps growing while the body is sent.
+/// byte count keeps growing while the body is sent. It holds the tally itself, never a closure: a lambda would keep
+/// the whole request's captured state (the raw target and headers, the context) alive for as long as the entry.
 /// </summary>
 internal sealed record LoggedRequest(
-    string Listener, string Method, string Target, string? Range, bool HadAuthorization, int Status, Func<long> Bytes)
+    string Listener, string Method, string Target, string? Range, bool HadAuthorization, int Status, Api.RequestTally Tally)
 {
-    public HubRequestRecord Read() => new(Listener, Method, Target, Range, HadAuthorization, Status, Bytes());
+    public HubRequestRecord Read(long seq) => new(Listener, Method, Target, Range, HadAuthorization, Status, Tally.Bytes, seq);
 }

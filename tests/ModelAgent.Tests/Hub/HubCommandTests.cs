@@ -16,7 +16,8 @@ public sealed class HubCommandTests
         using var root = new TempDirectory("hubcli");
         root.File("org/m/config.json", "{\"model_type\":\"bert\"}");
         var tokenFile = root.File("token", "hf_cli_token_123\n");
-        await using var hub = HubProcess.Start(["hub", "serve", root.Path, "--token-file", tokenFile, "--cdn", "--rate-limit", "1000"]);
+        await using var hub = HubProcess.Start(
+            ["hub", "serve", root.Path, "--token-file", tokenFile, "--cdn", "--rate-limit", "1000", "--control"]);
         var line = await hub.ReadLineAsync();
         Assert.Matches(@"^listening on http://127\.0\.0\.1:\d+$", line);
         Assert.Matches(@"^cdn on http://127\.0\.0\.\d:\d+$", await hub.ReadLineAsync());

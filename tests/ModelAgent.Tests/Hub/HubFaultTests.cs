@@ -130,7 +130,7 @@ public sealed class HubFaultTests
     [Fact]
     public async Task Faults_and_stats_are_controllable_over_http()
     {
-        await using var hub = await HubFixtureModel.StartAsync();
+        await using var hub = await HubFixtureModel.StartAsync(o => o with { Control = true });
         using var set = await hub.Client.PutAsJsonAsync("_hub/faults", new { serverErrorFraction = 1.0 });
         Assert.Equal(HttpStatusCode.OK, set.StatusCode);
         Assert.Equal(HttpStatusCode.InternalServerError, (await hub.Client.GetAsync("org/tiny/resolve/main/config.json")).StatusCode);

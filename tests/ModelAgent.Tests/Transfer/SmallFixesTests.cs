@@ -152,7 +152,8 @@ public sealed partial class SmallFixesTests
     public async Task Hub_serve_takes_its_bandwidth_in_the_same_units_as_pull_and_refuses_a_non_size()
     {
         using var root = new TempDirectory("hub-size");
-        string[] serve = ["hub", "serve", root.Path, "--bandwidth", "50M", "--connection-bandwidth", "512K", "--cut-after", "1K"];
+        string[] serve = ["hub", "serve", root.Path, "--control",
+            "--bandwidth", "50M", "--connection-bandwidth", "512K", "--cut-after", "1K"];
         await using (var hub = HubProcess.Start(serve))
         {
             var address = new Uri((await hub.ReadLineAsync())["listening on ".Length..]);
