@@ -41,7 +41,8 @@ internal static class MetadataJsonFile
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(NonFiniteNumbers.ToNull(bytes), new JsonDocumentOptions
+            bytes = NonFiniteNumbers.ToNull(bytes);
+            document = JsonDocument.Parse(bytes, new JsonDocumentOptions
             {
                 MaxDepth = MaxDepth,
                 AllowTrailingCommas = false,
@@ -55,9 +56,35 @@ internal static class MetadataJsonFile
             reasons.Add($"{name} is not valid JSON{where}{depth}");
             return null;
         }
-        if (document.RootElement.ValueKind == JsonValueKind.Object) return document;
-        reasons.Add($"{name} holds a JSON {document.RootElement.ValueKind.ToString().ToLowerInvariant()}, expected an object");
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            reasons.Add($"{name} holds a JSON {document.RootElement.ValueKind.ToString().ToLowerInvariant()}, expected an object");
+            document.Dispose();
+            return null;
+        }
+        if (BadEscapeLine(bytes) is not { } badLine) return document;
+        reasons.Add($"{name} has a string with an unpaired \\u surrogate escape at line {badLine}; not read");
         document.Dispose();
+        return null;
+    }
+
+    /// <summary>
+    /// The line of the first string whose <c>\u</c> escapes are not valid UTF-16 (a lone surrogate), or null.
+    /// JsonDocument accepts them and throws only when the string is read; one pass here keeps every later read safe.
+    /// </summary>
+    private static long? BadEscapeLine(byte[] bytes)
+    {
+        if (bytes.AsSpan().IndexOf("\\u"u8) < 0) return null;
+        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { MaxDepth = MaxDepth });
+        while (reader.Read())
+        {
+            if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.PropertyName) || !reader.ValueIsEscaped) continue;
+            try { reader.GetString(); }
+            catch (InvalidOperationException)
+            {
+                return 1 + bytes.AsSpan(0, (int)reader.TokenStartIndex).Count((byte)'\n');
+            }
+        }
         return null;
     }
 

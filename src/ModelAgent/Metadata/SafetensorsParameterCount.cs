@@ -167,7 +167,7 @@ internal static class SafetensorsParameterCount
                 long elements = 1;
                 foreach (var dimension in shape.EnumerateArray())
                 {
-                    if (!dimension.TryGetInt64(out var d) || d < 0) { reasons.Add($"{name}: tensor '{tensor.Name}' has an invalid shape"); return null; }
+                    if (dimension.ValueKind != JsonValueKind.Number || !dimension.TryGetInt64(out var d) || d < 0) { reasons.Add($"{name}: tensor '{tensor.Name}' has an invalid shape"); return null; }
                     elements = checked(elements * d);
                 }
                 total = checked(total + elements);
