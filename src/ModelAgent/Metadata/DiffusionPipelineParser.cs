@@ -66,7 +66,8 @@ internal static class DiffusionPipelineParser
     private static string FirstString(JsonElement element, params string[] keys)
     {
         foreach (var key in keys)
-            if (element.TryGetProperty(key, out var value) && value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } text)
+            if (element.TryGetProperty(key, out var value) && value.ValueKind == JsonValueKind.String
+                && value.GetString() is { Length: > 0 } text)
                 return text;
         return "";
     }

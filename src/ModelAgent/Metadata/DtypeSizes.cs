@@ -1,6 +1,9 @@
 namespace ModelAgent.Metadata;
 
-/// <summary>OME's size estimate: parameters times the bytes of <c>torch_dtype</c> (case-insensitive), 4 when the dtype is unknown.</summary>
+/// <summary>
+/// OME's size estimate: parameters times the bytes of <c>torch_dtype</c> (case-insensitive), 4 when the dtype is
+/// unknown.
+/// </summary>
 internal static class DtypeSizes
 {
     private static readonly Dictionary<string, double> BytesPerParameter = new(StringComparer.Ordinal)

@@ -23,14 +23,22 @@ internal static class MetadataJsonFile
         if (entry.Problem is not null) { reasons.Add(entry.Problem); return null; }
         if (entry.Kind == EntryKind.Missing) { reasons.Add($"{name} is missing"); return null; }
         if (entry.Kind == EntryKind.Directory) { reasons.Add($"{name} is a directory, expected a JSON file"); return null; }
-        if (entry.Size > MaxBytes) { reasons.Add($"{name} is {entry.Size} bytes, above the {MaxBytes}-byte limit for a config; not read"); return null; }
+        if (entry.Size > MaxBytes)
+        {
+            reasons.Add($"{name} is {entry.Size} bytes, above the {MaxBytes}-byte limit for a config; not read");
+            return null;
+        }
         if (RegularFile.Refusal(entry.FullPath) is { } refusal) { reasons.Add($"{name} {refusal}"); return null; }
 
         byte[] bytes;
         try { bytes = ReadBounded(entry.FullPath, entry.Size); }
         catch (UnauthorizedAccessException) { reasons.Add($"permission denied reading {name}"); return null; }
         catch (IOException e) { reasons.Add($"cannot read {name}: {e.Message}"); return null; }
-        if (bytes.Length > MaxBytes) { reasons.Add($"{name} grew above the {MaxBytes}-byte limit while being read; not read"); return null; }
+        if (bytes.Length > MaxBytes)
+        {
+            reasons.Add($"{name} grew above the {MaxBytes}-byte limit while being read; not read");
+            return null;
+        }
         return Parse(bytes, name, reasons);
     }
 

@@ -39,7 +39,8 @@ internal static class ModelMetadataReader
         return null;
     }
 
-    private static ModelMetadata? ReadConfig(ModelDirectory directory, string path, List<string> reasons, CancellationToken cancellationToken)
+    private static ModelMetadata? ReadConfig(
+        ModelDirectory directory, string path, List<string> reasons, CancellationToken cancellationToken)
     {
         using var document = MetadataJsonFile.Read(directory, path, reasons);
         if (document is null) return null;
@@ -85,7 +86,8 @@ internal static class ModelMetadataReader
         };
     }
 
-    private static ModelMetadata? ReadPipeline(ModelDirectory directory, string path, List<string> reasons, CancellationToken cancellationToken)
+    private static ModelMetadata? ReadPipeline(
+        ModelDirectory directory, string path, List<string> reasons, CancellationToken cancellationToken)
     {
         using var document = MetadataJsonFile.Read(directory, path, reasons);
         if (document is null) return null;
@@ -97,12 +99,13 @@ internal static class ModelMetadataReader
         // The pipeline's context length and dtype are its text encoder's.
         var contextLength = 0;
         var torchDtype = "";
-        if (pipeline.TextEncoder is { } encoder && directory.Find(In($"{encoder.Key}/config.json"), "model_index.json").Kind == EntryKind.File)
+        var encoderPath = pipeline.TextEncoder is { } encoder ? In($"{encoder.Key}/config.json") : null;
+        if (encoderPath is not null && directory.Find(encoderPath, "model_index.json").Kind == EntryKind.File)
         {
-            using var encoderConfig = MetadataJsonFile.Read(directory, In($"{encoder.Key}/config.json"), reasons);
+            using var encoderConfig = MetadataJsonFile.Read(directory, encoderPath, reasons);
             if (encoderConfig is not null)
             {
-                var fields = new ConfigFields(encoderConfig.RootElement, In($"{encoder.Key}/config.json"), reasons);
+                var fields = new ConfigFields(encoderConfig.RootElement, encoderPath, reasons);
                 contextLength = ContextLength(fields, [], reasons);
                 torchDtype = fields.String("torch_dtype");
             }
@@ -171,6 +174,8 @@ internal static class ModelMetadataReader
         if (SafetensorsParameterCount.Count(directory, folder, headerReasons, cancellationToken) is { } exact)
             return (exact, ParameterSource.SafetensorsHeaders);
         reasons.AddRange(headerReasons.Select(r => $"parameter count estimated from the config: {r}"));
-        return ParameterEstimate.From(config, reasons) is { } estimate ? (estimate, ParameterSource.Estimated) : (null, ParameterSource.Unknown);
+        return ParameterEstimate.From(config, reasons) is { } estimate
+            ? (estimate, ParameterSource.Estimated)
+            : (null, ParameterSource.Unknown);
     }
 }

@@ -40,7 +40,8 @@ internal static class SafetensorsParameterCount
         return Sum(directory, files, reasons, cancellationToken);
     }
 
-    private static long? CountIndexed(ModelDirectory directory, string folder, string indexPath, List<string> reasons, CancellationToken cancellationToken)
+    private static long? CountIndexed(
+        ModelDirectory directory, string folder, string indexPath, List<string> reasons, CancellationToken cancellationToken)
     {
         using var index = MetadataJsonFile.Read(directory, indexPath, reasons);
         if (index is null) return null;
@@ -52,7 +53,11 @@ internal static class SafetensorsParameterCount
         var shards = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var tensor in map.EnumerateObject())
         {
-            if (tensor.Value.ValueKind != JsonValueKind.String) { reasons.Add($"{indexPath}: tensor '{tensor.Name}' maps to a non-string"); return null; }
+            if (tensor.Value.ValueKind != JsonValueKind.String)
+            {
+                reasons.Add($"{indexPath}: tensor '{tensor.Name}' maps to a non-string");
+                return null;
+            }
             shards.Add(Join(folder, tensor.Value.GetString()!));
         }
         if (shards.Count == 0) { reasons.Add($"{indexPath} maps no tensor to a shard"); return null; }
@@ -93,7 +98,8 @@ internal static class SafetensorsParameterCount
         return dot > 0 && present.Contains(stem[..dot] + ".safetensors");
     }
 
-    private static long? Sum(ModelDirectory directory, IReadOnlyList<string> files, List<string> reasons, CancellationToken cancellationToken)
+    private static long? Sum(
+        ModelDirectory directory, IReadOnlyList<string> files, List<string> reasons, CancellationToken cancellationToken)
     {
         long total = 0;
         foreach (var file in files)
@@ -112,14 +118,22 @@ internal static class SafetensorsParameterCount
     {
         var entry = directory.Find(name, "a safetensors index");
         if (entry.Problem is not null) { reasons.Add(entry.Problem); return null; }
-        if (entry.Kind != EntryKind.File) { reasons.Add($"{name} is {(entry.Kind == EntryKind.Missing ? "missing" : "not a file")}"); return null; }
+        if (entry.Kind != EntryKind.File)
+        {
+            reasons.Add($"{name} is {(entry.Kind == EntryKind.Missing ? "missing" : "not a file")}");
+            return null;
+        }
         if (RegularFile.Refusal(entry.FullPath) is { } refusal) { reasons.Add($"{name} {refusal}"); return null; }
         try
         {
             using var handle = File.OpenHandle(entry.FullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
             var size = RandomAccess.GetLength(handle);
             Span<byte> prefix = stackalloc byte[8];
-            if (size < 8 || RandomAccess.Read(handle, prefix, 0) < 8) { reasons.Add($"{name} is too short for a safetensors header"); return null; }
+            if (size < 8 || RandomAccess.Read(handle, prefix, 0) < 8)
+            {
+                reasons.Add($"{name} is too short for a safetensors header");
+                return null;
+            }
             var length = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
             if (length > MaxHeaderBytes || length > (ulong)(size - 8))
             {
@@ -167,7 +181,11 @@ internal static class SafetensorsParameterCount
                 long elements = 1;
                 foreach (var dimension in shape.EnumerateArray())
                 {
-                    if (dimension.ValueKind != JsonValueKind.Number || !dimension.TryGetInt64(out var d) || d < 0) { reasons.Add($"{name}: tensor '{tensor.Name}' has an invalid shape"); return null; }
+                    if (dimension.ValueKind != JsonValueKind.Number || !dimension.TryGetInt64(out var d) || d < 0)
+                    {
+                        reasons.Add($"{name}: tensor '{tensor.Name}' has an invalid shape");
+                        return null;
+                    }
                     elements = checked(elements * d);
                 }
                 total = checked(total + elements);

@@ -30,7 +30,8 @@ public class DiffusionPipelineParserTests
         Assert.Equal(new DiffusionComponent("scheduler", "", "EulerDiscreteScheduler"), pipeline.Scheduler);
         Assert.Equal(new DiffusionComponent("tokenizer", "transformers", "CLIPTokenizer"), pipeline.Tokenizer);
         Assert.Null(pipeline.TextEncoder);
-        Assert.Equal([new DiffusionComponent("text_encoder_2", "transformers", "CLIPTextModelWithProjection")], pipeline.AdditionalComponents);
+        Assert.Equal([new DiffusionComponent("text_encoder_2", "transformers", "CLIPTextModelWithProjection")],
+            pipeline.AdditionalComponents);
     }
 
     [Fact]

@@ -127,7 +127,8 @@ public class MalformedConfigTests
         var reading = ModelMetadataReader.Read(dir.Path);
 
         Assert.Null(reading.Metadata);
-        Assert.True(reading.Reasons.Any(r => r.Contains(reason, StringComparison.Ordinal)), $"{what}: {string.Join(" | ", reading.Reasons)}");
+        Assert.True(reading.Reasons.Any(r => r.Contains(reason, StringComparison.Ordinal)),
+            $"{what}: {string.Join(" | ", reading.Reasons)}");
     }
 
     [Fact]

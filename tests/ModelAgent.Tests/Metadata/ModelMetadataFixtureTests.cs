@@ -124,8 +124,9 @@ public class ModelMetadataFixtureTests
         ["sd3.5-large-flattened"] = new("diffusers", "StableDiffusion3Pipeline", Parameters.Unknown, 0, "",
             [ModelCapabilities.TextToImage], true, Diffusers("0.30.3.dev0"), Diffusers("0.30.3.dev0")),
         // "stablecascadedecoderpipeline" matches no diffusion rule: OME's vision fall-through, IMAGE_TEXT_TO_TEXT.
-        ["stable-cascade"] = new("diffusers", "StableCascadeDecoderPipeline", Parameters.Headers("decoder/diffusion_pytorch_model.safetensors",
-                "text_encoder/model.safetensors", "vqgan/diffusion_pytorch_model.safetensors"),
+        ["stable-cascade"] = new("diffusers", "StableCascadeDecoderPipeline", Parameters.Headers(
+                "decoder/diffusion_pytorch_model.safetensors", "text_encoder/model.safetensors",
+                "vqgan/diffusion_pytorch_model.safetensors"),
             77, "bfloat16", Vision, true, Diffusers("0.26.0.dev0"), Diffusers("0.26.0.dev0")),
         ["text-to-video-ms-1.7b"] = new("diffusers", "TextToVideoSDPipeline", Parameters.Headers("text_encoder/model.safetensors",
                 "unet/diffusion_pytorch_model.safetensors", "vae/diffusion_pytorch_model.safetensors"),
@@ -155,9 +156,12 @@ public class ModelMetadataFixtureTests
 
         // D: GGUF only, config.json is {"model_type": ...}: nothing to count or estimate from. OME's llama loader names
         // the llama architecture; mistral gets none.
-        ["mistral-7b-instruct-v0.2-gguf"] = new("mistral", "", Parameters.Unknown, 0, "", TextToText, false, Transformers(null), Safetensors),
-        ["mistral-7b-instruct-v0.1-gguf"] = new("mistral", "", Parameters.Unknown, 0, "", TextToText, false, Transformers(null), Safetensors),
-        ["llama-2-7b-chat-gguf"] = new("llama", "LlamaForCausalLM", Parameters.Unknown, 0, "", TextToText, false, Transformers(null), Safetensors),
+        ["mistral-7b-instruct-v0.2-gguf"] = new("mistral", "", Parameters.Unknown, 0, "", TextToText, false,
+            Transformers(null), Safetensors),
+        ["mistral-7b-instruct-v0.1-gguf"] = new("mistral", "", Parameters.Unknown, 0, "", TextToText, false,
+            Transformers(null), Safetensors),
+        ["llama-2-7b-chat-gguf"] = new("llama", "LlamaForCausalLM", Parameters.Unknown, 0, "", TextToText, false,
+            Transformers(null), Safetensors),
     };
 
     public static TheoryData<string> Fixtures()
@@ -201,7 +205,8 @@ public class ModelMetadataFixtureTests
         if (parameters.HeaderFiles is { } files)
         {
             var count = files.Sum(f => PlaceholderElements(Path.Combine(dir.Path, f)));
-            Assert.True(ParameterSource.SafetensorsHeaders == metadata.ParameterSource, $"{name}: {metadata.ParameterSource}; reasons: {reasons}");
+            Assert.True(ParameterSource.SafetensorsHeaders == metadata.ParameterSource,
+                $"{name}: {metadata.ParameterSource}; reasons: {reasons}");
             Assert.Equal(count, metadata.ParameterCount);
         }
         else if (parameters.Estimate is { } estimate)

@@ -13,7 +13,8 @@ internal static class SafetensorsFile
         foreach (var (name, dtype, shape) in tensors)
         {
             var bytes = shape.Aggregate(1L, (a, d) => a * d) * (dtype is "F32" ? 4 : dtype is "F16" or "BF16" ? 2 : 1);
-            json.Append($",\"{name}\":{{\"dtype\":\"{dtype}\",\"shape\":[{string.Join(",", shape)}],\"data_offsets\":[{offset},{offset + bytes}]}}");
+            json.Append($",\"{name}\":{{\"dtype\":\"{dtype}\",\"shape\":[{string.Join(",", shape)}],")
+                .Append($"\"data_offsets\":[{offset},{offset + bytes}]}}");
             offset += bytes;
         }
         WriteRaw(path, Encoding.UTF8.GetBytes(json.Append('}').ToString()), offset);

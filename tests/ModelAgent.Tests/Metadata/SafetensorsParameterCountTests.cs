@@ -7,7 +7,8 @@ namespace ModelAgent.Tests.Metadata;
 /// <summary>The exact count from headers: every tensor's shape product, across every shard, never the weights.</summary>
 public class SafetensorsParameterCountTests
 {
-    private const string LlamaConfig = """{"model_type":"llama","hidden_size":64,"num_hidden_layers":2,"vocab_size":100,"torch_dtype":"float16"}""";
+    private const string LlamaConfig =
+        """{"model_type":"llama","hidden_size":64,"num_hidden_layers":2,"vocab_size":100,"torch_dtype":"float16"}""";
 
     [Fact]
     public void Sums_every_tensor_of_every_shard_the_index_names()
@@ -18,8 +19,10 @@ public class SafetensorsParameterCountTests
             {"metadata":{"total_size":1},"weight_map":{"embed":"model-00001-of-00002.safetensors","norm":"model-00001-of-00002.safetensors",
              "mlp":"model-00002-of-00002.safetensors","scale":"model-00002-of-00002.safetensors"}}
             """);
-        SafetensorsFile.Write(Path.Combine(dir.Path, "model-00001-of-00002.safetensors"), ("embed", "F16", [32000, 4096]), ("norm", "BF16", [4096]));
-        SafetensorsFile.Write(Path.Combine(dir.Path, "model-00002-of-00002.safetensors"), ("mlp", "F32", [11008, 4096]), ("scale", "F32", []));
+        SafetensorsFile.Write(Path.Combine(dir.Path, "model-00001-of-00002.safetensors"),
+            ("embed", "F16", [32000, 4096]), ("norm", "BF16", [4096]));
+        SafetensorsFile.Write(Path.Combine(dir.Path, "model-00002-of-00002.safetensors"),
+            ("mlp", "F32", [11008, 4096]), ("scale", "F32", []));
         // A file no index names is not counted when there is an index.
         SafetensorsFile.Write(Path.Combine(dir.Path, "extra.safetensors"), ("x", "F32", [1000]));
 
@@ -49,7 +52,8 @@ public class SafetensorsParameterCountTests
     {
         using var dir = new TempDirectory("meta-missing");
         dir.File("config.json", LlamaConfig);
-        dir.File("model.safetensors.index.json", """{"weight_map":{"a":"model-00001-of-00002.safetensors","b":"model-00002-of-00002.safetensors"}}""");
+        dir.File("model.safetensors.index.json",
+            """{"weight_map":{"a":"model-00001-of-00002.safetensors","b":"model-00002-of-00002.safetensors"}}""");
         SafetensorsFile.Write(Path.Combine(dir.Path, "model-00001-of-00002.safetensors"), ("a", "F16", [10]));
 
         var reading = ModelMetadataReader.Read(dir.Path);
@@ -64,13 +68,16 @@ public class SafetensorsParameterCountTests
     {
         { "length past the end", "{}"u8.ToArray(), ulong.MaxValue, "declares a" },
         { "length above 10 MiB", "{}"u8.ToArray(), (ulong)(SafetensorsParameterCount.MaxHeaderBytes + 8), "declares a" },
-        { "shape overflows", Encoding.UTF8.GetBytes("""{"t":{"dtype":"F16","shape":[4294967296,4294967296],"data_offsets":[0,0]}}"""), null, "past 2^63" },
-        { "negative dimension", Encoding.UTF8.GetBytes("""{"t":{"dtype":"F16","shape":[-5],"data_offsets":[0,0]}}"""), null, "invalid shape" },
-        { "shape of strings", Encoding.UTF8.GetBytes("""{"t":{"dtype":"F16","shape":["7"],"data_offsets":[0,0]}}"""), null, "invalid shape" },
+        { "shape overflows", Tensor("[4294967296,4294967296]"), null, "past 2^63" },
+        { "negative dimension", Tensor("[-5]"), null, "invalid shape" },
+        { "shape of strings", Tensor("[\"7\"]"), null, "invalid shape" },
         { "tensor not an object", Encoding.UTF8.GetBytes("""{"t":[1,2]}"""), null, "no shape list" },
         { "not JSON", "{\"t\":"u8.ToArray(), null, "not valid JSON" },
-        { "nested too deep", Encoding.UTF8.GetBytes("{\"t\":" + new string('[', 5000) + new string(']', 5000) + "}"), null, "nested deeper" },
+        { "nested too deep", Encoding.UTF8.GetBytes("{\"t\":" + new string('[', 5000) + new string(']', 5000) + "}"), null, "nested" },
     };
+
+    private static byte[] Tensor(string shape) =>
+        Encoding.UTF8.GetBytes($"{{\"t\":{{\"dtype\":\"F16\",\"shape\":{shape},\"data_offsets\":[0,0]}}}}");
 
     [Theory]
     [MemberData(nameof(HostileHeaders))]
@@ -83,7 +90,8 @@ public class SafetensorsParameterCountTests
         var reading = ModelMetadataReader.Read(dir.Path);
 
         Assert.Equal(ParameterSource.Estimated, reading.Metadata!.ParameterSource);
-        Assert.True(reading.Reasons.Any(r => r.Contains(reason, StringComparison.Ordinal)), $"{what}: {string.Join(" | ", reading.Reasons)}");
+        Assert.True(reading.Reasons.Any(r => r.Contains(reason, StringComparison.Ordinal)),
+            $"{what}: {string.Join(" | ", reading.Reasons)}");
     }
 
     [Fact]
