@@ -168,6 +168,39 @@ public class MalformedConfigTests
     }
 
     [Fact]
+    public async Task A_config_that_is_a_FIFO_is_refused_without_blocking()
+    {
+        using var dir = new TempDirectory("meta-fifo");
+        ModelAgent.Tests.Verification.Properties.Fifos.Create(Path.Combine(dir.Path, "config.json"));
+
+        var read = Task.Run(() => ModelMetadataReader.Read(dir.Path));
+        // A read that opened the FIFO would block until a writer came; this releases it so the test ends either way.
+        await Task.WhenAny(read, Task.Delay(TimeSpan.FromSeconds(30)));
+        var released = ModelAgent.Tests.Verification.Properties.Fifos.ReleaseReaders(Path.Combine(dir.Path, "config.json"));
+        var reading = await read;
+
+        Assert.False(released, "the reader opened the FIFO");
+        AssertReason(reading, "FIFO");
+    }
+
+    [Fact]
+    public void A_pipeline_component_named_outside_the_model_is_not_counted()
+    {
+        using var outside = new TempDirectory("meta-outside");
+        SafetensorsFile.Write(Path.Combine(outside.Path, "model.safetensors"), ("t", "F16", [999_999]));
+        using var dir = new TempDirectory("meta-pipeline");
+        var escape = Path.GetRelativePath(dir.Path, outside.Path);
+        dir.File("model_index.json", "{\"_class_name\":\"FluxPipeline\",\"" + escape + "\":[\"diffusers\",\"X\"],"
+            + "\"vae\":[\"diffusers\",\"AutoencoderKL\"]}");
+        SafetensorsFile.Write(Path.Combine(dir.Path, "vae", "diffusion_pytorch_model.safetensors"), ("w", "F32", [10, 10]));
+
+        var metadata = ModelMetadataReader.Read(dir.Path).Metadata!;
+
+        Assert.Equal(100, metadata.ParameterCount);
+        Assert.Contains(metadata.DiffusionPipeline!.AdditionalComponents, c => c.Key == escape);
+    }
+
+    [Fact]
     public void A_missing_directory_or_one_without_metadata_is_a_reason()
     {
         using var dir = new TempDirectory("meta-empty");
