@@ -17,7 +17,7 @@ public class QuantizationMappingTests
     public void Maps_the_method_as_OME_does(string method, string? expected)
     {
         using var dir = new TempDirectory("meta-quant");
-        dir.File("config.json", $$"""{"model_type":"llama","quantization_config":{"quant_method":"{{method}}"}}""");
+        dir.File("config.json", "{\"model_type\":\"llama\",\"quantization_config\":{\"quant_method\":\"" + method + "\"}}");
 
         var metadata = ModelMetadataReader.Read(dir.Path).Metadata!;
 
