@@ -107,7 +107,11 @@ internal static class VerifyOutput
             }
             json.WriteEndObject();
         }
-        output.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+        // UnsafeRelaxedJsonEscaping keeps quotes and non-ASCII readable but writes bidi overrides and other format
+        // characters raw. Raw, they can only sit inside string literals (the writer escapes C0 itself), where \uXXXX
+        // means the same character: the parsed values stay exactly the same, the terminal sees no raw control.
+        var text = System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+        output.WriteLine(string.Join('\n', text.Split('\n').Select(DisplayName.Line)));
     }
 
     /// <summary>Reasons quote names and values read from the model's own JSON and headers: never raw to a terminal.</summary>
