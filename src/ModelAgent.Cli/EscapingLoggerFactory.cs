@@ -22,7 +22,8 @@ internal sealed class EscapingLoggerFactory(ILoggerFactory inner) : ILoggerFacto
 
         public bool IsEnabled(LogLevel logLevel) => inner.IsEnabled(logLevel);
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception,
+            Func<TState, Exception?, string> formatter) =>
             inner.Log(logLevel, eventId, state, exception, (s, e) => DisplayName.Line(formatter(s, e)));
     }
 }

@@ -41,7 +41,8 @@ internal static class VerifyOutput
         else if (verdict.ContentMismatches.Count > 0 && verdict.RecordAdopted)
             Say(error, "note: the record was written by --adopt, so it names no origin to refetch the damaged files from");
         if (deepRequested && !verdict.FromRecord && adoption is null)
-            Say(error, "note: --deep: there is no completion record, so there are no digests to re-hash against; the layout rules decided (--adopt --deep records sha256 digests)");
+            Say(error, "note: --deep: there is no completion record, so there are no digests to re-hash against; "
+                + "the layout rules decided (--adopt --deep records sha256 digests)");
         if (adoption is { Written: true })
             Say(error, $"adopted: wrote {adoption.RecordPath} listing {adoption.FileCount} files");
         else if (adoption is { Problem: { } problem })

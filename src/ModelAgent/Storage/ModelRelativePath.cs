@@ -17,7 +17,8 @@ internal sealed record ModelRelativePath
     /// <summary>
     /// Accepts a relative path of non-empty segments; refuses absolute paths, drive letters, backslashes,
     /// "." and ".." segments, control characters (NUL, ESC, DEL, C1), bidi controls, line separators and unpaired
-    /// surrogates (<see cref="DisplayName.RefusedCharacter"/>); problems show the name escaped. Lexical only: <see cref="ResolveInside"/> adds the
+    /// surrogates (<see cref="DisplayName.RefusedCharacter"/>); problems show the name escaped. Lexical only:
+    /// <see cref="ResolveInside"/> adds the
     /// symlink check against a real directory.
     /// </summary>
     public static bool TryCreate(string? name, out ModelRelativePath? path, out string? problem)
@@ -68,7 +69,8 @@ internal sealed record ModelRelativePath
                 return $"name {DisplayName.Quote(Value)} has a git metadata segment {DisplayName.Quote(segment)}: git would run "
                     + "commands from it (core.fsmonitor, hooks) in the model folder";
             if (folded == Completion.CompletionRecordStore.DirectoryName)
-                return $"name {DisplayName.Quote(Value)} is inside the agent's own {Completion.CompletionRecordStore.DirectoryName}/ directory";
+                return $"name {DisplayName.Quote(Value)} is inside the agent's own "
+                    + $"{Completion.CompletionRecordStore.DirectoryName}/ directory";
         }
         return null;
     }

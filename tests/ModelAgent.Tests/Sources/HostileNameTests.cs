@@ -26,7 +26,10 @@ public sealed class HostileNameTests
         { "sub/.git/config", FsmonitorConfig, "git metadata segment '.git'" },
         { ".GIT/config", FsmonitorConfig, "git metadata segment '.GIT'" },
         { ".model-agent/manifest.json", "{}", "inside the agent's own .model-agent/ directory" },
-        { "evil\u001b]0;owned\u0007\u001b[2J.bin", "x", "'evil\\u001B]0;owned\\u0007\\u001B[2J.bin' contains a control character (U+001B)" },
+        {
+            "evil\u001b]0;owned\u0007\u001b[2J.bin", "x",
+            "'evil\\u001B]0;owned\\u0007\\u001B[2J.bin' contains a control character (U+001B)"
+        },
         { "nul\u0000.bin", "x", "'nul\\u0000.bin' contains a control character (U+0000)" },
         { "weights\u202Ebin.exe", "x", "'weights\\u202Ebin.exe' contains a bidirectional text control (U+202E)" },
         { "first\nFORGED error: line.bin", "x", "'first\\nFORGED error: line.bin' contains a control character (U+000A)" },
@@ -34,7 +37,8 @@ public sealed class HostileNameTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public async Task A_hostile_name_in_the_listing_refuses_the_pull_writes_nothing_and_is_printed_escaped(string name, string content, string reason)
+    public async Task A_hostile_name_in_the_listing_refuses_the_pull_writes_nothing_and_is_printed_escaped(
+        string name, string content, string reason)
     {
         await using var origin = new CraftedHub(Files(name, content));
         using var root = new TempDirectory("hostile");
@@ -126,7 +130,8 @@ public sealed class HostileNameTests
     internal sealed record RawRun(int ExitCode, string Stdout, string Stderr);
 
     private static Task<RawRun> PullAsync(CraftedHub origin, string dest, params string[] extra) =>
-        RunRawAsync(["pull", "hf://org/m", "--dest", dest, "--endpoint", origin.BaseAddress.ToString(), "--shared-storage", "no", .. extra]);
+        RunRawAsync(["pull", "hf://org/m", "--dest", dest, "--endpoint", origin.BaseAddress.ToString(),
+            "--shared-storage", "no", .. extra]);
 
     /// <summary>
     /// Runs the real CLI and keeps stdout and stderr as bytes: <see cref="CliProcess"/> decodes and splits lines, which

@@ -76,7 +76,8 @@ public class DisplayNameTests
     [InlineData("zero\u200bwidth")]
     public void Ordinary_names_are_not_refused(string name) => Assert.Null(DisplayName.RefusedCharacter(name));
 
-    private static readonly char[] Special = ['\\', '\'', '\u001b', '\u202e', '\u2066', '\u200f', '\u2028', '\ud83d', '\ude00', '\ufeff', 'u', '0'];
+    private static readonly char[] Special =
+        ['\\', '\'', '\u001b', '\u202e', '\u2066', '\u200f', '\u2028', '\ud83d', '\ude00', '\ufeff', 'u', '0'];
 
     /// <summary>Any string at all, weighted towards the characters that matter here.</summary>
     private static readonly Gen<string> Hostile = Gen.OneOf(
@@ -115,7 +116,8 @@ public class DisplayNameTests
             if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
             {
                 var category = char.GetUnicodeCategory(text, i);
-                Assert.False(category == System.Globalization.UnicodeCategory.Format, $"format character at {i} in {DisplayName.Escape(text)}");
+                Assert.False(category == System.Globalization.UnicodeCategory.Format,
+                    $"format character at {i} in {DisplayName.Escape(text)}");
                 i++;
                 continue;
             }

@@ -38,7 +38,9 @@ internal static class HfTreeValidation
             // "a" as a file and "a/b" as another file cannot both exist on disk.
             var value = file.Path.Value;
             for (var slash = value.IndexOf('/'); slash > 0; slash = value.IndexOf('/', slash + 1))
-                if (seen.Contains(value[..slash])) problems.Add($"name {DisplayName.Quote(value[..slash])} is both a file and the directory of {DisplayName.Quote(value)}");
+                if (seen.Contains(value[..slash]))
+                    problems.Add($"name {DisplayName.Quote(value[..slash])} is both a file and the directory of "
+                        + DisplayName.Quote(value));
         }
         if (problems.Count > 0)
         {
