@@ -3,7 +3,10 @@ using Microsoft.Extensions.Logging.Console;
 
 namespace ModelAgent.Cli;
 
-/// <summary>Logs for commands: one line per decision, on stderr (stdout is the command's output), UTC timestamps.</summary>
+/// <summary>
+/// Logs for commands: one line per decision, on stderr (stdout is the command's output), UTC timestamps, untrusted
+/// text escaped (<see cref="EscapingLoggerFactory"/>).
+/// </summary>
 internal static class CliLogging
 {
     public static readonly string[] Levels = ["trace", "debug", "information", "warning", "error", "none"];
@@ -14,7 +17,7 @@ internal static class CliLogging
         return text is null || Enum.TryParse(text, ignoreCase: true, out level) && Levels.Contains(text.ToLowerInvariant());
     }
 
-    public static ILoggerFactory Create(LogLevel level) => LoggerFactory.Create(builder => builder
+    public static ILoggerFactory Create(LogLevel level) => new EscapingLoggerFactory(LoggerFactory.Create(builder => builder
         .SetMinimumLevel(level)
         .AddSimpleConsole(options =>
         {
@@ -24,5 +27,5 @@ internal static class CliLogging
             options.ColorBehavior = LoggerColorBehavior.Disabled;
         })
         .AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace)
-        .AddFilter("System.Net.Http", LogLevel.Warning));
+        .AddFilter("System.Net.Http", LogLevel.Warning)));
 }

@@ -100,10 +100,11 @@ internal static class HubCommand
                 ConnectionBytesPerSecond = sizes["--connection-bandwidth"],
                 FilesOnly = parse.GetValue(filesOnly),
             };
-            using var loggerFactory = LoggerFactory.Create(b => b
+            // Anonymous clients choose request targets and headers: escaped in every log line.
+            using var loggerFactory = new EscapingLoggerFactory(LoggerFactory.Create(b => b
                 .AddSimpleConsole(o => o.SingleLine = true)
                 .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
-                .SetMinimumLevel(parse.GetValue(verbose) ? LogLevel.Debug : LogLevel.Information));
+                .SetMinimumLevel(parse.GetValue(verbose) ? LogLevel.Debug : LogLevel.Information)));
             var options = new HubServerOptions(parse.GetValue(dir)!.FullName)
             {
                 Host = parse.GetValue(host)!,

@@ -94,7 +94,7 @@ internal static class PullCommand
         int Fail(int code, string kind, string message)
         {
             view.Error(message, kind);
-            if (args.Json) Console.Error.WriteLine($"error: {message}");
+            if (args.Json) Console.Error.WriteLine(DisplayName.Line($"error: {message}"));
             return code;
         }
 

@@ -51,7 +51,7 @@ internal static class VerifyCommand
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            Console.Error.WriteLine($"verify: {e.Message}");
+            Console.Error.WriteLine(Storage.DisplayName.Line($"verify: {e.Message}"));
             return ExitCodes.Usage;
         }
     }

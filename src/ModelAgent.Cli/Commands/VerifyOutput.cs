@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using ModelAgent.Storage;
 using ModelAgent.Verification;
 
 namespace ModelAgent.Cli.Commands;
@@ -14,8 +15,8 @@ internal static class VerifyOutput
     {
         if (!verdict.DirectoryFound || verdict.Unreadable)
         {
-            foreach (var reason in verdict.Reasons) error.WriteLine($"error: {reason}");
-            error.WriteLine(verdict.Unreadable
+            foreach (var reason in verdict.Reasons) Say(error, $"error: {reason}");
+            Say(error, verdict.Unreadable
                 ? "Nothing was judged: run as a user who may read the directory, or check the storage (dmesg) for I/O errors."
                 : "Give the path of an existing model directory (is the share mounted?).");
             return;
@@ -27,27 +28,28 @@ internal static class VerifyOutput
         var complete = verdict.Selection is { } selection ? $"complete for the selection {selection.AsFlags()}" : "complete";
         var failed = verdict.FromRecord ? [] : verdict.Declarations.Where(d => !d.Complete).Select(d => d.DeclaredBy).ToList();
         var naming = failed.Count > 0 ? $"; failed: {string.Join(", ", failed)}" : "";
-        output.WriteLine(verdict.Complete
+        Say(output, verdict.Complete
             ? $"{complete}: {directory} ({layout}, {verdict.FilesChecked.Count} files checked{deep})"
             : $"incomplete: {directory} ({layout}, {verdict.Reasons.Count} reason{(verdict.Reasons.Count == 1 ? "" : "s")}{naming})");
-        foreach (var reason in verdict.Reasons) output.WriteLine($"  {reason}");
+        foreach (var reason in verdict.Reasons) Say(output, $"  {reason}");
 
-        foreach (var note in verdict.Notes) error.WriteLine($"note: {note}");
+        foreach (var note in verdict.Notes) Say(error, $"note: {note}");
         if (verdict.Complete && verdict.Selection is not null)
-            error.WriteLine("note: the completion record was written by a pull with --include/--exclude: "
+            Say(error, "note: the completion record was written by a pull with --include/--exclude: "
                 + "files outside that selection were not fetched and are not checked");
-        if (RepairHint.For(directory, verdict) is { } repair) error.WriteLine($"repair: {repair}");
+        if (RepairHint.For(directory, verdict) is { } repair) Say(error, $"repair: {repair}");
         else if (verdict.ContentMismatches.Count > 0 && verdict.RecordAdopted)
-            error.WriteLine("note: the record was written by --adopt, so it names no origin to refetch the damaged files from");
+            Say(error, "note: the record was written by --adopt, so it names no origin to refetch the damaged files from");
         if (deepRequested && !verdict.FromRecord && adoption is null)
-            error.WriteLine("note: --deep: there is no completion record, so there are no digests to re-hash against; the layout rules decided (--adopt --deep records sha256 digests)");
+            Say(error, "note: --deep: there is no completion record, so there are no digests to re-hash against; "
+                + "the layout rules decided (--adopt --deep records sha256 digests)");
         if (adoption is { Written: true })
-            error.WriteLine($"adopted: wrote {adoption.RecordPath} listing {adoption.FileCount} files");
+            Say(error, $"adopted: wrote {adoption.RecordPath} listing {adoption.FileCount} files");
         else if (adoption is { Problem: { } problem })
-            error.WriteLine($"error: {problem}");
+            Say(error, $"error: {problem}");
         else if (adoptRequested && verdict.FromRecord)
-            error.WriteLine("note: --adopt: the directory already has a completion record; nothing to adopt");
-        foreach (var skipped in adoption?.Skipped ?? []) error.WriteLine($"note: adoption {skipped}");
+            Say(error, "note: --adopt: the directory already has a completion record; nothing to adopt");
+        foreach (var skipped in adoption?.Skipped ?? []) Say(error, $"note: adoption {skipped}");
     }
 
     public static void WriteJson(TextWriter output, string directory, Verdict verdict, AdoptionResult? adoption)
@@ -106,8 +108,15 @@ internal static class VerifyOutput
             }
             json.WriteEndObject();
         }
-        output.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+        // UnsafeRelaxedJsonEscaping keeps quotes and non-ASCII readable but writes bidi overrides and other format
+        // characters raw. Raw, they can only sit inside string literals (the writer escapes C0 itself), where \uXXXX
+        // means the same character: the parsed values stay exactly the same, the terminal sees no raw control.
+        var text = System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+        output.WriteLine(string.Join('\n', text.Split('\n').Select(DisplayName.Line)));
     }
+
+    /// <summary>Reasons quote names and values read from the model's own JSON and headers: never raw to a terminal.</summary>
+    private static void Say(TextWriter writer, string line) => writer.WriteLine(DisplayName.Line(line));
 
     private static void WriteStrings(Utf8JsonWriter json, string name, IEnumerable<string> values)
     {

@@ -2,6 +2,7 @@ using System.Text.Json;
 using ModelAgent.Coordination;
 using ModelAgent.Pull;
 using ModelAgent.Sources;
+using ModelAgent.Storage;
 
 namespace ModelAgent.Cli.Progress;
 
@@ -93,7 +94,8 @@ internal sealed class JsonProgressView(TextWriter output, TimeProvider time, Tim
 
     private void Write(object value)
     {
-        var line = JsonSerializer.Serialize(value);
+        // The default encoder already escapes every non-ASCII character; Line keeps it so whatever options change.
+        var line = DisplayName.Line(JsonSerializer.Serialize(value));
         lock (_gate)
         {
             output.WriteLine(line);

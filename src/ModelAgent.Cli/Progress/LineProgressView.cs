@@ -1,10 +1,14 @@
 using ModelAgent.Coordination;
 using ModelAgent.Pull;
 using ModelAgent.Sources;
+using ModelAgent.Storage;
 
 namespace ModelAgent.Cli.Progress;
 
-/// <summary>Plain lines for logs and pipes: a progress line every few seconds and one line per finished file.</summary>
+/// <summary>
+/// Plain lines for logs and pipes: a progress line every few seconds and one line per finished file; untrusted text in
+/// them (names, revisions, holders, server text) is escaped (<see cref="DisplayName.Line"/>).
+/// </summary>
 internal sealed class LineProgressView(TextWriter output, TimeProvider time, TimeSpan every) : IProgressView
 {
     private readonly RateMeter _rate = new(time);
@@ -62,7 +66,7 @@ internal sealed class LineProgressView(TextWriter output, TimeProvider time, Tim
     {
         lock (_gate)
         {
-            output.WriteLine(line);
+            output.WriteLine(DisplayName.Line(line));
             output.Flush();
         }
     }

@@ -1,12 +1,14 @@
 using ModelAgent.Coordination;
 using ModelAgent.Pull;
 using ModelAgent.Sources;
+using ModelAgent.Storage;
 
 namespace ModelAgent.Cli.Progress;
 
 /// <summary>
 /// A display redrawn in place with ANSI escapes: one bar per file in progress (at most a screenful) and a total
-/// bar with rate and ETA. Finished files scroll above it as plain lines.
+/// bar with rate and ETA. Finished files scroll above it as plain lines. Untrusted text is escaped before our own
+/// escapes are added (<see cref="DisplayName.Line"/>).
 /// </summary>
 internal sealed class TerminalProgressView(TextWriter output, TimeProvider time) : IProgressView
 {
@@ -27,7 +29,7 @@ internal sealed class TerminalProgressView(TextWriter output, TimeProvider time)
             var lines = new List<string>();
             var active = state.Active();
             foreach (var file in active.Take(MaxFileLines))
-                lines.Add(Line(Shorten(file.Path, width / 3), file.Done, file.Size, width, null));
+                lines.Add(Line(Shorten(DisplayName.Line(file.Path), width / 3), file.Done, file.Size, width, null));
             if (active.Count > MaxFileLines) lines.Add($"  … and {active.Count - MaxFileLines} more files");
             var rate = _rate.Sample(state.BytesDone - state.BytesPresent);
             var eta = RateMeter.Eta(state.BytesTotal - state.BytesDone, rate);
@@ -44,7 +46,7 @@ internal sealed class TerminalProgressView(TextWriter output, TimeProvider time)
         lock (_gate)
         {
             Clear();
-            output.Write($"{(transferred ? "done" : "kept")} {file.Path} ({ByteFormat.Size(file.Size)})\x1b[K\n");
+            output.Write($"{(transferred ? "done" : "kept")} {DisplayName.Line(file.Path.Value)} ({ByteFormat.Size(file.Size)})\x1b[K\n");
             output.Flush();
         }
     }
@@ -64,7 +66,7 @@ internal sealed class TerminalProgressView(TextWriter output, TimeProvider time)
         lock (_gate)
         {
             Clear();
-            output.Write(text + "\n");
+            output.Write(DisplayName.Line(text) + "\n");
             output.Flush();
         }
     }

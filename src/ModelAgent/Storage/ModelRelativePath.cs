@@ -16,7 +16,9 @@ internal sealed record ModelRelativePath
 
     /// <summary>
     /// Accepts a relative path of non-empty segments; refuses absolute paths, drive letters, backslashes,
-    /// "." and ".." segments, NUL and control characters. Lexical only: <see cref="ResolveInside"/> adds the
+    /// "." and ".." segments, control characters (NUL, ESC, DEL, C1), bidi controls, line separators and unpaired
+    /// surrogates (<see cref="DisplayName.RefusedCharacter"/>); problems show the name escaped. Lexical only:
+    /// <see cref="ResolveInside"/> adds the
     /// symlink check against a real directory.
     /// </summary>
     public static bool TryCreate(string? name, out ModelRelativePath? path, out string? problem)
@@ -34,18 +36,49 @@ internal sealed record ModelRelativePath
     private static string? Check(string? name)
     {
         if (string.IsNullOrEmpty(name)) return "name is empty";
-        if (name.Length > 4096) return $"name '{Shorten(name)}' is longer than 4096 characters";
-        if (name.Contains('\\')) return $"name '{name}' contains a backslash";
-        if (name.StartsWith('/')) return $"name '{name}' is an absolute path";
-        if (name.Length >= 2 && name[1] == ':' && char.IsAsciiLetter(name[0])) return $"name '{name}' starts with a drive letter";
-        foreach (var c in name)
-            if (char.IsControl(c)) return $"name '{Shorten(name)}' contains a control character";
+        var shown = DisplayName.Quote(name);
+        if (name.Length > 4096) return $"name {shown} is longer than 4096 characters";
+        // Checked first: every later message may then show the name, and a name that prints alike must be this one.
+        if (DisplayName.RefusedCharacter(name) is { } character) return $"name {shown} contains {character}";
+        if (name.Contains('\\')) return $"name {shown} contains a backslash";
+        if (name.StartsWith('/')) return $"name {shown} is an absolute path";
+        if (name.Length >= 2 && name[1] == ':' && char.IsAsciiLetter(name[0])) return $"name {shown} starts with a drive letter";
         foreach (var segment in name.Split('/'))
         {
-            if (segment.Length == 0) return $"name '{name}' has an empty path segment";
-            if (segment is "." or "..") return $"name '{name}' contains a '{segment}' segment";
+            if (segment.Length == 0) return $"name {shown} has an empty path segment";
+            if (segment is "." or "..") return $"name {shown} contains a '{segment}' segment";
         }
         return null;
+    }
+
+    /// <summary>
+    /// Why an origin may not write this name into a model directory, or null. A <c>.git</c> segment anywhere (a
+    /// folder, or a <c>.git</c> file pointing elsewhere) makes the folder a git repository whose config the origin
+    /// wrote: the next <c>git status</c> there runs its <c>core.fsmonitor</c> command. A <c>.model-agent</c> segment
+    /// anywhere is our own state (or that of a model pulled into a sub-folder). Compared the way filesystems that
+    /// fold names would: any case, trailing dots and spaces dropped (SMB, NTFS), invisible format characters
+    /// ignored (HFS+), and the NTFS short name <c>git~1</c>. Names found on our own disk (verify, local://) are not
+    /// held to this: a git clone of a model is a fine model directory.
+    /// </summary>
+    public string? ReservedProblem()
+    {
+        foreach (var segment in Value.Split('/'))
+        {
+            var folded = Fold(segment);
+            if (folded is ".git" or "git~1")
+                return $"name {DisplayName.Quote(Value)} has a git metadata segment {DisplayName.Quote(segment)}: git would run "
+                    + "commands from it (core.fsmonitor, hooks) in the model folder";
+            if (folded == Completion.CompletionRecordStore.DirectoryName)
+                return $"name {DisplayName.Quote(Value)} is inside the agent's own "
+                    + $"{Completion.CompletionRecordStore.DirectoryName}/ directory";
+        }
+        return null;
+    }
+
+    private static string Fold(string segment)
+    {
+        var visible = new string(segment.Where(c => char.GetUnicodeCategory(c) != System.Globalization.UnicodeCategory.Format).ToArray());
+        return visible.TrimEnd('.', ' ').ToLowerInvariant();
     }
 
     /// <summary>
@@ -68,7 +101,8 @@ internal sealed record ModelRelativePath
             if (info.LinkTarget is null) continue;
             var target = RealPath(current);
             if (!IsInside(rootReal, target))
-                return $"'{Value}' leads outside the model directory through the symlink '{Path.GetRelativePath(rootFull, current)}' -> '{info.LinkTarget}'";
+                return $"{DisplayName.Quote(Value)} leads outside the model directory through the symlink "
+                    + $"{DisplayName.Quote(Path.GetRelativePath(rootFull, current))} -> {DisplayName.Quote(info.LinkTarget)}";
         }
         return null;
     }
@@ -96,6 +130,4 @@ internal sealed record ModelRelativePath
         }
         return resolved;
     }
-
-    private static string Shorten(string s) => s.Length <= 80 ? s : s[..77] + "...";
 }

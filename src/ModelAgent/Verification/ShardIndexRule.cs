@@ -43,7 +43,7 @@ internal static class ShardIndexRule
         var allPresent = true;
         foreach (var (shard, tensors) in tensorsByShard)
         {
-            var entry = model.Find(folder + shard, $"{indexName} (shard '{shard}')");
+            var entry = model.Find(folder + shard, $"{indexName} (shard {Storage.DisplayName.Quote(shard)})");
             if (entry.Problem is not null) { findings.Reason(entry.Problem); allPresent = false; continue; }
             if (entry.Kind != EntryKind.File)
             {

@@ -5,7 +5,7 @@ namespace ModelAgent.Sources.HuggingFace;
 /// <summary>
 /// Turns a Hub error answer into a message that tells the user what to do. Reads <c>X-Error-Code</c> first
 /// (RepoNotFound, RevisionNotFound, EntryNotFound, GatedRepo), then the status. Text from the server is
-/// shortened, stripped of control characters and scrubbed of the token before it is quoted.
+/// scrubbed of the token, then escaped and bounded (<see cref="Storage.DisplayName"/>) before it is quoted.
 /// </summary>
 internal static class HfErrorMapper
 {
@@ -74,13 +74,12 @@ internal static class HfErrorMapper
     private static string? Header(HttpResponseMessage response, string name) =>
         response.Headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;
 
-    /// <summary>Server text is untrusted: bounded, single-line, and never carrying the token back out.</summary>
+    /// <summary>Server text is untrusted: escaped, bounded, single-line, and never carrying the token back out.</summary>
     internal static string? Clean(string? text, HfToken? token)
     {
         if (string.IsNullOrWhiteSpace(text)) return null;
         // Redact before shortening, so a token cut at the limit cannot leak its prefix.
         if (token is not null) text = token.Redact(text);
-        var chars = text.Where(c => !char.IsControl(c)).Take(300).ToArray();
-        return new string(chars).Trim();
+        return Storage.DisplayName.Escape(text.Trim(), maxLength: 300);
     }
 }
