@@ -146,6 +146,19 @@ internal sealed class ModelPull(ISnapshotSource source, TransferOptions options,
         return info.Exists && info.Length == file.Size;
     }
 
+    /// <summary>
+    /// The old record is as untrusted as a listing (anyone who writes the share can plant one): a name an origin could not
+    /// have written (<c>.git/</c>, our own <c>.model-agent/</c>, control characters) is never removed on its say-so.
+    /// </summary>
+    private bool MayRemove(string recordedPath)
+    {
+        var problem = Storage.ModelRelativePath.TryCreate(recordedPath, out var path, out var unsafeName) ? path!.ReservedProblem() : unsafeName;
+        if (problem is null) return true;
+        logger.LogWarning("Kept {File}: the previous completion record lists it, but {Problem}; model-agent never removes it",
+            Storage.DisplayName.Quote(recordedPath), problem);
+        return false;
+    }
+
     private void RemoveStale(string destination, string recordedPath)
     {
         if (!Storage.ModelRelativePath.TryCreate(recordedPath, out var path, out _) || path!.ResolveInside(destination, out var full) is not null) return;

@@ -95,6 +95,39 @@ public sealed class PullFromHubTests
     }
 
     [Fact]
+    public async Task A_planted_record_never_gets_git_metadata_or_our_own_state_removed_as_stale()
+    {
+        await using var hub = await HubFixtureModel.StartAsync();
+        using var dest = new TempDirectory("pull");
+        await HubPull.RunAsync(hub.Server, dest.Path);
+        // Someone who writes the share lists a git clone's config and our own lease folder in the record, so that a
+        // refresh would remove them as "no longer in the snapshot".
+        var planted = new Dictionary<string, byte[]>
+        {
+            [".git/config"] = "[core]\n\tbare = false\n"u8.ToArray(),
+            ["sub/.GIT/HEAD"] = "ref: refs/heads/main\n"u8.ToArray(),
+            ["README.md"] = hub.Files["README.md"],
+        };
+        foreach (var (name, bytes) in planted.Where(p => p.Key != "README.md"))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(dest.Path, name))!);
+            await File.WriteAllBytesAsync(Path.Combine(dest.Path, name), bytes);
+        }
+        var record = CompletionRecordStore.Read(dest.Path).Record!;
+        var extra = planted.Keys.Where(k => k != "README.md").Select(k => new RecordedFile(k, planted[k].Length, null));
+        await CompletionRecordStore.WriteAsync(dest.Path, record with { Files = [.. record.Files, .. extra] }, default);
+        File.Delete(Path.Combine(hub.Root.Path, "org/tiny/README.md"));
+
+        var outcome = await HubPull.RunAsync(hub.Server, dest.Path, refresh: true);
+
+        Assert.Equal(PullResult.Updated, outcome.Result);
+        Assert.Equal(1, outcome.FilesRemoved);
+        Assert.False(File.Exists(Path.Combine(dest.Path, "README.md")), "a name the origin no longer lists is still removed");
+        Assert.Equal(planted[".git/config"], await File.ReadAllBytesAsync(Path.Combine(dest.Path, ".git/config")));
+        Assert.Equal(planted["sub/.GIT/HEAD"], await File.ReadAllBytesAsync(Path.Combine(dest.Path, "sub/.GIT/HEAD")));
+    }
+
+    [Fact]
     public async Task Refresh_with_nothing_changed_lists_again_but_transfers_nothing()
     {
         await using var hub = await HubFixtureModel.StartAsync();
