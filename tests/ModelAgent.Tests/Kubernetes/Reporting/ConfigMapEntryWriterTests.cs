@@ -140,16 +140,25 @@ public class ConfigMapEntryWriterTests
     {
         await using var server = await KubeApiTestServer.StartAsync();
         using var client = server.Client();
+        using var otherClient = server.Client();
         var llama = ReportingParts.Entries(client, ReportingParts.Options());
-        var qwen = ReportingParts.Entries(client, ReportingParts.Options());
-        await llama.SetAsync(Llama, Entry(Llama, ModelNodeStatus.Ready), default);
-        await qwen.SetAsync(Qwen, Entry(Qwen, ModelNodeStatus.Updating, 1), default); // qwen's writer has seen llama's key
+        var qwen = ReportingParts.Entries(otherClient, ReportingParts.Options());
+        ulong round = 0;
 
-        await llama.RemoveAsync(Llama, default);
-        for (ulong round = 2; round <= 5; round++) await qwen.SetAsync(Qwen, Entry(Qwen, ModelNodeStatus.Updating, round), default);
-        await qwen.SetAsync(Qwen, Entry(Qwen, ModelNodeStatus.Ready), default);
+        // Each cycle, qwen's writer keeps writing while llama's key is removed: a writer that put back a map it had read
+        // before the removal would bring the key back (OME's resurrected entries).
+        for (var cycle = 0; cycle < 10; cycle++)
+        {
+            await llama.SetAsync(Llama, Entry(Llama, ModelNodeStatus.Ready), default);
+            async Task QwenWritesAsync()
+            {
+                for (var i = 0; i < 5; i++) await qwen.SetAsync(Qwen, Entry(Qwen, ModelNodeStatus.Updating, ++round), default);
+            }
+            await Task.WhenAll(Task.Run(QwenWritesAsync), Task.Run(() => llama.RemoveAsync(Llama, default)));
+            await qwen.SetAsync(Qwen, Entry(Qwen, ModelNodeStatus.Updating, ++round), default);
 
-        Assert.Equal([ModelConfigMapKey.For(Qwen)], (await ReportingParts.DataAsync(client)).Keys);
+            Assert.Equal([ModelConfigMapKey.For(Qwen)], (await ReportingParts.DataAsync(client)).Keys);
+        }
     }
 
     [Fact]
