@@ -118,7 +118,8 @@ internal sealed class ConfigMapEntryWriter(
     {
         try
         {
-            return await client.CoreV1.ReadNamespacedConfigMapAsync(_identity.Name, _identity.Namespace, cancellationToken: cancellationToken);
+            return await client.CoreV1.ReadNamespacedConfigMapAsync(
+                _identity.Name, _identity.Namespace, cancellationToken: cancellationToken);
         }
         catch (Exception e) when (ApiFailure.StatusOf(e) == HttpStatusCode.NotFound)
         {

@@ -63,7 +63,8 @@ internal sealed class ModelReport(
     public async Task<ReportVerdict> RemoveAsync(ModelReference model, CancellationToken cancellationToken = default)
     {
         _marks.TryRemove(model, out _);
-        var verdict = new ReportVerdict(await labels.RemoveAsync(model, cancellationToken), await entries.RemoveAsync(model, cancellationToken));
+        var label = await labels.RemoveAsync(model, cancellationToken);
+        var verdict = new ReportVerdict(label, await entries.RemoveAsync(model, cancellationToken));
         if (verdict.Succeeded) logger.LogDebug("{Model} removed from node {Node}", model, options.NodeName);
         else logger.LogWarning("{Model} not fully removed: {Reasons}", model, string.Join("; ", verdict.Reasons));
         return verdict;

@@ -43,15 +43,17 @@ internal sealed class NodeLabelWriter(IKubernetes client, ReportingOptions optio
                     return WriteVerdict.Unchanged;
                 }
                 var patch = Patch(model, key, desired, hasLabels: labels is not null);
-                await client.CoreV1.PatchNodeAsync(new V1Patch(patch, V1Patch.PatchType.JsonPatch), node, cancellationToken: cancellationToken);
-                logger.LogInformation("Label {Key} on node {Node}: {Previous} -> {Value}", key, node, current ?? "absent", desired ?? "removed");
+                await client.CoreV1.PatchNodeAsync(
+                    new V1Patch(patch, V1Patch.PatchType.JsonPatch), node, cancellationToken: cancellationToken);
+                logger.LogInformation("Label {Key} on node {Node}: {Previous} -> {Value}",
+                    key, node, current ?? "absent", desired ?? "removed");
                 return WriteVerdict.Written;
             }
             catch (Exception e) when (ApiFailure.IsApiFailure(e, cancellationToken))
             {
                 if (ApiFailure.StatusOf(e) is HttpStatusCode.NotFound or HttpStatusCode.UnprocessableEntity or HttpStatusCode.BadRequest)
                 {
-                    var reason = $"label {key} on node {node} not {(desired is null ? "removed" : "set to " + desired)}: {ApiFailure.Describe(e)}";
+                    var reason = $"label {key} on node {node} not {Wanted(desired)}: {ApiFailure.Describe(e)}";
                     logger.LogWarning("Giving up on {Reason} (retrying cannot help)", reason);
                     return new WriteVerdict(WriteOutcome.GaveUp, reason);
                 }
@@ -60,7 +62,7 @@ internal sealed class NodeLabelWriter(IKubernetes client, ReportingOptions optio
                     key, node, attempt, options.WriteAttempts, ApiFailure.Describe(e));
             }
         }
-        var failure = $"label {key} on node {node} not {(desired is null ? "removed" : "set to " + desired)} after " +
+        var failure = $"label {key} on node {node} not {Wanted(desired)} after " +
                       $"{options.WriteAttempts} attempts: {ApiFailure.Describe(last!)}{Hint(last!)}";
         logger.LogWarning("Failed: {Reason}", failure);
         return new WriteVerdict(WriteOutcome.Failed, failure);
@@ -76,6 +78,8 @@ internal sealed class NodeLabelWriter(IKubernetes client, ReportingOptions optio
                 : new JsonObject { ["op"] = "add", ["path"] = "/metadata/labels", ["value"] = new JsonObject { [key] = desired } };
         return new JsonArray(operation).ToJsonString();
     }
+
+    private static string Wanted(string? desired) => desired is null ? "removed" : "set to " + desired;
 
     private static string Hint(Exception e) => ApiFailure.StatusOf(e) == HttpStatusCode.Forbidden
         ? "; grant the agent's service account get and patch on nodes"

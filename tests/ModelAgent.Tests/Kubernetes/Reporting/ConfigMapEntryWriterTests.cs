@@ -43,14 +43,16 @@ public class ConfigMapEntryWriterTests
 
         Assert.Equal(WriteOutcome.Written, verdict.Outcome);
         var map = await client.CoreV1.ReadNamespacedConfigMapAsync("gpu-node-1", "ome");
-        Assert.Equal(new Dictionary<string, string> { ["models.ome/basemodel-status"] = "true", ["node"] = "gpu-node-1" }, map.Metadata.Labels);
+        Assert.Equal(new Dictionary<string, string> { ["models.ome/basemodel-status"] = "true", ["node"] = "gpu-node-1" },
+            map.Metadata.Labels);
         Assert.Equal(new Dictionary<string, string>
         {
             ["models.ome.io/node-name"] = "gpu-node-1",
             ["models.ome.io/managed-by"] = "model-agent",
         }, map.Metadata.Annotations);
         Assert.Null(map.Metadata.OwnerReferences);
-        Assert.Equal(new Dictionary<string, string> { ["default.basemodel.llama-3-8b"] = """{"name":"llama-3-8b","status":"Updating"}""" }, map.Data);
+        Assert.Equal(new Dictionary<string, string> { ["default.basemodel.llama-3-8b"] = """{"name":"llama-3-8b","status":"Updating"}""" },
+            map.Data);
     }
 
     [Fact]
@@ -61,7 +63,8 @@ public class ConfigMapEntryWriterTests
         var node = "gpu-node-" + new string('a', 40) + "." + new string('b', 30); // 80: a valid Node name, not a label value
         Assert.True(node.Length > 63);
 
-        var verdict = await ReportingParts.Entries(client, ReportingParts.Options(node)).SetAsync(Llama, Entry(Llama, ModelNodeStatus.Ready), default);
+        var verdict = await ReportingParts.Entries(client, ReportingParts.Options(node))
+            .SetAsync(Llama, Entry(Llama, ModelNodeStatus.Ready), default);
 
         Assert.Equal(WriteOutcome.Written, verdict.Outcome);
         var map = await client.CoreV1.ReadNamespacedConfigMapAsync(node, "ome");
@@ -74,7 +77,11 @@ public class ConfigMapEntryWriterTests
     {
         await using var server = await KubeApiTestServer.StartAsync();
         using var client = server.Client();
-        var map = new V1ConfigMap { Metadata = new NodeConfigMap("ome", "gpu-node-1").Metadata(), Data = new Dictionary<string, string> { ["other"] = "kept" } };
+        var map = new V1ConfigMap
+        {
+            Metadata = new NodeConfigMap("ome", "gpu-node-1").Metadata(),
+            Data = new Dictionary<string, string> { ["other"] = "kept" },
+        };
         await client.CoreV1.CreateNamespacedConfigMapAsync(map, "ome");
         server.Stats.Reset();
 

@@ -32,7 +32,8 @@ public class ModelReportTests
 
     private static long Writes(ModelAgent.Testing.KubeApi.KubeApiServer server) =>
         server.Stats.Count("patch", "nodes") + server.Stats.Count("update", "nodes")
-        + server.Stats.Count("patch", "configmaps") + server.Stats.Count("create", "configmaps") + server.Stats.Count("update", "configmaps");
+        + server.Stats.Count("patch", "configmaps") + server.Stats.Count("create", "configmaps")
+        + server.Stats.Count("update", "configmaps");
 
     [Fact]
     public async Task A_restart_with_every_model_ready_makes_no_write()
@@ -64,7 +65,8 @@ public class ModelReportTests
         await report.ReportAsync(Llama, ModelNodeStatus.Updating, Config);
         server.Stats.Reset();
 
-        var first = await report.ReportAsync(Llama, ModelNodeStatus.Updating, progress: Progress(DownloadProgress.Downloading, 100, time.GetUtcNow()));
+        var first = await report.ReportAsync(
+            Llama, ModelNodeStatus.Updating, progress: Progress(DownloadProgress.Downloading, 100, time.GetUtcNow()));
         Assert.Equal(WriteOutcome.Written, first.Entry.Outcome);
         Assert.Equal(0, server.Stats.Count("get", "nodes")); // a tick does not read the label it already wrote
 
@@ -72,7 +74,8 @@ public class ModelReportTests
         for (var second = 1; second <= 4; second++)
         {
             time.Advance(TimeSpan.FromSeconds(1));
-            var tick = await report.ReportAsync(Llama, ModelNodeStatus.Updating, progress: Progress(DownloadProgress.Downloading, 100 + (ulong)second, time.GetUtcNow()));
+            var progress = Progress(DownloadProgress.Downloading, 100 + (ulong)second, time.GetUtcNow());
+            var tick = await report.ReportAsync(Llama, ModelNodeStatus.Updating, progress: progress);
             Assert.Equal(WriteOutcome.Throttled, tick.Entry.Outcome);
         }
         Assert.Equal(requests, server.Stats.Total);

@@ -45,7 +45,8 @@ public class NodeLabelWriterTests
 
         await ReportingParts.Labels(client, ReportingParts.Options()).SetAsync(model, ModelNodeStatus.Failed, default);
 
-        Assert.Equal("Failed", (await ReportingParts.NodeLabelsAsync(client))["models.ome.io/clusterbasemodel.918b9325-l-qwen-32b-instruct-fp8"]);
+        var labels = await ReportingParts.NodeLabelsAsync(client);
+        Assert.Equal("Failed", labels["models.ome.io/clusterbasemodel.918b9325-l-qwen-32b-instruct-fp8"]);
     }
 
     [Fact]
