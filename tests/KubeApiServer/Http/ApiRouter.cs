@@ -61,6 +61,7 @@ internal sealed class ApiRouter(
         var watchQuery = context.Request.Query["watch"] is [("true" or "1")];
         var verb = request.Verb(context.Request.Method, watchQuery);
         stats.Record(verb, request.ResourceLabel, context.Request.Headers.UserAgent);
+        if (verb == "patch") stats.RecordPatch(request.ResourceLabel, context.Request.ContentType);
         logger.LogDebug("{Verb} {Resource} {Namespace}/{Name}", verb, request.ResourceLabel, request.Namespace, request.Name);
 
         var fault = faults.Decide(verb, request.Resource.Plural, request.ResourceLabel);

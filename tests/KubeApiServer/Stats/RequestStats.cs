@@ -10,6 +10,7 @@ internal sealed class RequestStats
 {
     private readonly ConcurrentDictionary<string, long> _byVerbResource = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _byUserAgent = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _patchesByMediaType = new(StringComparer.Ordinal);
     private long _total;
     private long _faults;
 
@@ -23,6 +24,13 @@ internal sealed class RequestStats
         _byUserAgent.AddOrUpdate(string.IsNullOrEmpty(userAgent) ? "(none)" : userAgent, 1, (_, n) => n + 1);
     }
 
+    /// <summary>A PATCH's media type ("application/json-patch+json"), so a test can check which kind a client sent.</summary>
+    public void RecordPatch(string resource, string? contentType) =>
+        _patchesByMediaType.AddOrUpdate($"{resource} {(contentType ?? "").Split(';')[0].Trim().ToLowerInvariant()}", 1, (_, n) => n + 1);
+
+    /// <summary>PATCH requests on one resource ("nodes", "configmaps") with one media type.</summary>
+    public long PatchCount(string resource, string mediaType) => _patchesByMediaType.GetValueOrDefault($"{resource} {mediaType}");
+
     public void RecordFault() => Interlocked.Increment(ref _faults);
 
     /// <summary>Requests of one verb for one resource (subresources are counted as "plural/sub").</summary>
@@ -35,6 +43,7 @@ internal sealed class RequestStats
     {
         _byVerbResource.Clear();
         _byUserAgent.Clear();
+        _patchesByMediaType.Clear();
         Interlocked.Exchange(ref _total, 0);
         Interlocked.Exchange(ref _faults, 0);
     }

@@ -1,0 +1,193 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using ModelAgent.Kubernetes.Ome;
+
+namespace ModelAgent.Kubernetes.Reporting;
+
+/// <summary>
+/// Writes or removes one model's entry in this node's ConfigMap, and only that entry. OME's agent copies its whole,
+/// possibly stale, map onto the latest one, which loses other models' updates and resurrects deleted entries (and a
+/// resurrected entry holds the controller's finalizer forever). Here each write is a JSON merge patch of the one key
+/// (<c>{"data":{"&lt;key&gt;":"&lt;json&gt;"}}</c>, or <c>null</c> to remove), which the API server applies to the
+/// latest map, so writers of different keys cannot undo each other. The map is created, with OME's identity, when
+/// missing; a map without the <c>models.ome/basemodel-status</c> label (OME's self-heal recreates it so) gets the label
+/// back, since the controller ignores the map without it. A write whose value is already stored is not sent.
+/// One writer per key at a time (the caller serialises a model's work); needs get, create and patch on configmaps.
+/// </summary>
+internal sealed class ConfigMapEntryWriter(
+    IKubernetes client, ReportingOptions options, TimeProvider time, ILogger<ConfigMapEntryWriter> logger)
+{
+    private readonly NodeConfigMap _identity = new(options.Namespace, options.NodeName);
+
+    /// <summary>Stores <paramref name="entry"/> as the model's value.</summary>
+    public Task<WriteVerdict> SetAsync(ModelReference model, ModelConfigMapEntry entry, CancellationToken cancellationToken) =>
+        SetAsync(model, _ => entry, cancellationToken);
+
+    /// <summary>
+    /// Stores the value <paramref name="next"/> makes of the stored one (null when there is none or it is unreadable),
+    /// so a caller can keep fields it does not report this time, as OME keeps <c>config</c> on a status change.
+    /// </summary>
+    public async Task<WriteVerdict> SetAsync(
+        ModelReference model, Func<ModelConfigMapEntry?, ModelConfigMapEntry> next, CancellationToken cancellationToken)
+    {
+        var key = ModelConfigMapKey.For(model);
+        Exception? last = null;
+        for (var attempt = 1; attempt <= options.WriteAttempts; attempt++)
+        {
+            if (attempt > 1) await Task.Delay(options.RetryDelay, time, cancellationToken);
+            try
+            {
+                var map = await TryReadAsync(cancellationToken);
+                var stored = map?.Data is { } data && data.TryGetValue(key, out var value) ? value : null;
+                var json = next(Parse(stored)).ToJson();
+                var hasLabel = map is not null && HasStatusLabel(map);
+                if (map is null)
+                {
+                    var created = await TryCreateAsync(key, json, cancellationToken);
+                    if (created is not null) return created;
+                }
+                else if (stored == json && hasLabel)
+                {
+                    logger.LogDebug("ConfigMap {Map} key {Key} already holds this entry: not written", Describe(), key);
+                    return WriteVerdict.Unchanged;
+                }
+                await PatchAsync(key, json, addStatusLabel: !hasLabel, cancellationToken);
+                logger.LogInformation("ConfigMap {Map} key {Key} written{Healed}", Describe(), key,
+                    map is not null && !hasLabel ? $" and label {NodeConfigMap.StatusLabel} restored" : "");
+                return WriteVerdict.Written;
+            }
+            catch (Exception e) when (ApiFailure.IsApiFailure(e, cancellationToken) && Retryable(e))
+            {
+                last = e;
+                logger.LogDebug("ConfigMap {Map} key {Key}, attempt {Attempt} of {Attempts}: {Error}",
+                    Describe(), key, attempt, options.WriteAttempts, ApiFailure.Describe(e));
+            }
+            catch (Exception e) when (ApiFailure.IsApiFailure(e, cancellationToken))
+            {
+                return Failed($"ConfigMap {Describe()} key {key} not written: {ApiFailure.Describe(e)}{Hint(e)}");
+            }
+        }
+        return Failed($"ConfigMap {Describe()} key {key} not written after {options.WriteAttempts} attempts: " +
+                      $"{ApiFailure.Describe(last!)}{Hint(last!)}");
+    }
+
+    /// <summary>Removes the model's key; nothing to do when the map or the key is absent.</summary>
+    public async Task<WriteVerdict> RemoveAsync(ModelReference model, CancellationToken cancellationToken)
+    {
+        var key = ModelConfigMapKey.For(model);
+        Exception? last = null;
+        for (var attempt = 1; attempt <= options.WriteAttempts; attempt++)
+        {
+            if (attempt > 1) await Task.Delay(options.RetryDelay, time, cancellationToken);
+            try
+            {
+                var map = await TryReadAsync(cancellationToken);
+                if (map?.Data is null || !map.Data.ContainsKey(key))
+                {
+                    logger.LogDebug("ConfigMap {Map} has no key {Key}: nothing to remove", Describe(), key);
+                    return WriteVerdict.Unchanged;
+                }
+                await PatchAsync(key, null, addStatusLabel: !HasStatusLabel(map), cancellationToken);
+                logger.LogInformation("ConfigMap {Map} key {Key} removed", Describe(), key);
+                return WriteVerdict.Written;
+            }
+            catch (Exception e) when (ApiFailure.StatusOf(e) == HttpStatusCode.NotFound)
+            {
+                logger.LogDebug("ConfigMap {Map} is gone: key {Key} with it", Describe(), key);
+                return WriteVerdict.Unchanged;
+            }
+            catch (Exception e) when (ApiFailure.IsApiFailure(e, cancellationToken) && ApiFailure.IsTransient(e))
+            {
+                last = e;
+                logger.LogDebug("ConfigMap {Map} key {Key} removal, attempt {Attempt} of {Attempts}: {Error}",
+                    Describe(), key, attempt, options.WriteAttempts, ApiFailure.Describe(e));
+            }
+            catch (Exception e) when (ApiFailure.IsApiFailure(e, cancellationToken))
+            {
+                return Failed($"ConfigMap {Describe()} key {key} not removed: {ApiFailure.Describe(e)}{Hint(e)}");
+            }
+        }
+        return Failed($"ConfigMap {Describe()} key {key} not removed after {options.WriteAttempts} attempts: " +
+                      $"{ApiFailure.Describe(last!)}{Hint(last!)}");
+    }
+
+    private async Task<V1ConfigMap?> TryReadAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await client.CoreV1.ReadNamespacedConfigMapAsync(
+                _identity.Name, _identity.Namespace, cancellationToken: cancellationToken);
+        }
+        catch (Exception e) when (ApiFailure.StatusOf(e) == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Written, a failure (the namespace is missing), or null when another writer created the map first.</summary>
+    private async Task<WriteVerdict?> TryCreateAsync(string key, string json, CancellationToken cancellationToken)
+    {
+        var map = new V1ConfigMap
+        {
+            ApiVersion = "v1",
+            Kind = "ConfigMap",
+            Metadata = _identity.Metadata(),
+            Data = new Dictionary<string, string> { [key] = json },
+        };
+        try
+        {
+            await client.CoreV1.CreateNamespacedConfigMapAsync(map, _identity.Namespace, cancellationToken: cancellationToken);
+            logger.LogInformation("ConfigMap {Map} created with key {Key}", Describe(), key);
+            return WriteVerdict.Written;
+        }
+        catch (Exception e) when (ApiFailure.StatusOf(e) == HttpStatusCode.Conflict)
+        {
+            logger.LogDebug("ConfigMap {Map} was created meanwhile: patching key {Key} instead", Describe(), key);
+            return null;
+        }
+        catch (Exception e) when (ApiFailure.StatusOf(e) == HttpStatusCode.NotFound)
+        {
+            return Failed($"ConfigMap {Describe()} not created: {ApiFailure.Describe(e)}; does namespace {_identity.Namespace} " +
+                          "exist? set --namespace to the namespace of OME's controller");
+        }
+    }
+
+    private Task PatchAsync(string key, string? json, bool addStatusLabel, CancellationToken cancellationToken)
+    {
+        var patch = new JsonObject { ["data"] = new JsonObject { [key] = json } };
+        if (addStatusLabel)
+            patch["metadata"] = new JsonObject { ["labels"] = new JsonObject { [NodeConfigMap.StatusLabel] = "true" } };
+        return client.CoreV1.PatchNamespacedConfigMapAsync(
+            new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), _identity.Name, _identity.Namespace,
+            cancellationToken: cancellationToken);
+    }
+
+    private static bool HasStatusLabel(V1ConfigMap map) =>
+        map.Metadata?.Labels is { } labels && labels.TryGetValue(NodeConfigMap.StatusLabel, out var value) && value == "true";
+
+    private ModelConfigMapEntry? Parse(string? stored)
+    {
+        if (stored is null) return null;
+        if (ModelConfigMapEntry.TryParse(stored, out var entry, out var error)) return entry;
+        logger.LogWarning("ConfigMap {Map}: the stored entry is unreadable and will be replaced ({Error})", Describe(), error);
+        return null;
+    }
+
+    // A patch that finds the map gone (deleted after our read) is tried again, and then creates it.
+    private static bool Retryable(Exception e) => ApiFailure.IsTransient(e) || ApiFailure.StatusOf(e) == HttpStatusCode.NotFound;
+
+    private WriteVerdict Failed(string reason)
+    {
+        logger.LogWarning("Failed: {Reason}", reason);
+        return new WriteVerdict(WriteOutcome.Failed, reason);
+    }
+
+    private string Describe() => $"{_identity.Namespace}/{_identity.Name}";
+
+    private string Hint(Exception e) => ApiFailure.StatusOf(e) == HttpStatusCode.Forbidden
+        ? $"; grant the agent's service account get, create and patch on configmaps in namespace {_identity.Namespace}"
+        : "";
+}
