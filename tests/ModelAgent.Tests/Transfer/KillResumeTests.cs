@@ -52,7 +52,10 @@ public sealed class KillResumeTests(ITestOutputHelper output)
             while (!cli.HasExited && hub.Server.Stats.Snapshot().Kind("resolve").Bytes < killAfter) await Task.Delay(10);
             if (cli.HasExited)
             {
-                output.WriteLine($"run {run}: finished before the kill point (exit {await cli.WaitAsync(TimeSpan.FromSeconds(30))})");
+                var exit = await cli.WaitAsync(TimeSpan.FromSeconds(30));
+                output.WriteLine($"run {run}: finished before the kill point (exit {exit})");
+                // A run that failed on its own says why, instead of only "too few kills" below.
+                Assert.True(exit == 0, $"run {run} (seed {Seed}) exited {exit} before its kill point:\n{cli.Stderr}");
                 break;
             }
             cli.KillHard();
