@@ -184,8 +184,9 @@ internal sealed class ReconcileQueue
             lock (gate)
             {
                 queued.Remove(key);
-                // A key cancelled after it was queued left the dirty set: its channel entry is stale.
-                if (shuttingDown || running.ContainsKey(key) || !dirty.Remove(key))
+                // A key cancelled after it was queued left the dirty set: its channel entry is stale. A key is never in
+                // the channel while it runs (MarkDirty and Finish only write it when it is not), so no running check.
+                if (shuttingDown || !dirty.Remove(key))
                     continue;
                 run = new RunInFlight();
                 running[key] = run;
