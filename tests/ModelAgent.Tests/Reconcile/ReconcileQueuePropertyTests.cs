@@ -12,7 +12,8 @@ public sealed class ReconcileQueuePropertyTests(ITestOutputHelper output)
 
     private sealed record Op(OpKind Kind, int Key, int Minutes)
     {
-        public override string ToString() => $"{Kind}({Keys[Key]}{(Kind is OpKind.AdvanceMinutes or OpKind.CompleteRequeue ? $", {Minutes}" : "")})";
+        public override string ToString() =>
+            $"{Kind}({Keys[Key]}{(Kind is OpKind.AdvanceMinutes or OpKind.CompleteRequeue ? $", {Minutes}" : "")})";
     }
 
     private static readonly string[] Keys = ["a", "b", "c"];
