@@ -78,11 +78,11 @@ internal sealed class ResourceWatch<T>(
                 if (needList)
                 {
                     await RelistAsync(cancellationToken);
+                    Volatile.Write(ref _lastError, null);
                     needList = false;
                     verb = "watch";
                 }
                 var (events, expired) = await WatchOnceAsync(cancellationToken);
-                Volatile.Write(ref _lastError, null);
                 if (expired)
                 {
                     logger.LogInformation("Watch of {Resource} expired at resourceVersion {ResourceVersion}: relisting",
@@ -170,7 +170,7 @@ internal sealed class ResourceWatch<T>(
         var from = ResourceVersion ?? throw new InvalidOperationException("watch before list");
         await foreach (var (type, obj) in resource.Watch(from, e => inBand ??= e, cancellationToken).WithCancellation(cancellationToken))
         {
-            events++;
+            if (events++ == 0) Volatile.Write(ref _lastError, null); // the stream works again
             Apply(type, obj);
         }
         if (inBand is null) return (events, false);
