@@ -90,12 +90,13 @@ public sealed class ResourceWatchTests : IAsyncLifetime
     private static string ResourceVersionOf(object created) =>
         JsonNode.Parse(JsonSerializer.Serialize(created))!["metadata"]!["resourceVersion"]!.GetValue<string>();
 
-    /// <summary>Holds the watch down: open streams closed, every new watch request answered 503, until the returned rule is cleared.</summary>
+    /// <summary>Holds the watch down: its stream closed, every new watch request answered 503, until the faults are cleared.</summary>
     private async Task TakeWatchDownAsync(string plural)
     {
         var faultsBefore = _server.Stats.FaultsInjected;
         _server.Faults.Add(new FaultRule { Resource = plural, Verb = "watch", ErrorCode = 503 });
-        _server.DropWatches(plural);
+        // The watch request may still be on its way in: either it opened and is dropped here, or the rule refuses it.
+        await EventuallyAsync(() => _server.DropWatches(plural) > 0 || _server.Stats.FaultsInjected > faultsBefore, "the watch to go down");
         await EventuallyAsync(() => _server.Stats.FaultsInjected > faultsBefore, "a refused watch request");
     }
 
