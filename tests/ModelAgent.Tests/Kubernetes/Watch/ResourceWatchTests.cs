@@ -178,7 +178,8 @@ public sealed class ResourceWatchTests : IAsyncLifetime
             await _client.CoreV1.CreateNodeAsync(new V1Node { Metadata = new V1ObjectMeta { Name = name } });
         var watch = Start(WatchedResources.Node(_client, "node-1"));
         await SyncedAsync(watch);
-        Assert.Equal((ChangeKind.Added, "node-1"), ((await NextAsync(watch)).Kind, (await Task.FromResult(watch.Snapshot().Single())).Metadata.Name));
+        var listed = await NextAsync(watch);
+        Assert.Equal((ChangeKind.Added, "node-1"), (listed.Kind, listed.Object.Metadata.Name));
 
         var label = new V1Patch("""{"metadata":{"labels":{"gpu":"h100"}}}""", V1Patch.PatchType.MergePatch);
         await _client.CoreV1.PatchNodeAsync(label, "node-2");
