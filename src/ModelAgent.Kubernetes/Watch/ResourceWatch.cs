@@ -116,7 +116,8 @@ internal sealed class ResourceWatch<T>(
                 var error = Classify(e, verb);
                 Volatile.Write(ref _lastError, error);
                 if (error is ResourceAccessDeniedException) logger.LogError("{Error}", error.Message);
-                else logger.LogWarning("{Verb} of {Resource} failed ({Failures} in a row): {Error}", verb, resource.Name, failures, error.Message);
+                else logger.LogWarning("{Verb} of {Resource} failed ({Failures} in a row): {Error}",
+                    verb, resource.Name, failures, error.Message);
             }
             var delay = _backoff.Delay(failures, random);
             try { await Task.Delay(delay, time, cancellationToken); }
@@ -162,7 +163,10 @@ internal sealed class ResourceWatch<T>(
         _synced.TrySetResult();
     }
 
-    /// <summary>One watch stream, from <see cref="ResourceVersion"/> to its end. Returns how many events it carried and whether it expired.</summary>
+    /// <summary>
+    /// One watch stream, from <see cref="ResourceVersion"/> to its end. Returns how many events it carried and whether it
+    /// expired; other in-band errors are thrown.
+    /// </summary>
     private async Task<(int Events, bool Expired)> WatchOnceAsync(CancellationToken cancellationToken)
     {
         Exception? inBand = null;

@@ -21,7 +21,11 @@ public sealed class ResourceWatchTests : IAsyncLifetime
     private const string Group = OmeApi.Group;
     private const string Version = OmeApi.Version;
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
-    private static readonly WatchBackoff Quick = new() { BaseDelay = TimeSpan.FromMilliseconds(50), MaxDelay = TimeSpan.FromMilliseconds(500) };
+    private static readonly WatchBackoff Quick = new()
+    {
+        BaseDelay = TimeSpan.FromMilliseconds(50),
+        MaxDelay = TimeSpan.FromMilliseconds(500),
+    };
 
     private KubeApiServer _server = null!;
     private k8s.Kubernetes _client = null!;
@@ -78,11 +82,16 @@ public sealed class ResourceWatchTests : IAsyncLifetime
     };
 
     private async Task<string> CreateBaseModelAsync(string name, string uri = "hf://org/m") => ResourceVersionOf(
-        await _client.CustomObjects.CreateNamespacedCustomObjectAsync(Model(BaseModel.KindName, name, uri), Group, Version, "ome", "basemodels"));
+        await _client.CustomObjects.CreateNamespacedCustomObjectAsync(
+            Model(BaseModel.KindName, name, uri), Group, Version, "ome", "basemodels"));
 
     private async Task<string> SetUriAsync(string name, string uri) => ResourceVersionOf(
         await _client.CustomObjects.PatchNamespacedCustomObjectAsync(
-            new V1Patch(new JsonObject { ["spec"] = new JsonObject { ["storage"] = new JsonObject { ["storageUri"] = uri } } }.ToJsonString(), V1Patch.PatchType.MergePatch), Group, Version, "ome", "basemodels", name));
+            UriPatch(uri), Group, Version, "ome", "basemodels", name));
+
+    private static V1Patch UriPatch(string uri) => new(
+        new JsonObject { ["spec"] = new JsonObject { ["storage"] = new JsonObject { ["storageUri"] = uri } } }.ToJsonString(),
+        V1Patch.PatchType.MergePatch);
 
     private Task DeleteBaseModelAsync(string name) =>
         _client.CustomObjects.DeleteNamespacedCustomObjectAsync(Group, Version, "ome", "basemodels", name);
@@ -220,7 +229,8 @@ public sealed class ResourceWatchTests : IAsyncLifetime
 
         _server.Faults.Clear();
         await SyncedAsync(watch);
-        await _client.CustomObjects.CreateClusterCustomObjectAsync(Model(ClusterBaseModel.KindName, "qwen", "hf://qwen/q"), Group, Version, "clusterbasemodels");
+        await _client.CustomObjects.CreateClusterCustomObjectAsync(
+            Model(ClusterBaseModel.KindName, "qwen", "hf://qwen/q"), Group, Version, "clusterbasemodels");
         var added = await NextAsync(watch);
         Assert.Equal((ChangeKind.Added, "qwen", "hf://qwen/q"), (added.Kind, added.Key, added.Object.Spec.Storage?.StorageUri));
         Assert.Null(watch.LastError);
