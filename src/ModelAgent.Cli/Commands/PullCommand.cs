@@ -71,9 +71,9 @@ internal static class PullCommand
             parse.GetValue(uri)!, parse.GetValue(dest), parse.GetValue(endpoint), parse.GetValue(tokenFile),
             parse.GetValue(include) ?? [], parse.GetValue(exclude) ?? [], parse.GetValue(refresh), parse.GetValue(json),
             parse.GetValue(concurrency), parse.GetValue(perFile), parse.GetValue(chunkSize)!, parse.GetValue(memoryBudget)!, parse.GetValue(writeMode)!, parse.GetValue(logLevel)!)
-            {
-                Repair = parse.GetValue(repair), UnreachableSeconds = parse.GetValue(unreachable), IdleSeconds = parse.GetValue(idle),
-            }, coordination.Read(parse), ct));
+        {
+            Repair = parse.GetValue(repair), UnreachableSeconds = parse.GetValue(unreachable), IdleSeconds = parse.GetValue(idle),
+        }, coordination.Read(parse), ct));
         return command;
     }
 

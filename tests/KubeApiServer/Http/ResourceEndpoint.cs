@@ -35,19 +35,19 @@ internal sealed class ResourceEndpoint(ObjectStore store, WatchStream watches, T
                 await CreateAsync(context, request, dryRun);
                 break;
             case "update" when request.Name is not null:
-            {
-                var (body, error) = await JsonIo.ReadObjectAsync(context);
-                if (error is not null) await JsonIo.WriteErrorAsync(context, error);
-                else await RespondAsync(context, store.Update(def, request.Namespace, request.Name, _ => body!, request.Subresource, fromPatch: false, dryRun), 200);
-                break;
-            }
+                {
+                    var (body, error) = await JsonIo.ReadObjectAsync(context);
+                    if (error is not null) await JsonIo.WriteErrorAsync(context, error);
+                    else await RespondAsync(context, store.Update(def, request.Namespace, request.Name, _ => body!, request.Subresource, fromPatch: false, dryRun), 200);
+                    break;
+                }
             case "patch" when request.Name is not null:
-            {
-                var (patch, error) = PatchDocument.Parse(context.Request.ContentType, await JsonIo.ReadTextAsync(context));
-                if (error is not null) await JsonIo.WriteErrorAsync(context, error);
-                else await RespondAsync(context, store.Update(def, request.Namespace, request.Name, patch!.ApplyTo, request.Subresource, fromPatch: true, dryRun), 200);
-                break;
-            }
+                {
+                    var (patch, error) = PatchDocument.Parse(context.Request.ContentType, await JsonIo.ReadTextAsync(context));
+                    if (error is not null) await JsonIo.WriteErrorAsync(context, error);
+                    else await RespondAsync(context, store.Update(def, request.Namespace, request.Name, patch!.ApplyTo, request.Subresource, fromPatch: true, dryRun), 200);
+                    break;
+                }
             case "delete" when request.Subresource is null:
                 await DeleteAsync(context, request, dryRun);
                 break;

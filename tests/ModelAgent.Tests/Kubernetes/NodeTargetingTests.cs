@@ -16,12 +16,12 @@ public class NodeTargetingTests
 
     private static StorageSpec Storage(
         string uri = "hf://org/m", Dictionary<string, string>? selector = null, params V1NodeSelectorTerm[] terms) => new()
-    {
-        StorageUri = uri,
-        Path = "/raid/models/m",
-        NodeSelector = selector,
-        NodeAffinity = terms.Length == 0 ? null : Required(terms),
-    };
+        {
+            StorageUri = uri,
+            Path = "/raid/models/m",
+            NodeSelector = selector,
+            NodeAffinity = terms.Length == 0 ? null : Required(terms),
+        };
 
     private static V1NodeAffinity Required(IList<V1NodeSelectorTerm> terms) =>
         new() { RequiredDuringSchedulingIgnoredDuringExecution = new V1NodeSelector { NodeSelectorTerms = terms } };

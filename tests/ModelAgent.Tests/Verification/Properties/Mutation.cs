@@ -66,65 +66,65 @@ public static class Mutator
                 return new Damage(file.Path, true, true, true);
 
             case MutationKind.Truncate:
-            {
-                var length = Pick(mutation.Position, before.Length); // strictly shorter
-                await File.WriteAllBytesAsync(path, before.AsSpan(0, (int)length).ToArray());
-                return new Damage(file.Path, true, true, TruncationVisible(model, file, length, before.Length));
-            }
+                {
+                    var length = Pick(mutation.Position, before.Length); // strictly shorter
+                    await File.WriteAllBytesAsync(path, before.AsSpan(0, (int)length).ToArray());
+                    return new Damage(file.Path, true, true, TruncationVisible(model, file, length, before.Length));
+                }
 
             case MutationKind.Zero:
-            {
-                var start = Pick(mutation.Position, before.Length);
-                var count = Math.Max(1, (long)(mutation.Length * (before.Length - start)));
-                var after = before.ToArray();
-                after.AsSpan((int)start, (int)Math.Min(count, before.Length - start)).Clear();
-                await File.WriteAllBytesAsync(path, after);
-                var changed = !after.AsSpan().SequenceEqual(before);
-                // Structure is the safetensors length and JSON header, the GGUF magic, a JSON file's every byte.
-                var structure = file.Kind switch { DeclaredKind.Json => before.Length, DeclaredKind.Bin => 0, _ => (int)file.HeaderEnd };
-                var headerChanged = !after.AsSpan(0, structure).SequenceEqual(before.AsSpan(0, structure));
-                return new Damage(file.Path, changed, false, headerChanged);
-            }
+                {
+                    var start = Pick(mutation.Position, before.Length);
+                    var count = Math.Max(1, (long)(mutation.Length * (before.Length - start)));
+                    var after = before.ToArray();
+                    after.AsSpan((int)start, (int)Math.Min(count, before.Length - start)).Clear();
+                    await File.WriteAllBytesAsync(path, after);
+                    var changed = !after.AsSpan().SequenceEqual(before);
+                    // Structure is the safetensors length and JSON header, the GGUF magic, a JSON file's every byte.
+                    var structure = file.Kind switch { DeclaredKind.Json => before.Length, DeclaredKind.Bin => 0, _ => (int)file.HeaderEnd };
+                    var headerChanged = !after.AsSpan(0, structure).SequenceEqual(before.AsSpan(0, structure));
+                    return new Damage(file.Path, changed, false, headerChanged);
+                }
 
             case MutationKind.SwapFromOtherModel:
-            {
-                var donor = other.Declared.Where(d => d.Kind == file.Kind).ToList();
-                if (donor.Count == 0) return new Damage(file.Path, false, false, false);
-                var replacement = await File.ReadAllBytesAsync(other.Full(donor[mutation.FileChoice % donor.Count].Path));
-                await File.WriteAllBytesAsync(path, replacement);
-                var changed = !replacement.AsSpan().SequenceEqual(before);
-                // Another model's shard is a sound file: only the index's tensor names (or total_size) tell it apart.
-                var visible = file.Kind == DeclaredKind.Safetensors && file.NamedByIndex
-                              || file.Kind == DeclaredKind.Bin && TruncationVisible(model, file, replacement.Length, before.Length);
-                return new Damage(file.Path, changed, replacement.Length != before.Length, changed && visible);
-            }
+                {
+                    var donor = other.Declared.Where(d => d.Kind == file.Kind).ToList();
+                    if (donor.Count == 0) return new Damage(file.Path, false, false, false);
+                    var replacement = await File.ReadAllBytesAsync(other.Full(donor[mutation.FileChoice % donor.Count].Path));
+                    await File.WriteAllBytesAsync(path, replacement);
+                    var changed = !replacement.AsSpan().SequenceEqual(before);
+                    // Another model's shard is a sound file: only the index's tensor names (or total_size) tell it apart.
+                    var visible = file.Kind == DeclaredKind.Safetensors && file.NamedByIndex
+                                  || file.Kind == DeclaredKind.Bin && TruncationVisible(model, file, replacement.Length, before.Length);
+                    return new Damage(file.Path, changed, replacement.Length != before.Length, changed && visible);
+                }
 
             case MutationKind.HeaderLength:
-            {
-                var after = before.ToArray();
-                var claimed = BinaryPrimitives.ReadUInt64LittleEndian(after) + 1 + (ulong)(mutation.Position * 1000);
-                BinaryPrimitives.WriteUInt64LittleEndian(after, claimed);
-                await File.WriteAllBytesAsync(path, after);
-                return new Damage(file.Path, true, false, true);
-            }
+                {
+                    var after = before.ToArray();
+                    var claimed = BinaryPrimitives.ReadUInt64LittleEndian(after) + 1 + (ulong)(mutation.Position * 1000);
+                    BinaryPrimitives.WriteUInt64LittleEndian(after, claimed);
+                    await File.WriteAllBytesAsync(path, after);
+                    return new Damage(file.Path, true, false, true);
+                }
 
             case MutationKind.HeaderLengthClaim100MB:
-            {
-                var after = before.ToArray();
-                BinaryPrimitives.WriteUInt64LittleEndian(after, 100_000_000UL + (ulong)(mutation.Position * 1e9));
-                await File.WriteAllBytesAsync(path, after);
-                return new Damage(file.Path, true, false, true);
-            }
+                {
+                    var after = before.ToArray();
+                    BinaryPrimitives.WriteUInt64LittleEndian(after, 100_000_000UL + (ulong)(mutation.Position * 1e9));
+                    await File.WriteAllBytesAsync(path, after);
+                    return new Damage(file.Path, true, false, true);
+                }
 
             case MutationKind.HeaderJson:
-            {
-                var after = before.ToArray();
-                var at = 8 + Pick(mutation.Position, file.HeaderEnd - 8);
-                after[at] = (byte)"{}[]\",:\0\xff"[mutation.FileChoice % 9]; // a structural character where it cannot be
-                if (after[at] == before[at]) after[at] = (byte)'\0';
-                await File.WriteAllBytesAsync(path, after);
-                return new Damage(file.Path, true, false, HeaderStillParses(after, file) is false);
-            }
+                {
+                    var after = before.ToArray();
+                    var at = 8 + Pick(mutation.Position, file.HeaderEnd - 8);
+                    after[at] = (byte)"{}[]\",:\0\xff"[mutation.FileChoice % 9]; // a structural character where it cannot be
+                    if (after[at] == before[at]) after[at] = (byte)'\0';
+                    await File.WriteAllBytesAsync(path, after);
+                    return new Damage(file.Path, true, false, HeaderStillParses(after, file) is false);
+                }
 
             case MutationKind.HeaderOffsets:
                 return await RewriteHeaderAsync(path, file, before, json => ShiftFirst(json, "\"data_offsets\":[", 1 + (int)(mutation.Length * 7)));
@@ -133,11 +133,11 @@ public static class Mutator
                 return await RewriteHeaderAsync(path, file, before, json => SwapDtype(json));
 
             case MutationKind.HostileIndexName:
-            {
-                string[] hostile = ["../outside.safetensors", "/etc/passwd", "sub\\\\shard.safetensors", "a/../../b.safetensors", "", "x\\u0000y"];
-                var name = hostile[mutation.FileChoice % hostile.Length];
-                return await RewriteIndexAsync(path, file, before, text => ReplaceFirstShardName(text, name));
-            }
+                {
+                    string[] hostile = ["../outside.safetensors", "/etc/passwd", "sub\\\\shard.safetensors", "a/../../b.safetensors", "", "x\\u0000y"];
+                    var name = hostile[mutation.FileChoice % hostile.Length];
+                    return await RewriteIndexAsync(path, file, before, text => ReplaceFirstShardName(text, name));
+                }
             case MutationKind.HostileIndexDeepNesting:
                 return await RewriteIndexAsync(path, file, before, text =>
                     text.Replace("\"weight_map\":", "\"weight_map\":" + new string('[', 300 + (int)(mutation.Length * 5000)), StringComparison.Ordinal));
@@ -147,23 +147,23 @@ public static class Mutator
             case MutationKind.HostileIndexNumberAsName:
                 return await RewriteIndexAsync(path, file, before, text => ReplaceFirstShardValue(text, "12345"));
             case MutationKind.HostileIndexNonUtf8:
-            {
-                var after = before.ToArray();
-                var quote = Array.IndexOf(after, (byte)'"', (int)Pick(mutation.Position, after.Length));
-                after[quote < 0 ? after.Length / 2 : quote] = 0xC0; // never valid in UTF-8
-                await File.WriteAllBytesAsync(path, after);
-                return new Damage(file.Path, true, false, true);
-            }
+                {
+                    var after = before.ToArray();
+                    var quote = Array.IndexOf(after, (byte)'"', (int)Pick(mutation.Position, after.Length));
+                    after[quote < 0 ? after.Length / 2 : quote] = 0xC0; // never valid in UTF-8
+                    await File.WriteAllBytesAsync(path, after);
+                    return new Damage(file.Path, true, false, true);
+                }
 
             case MutationKind.SymlinkOutside:
-            {
-                // The very same bytes, outside the directory: only the symlink check can refuse it.
-                var target = Path.Combine(outside, $"copy-{Guid.NewGuid():N}");
-                await File.WriteAllBytesAsync(target, before);
-                File.Delete(path);
-                File.CreateSymbolicLink(path, target);
-                return new Damage(file.Path, true, true, true);
-            }
+                {
+                    // The very same bytes, outside the directory: only the symlink check can refuse it.
+                    var target = Path.Combine(outside, $"copy-{Guid.NewGuid():N}");
+                    await File.WriteAllBytesAsync(target, before);
+                    File.Delete(path);
+                    File.CreateSymbolicLink(path, target);
+                    return new Damage(file.Path, true, true, true);
+                }
 
             case MutationKind.Fifo:
                 File.Delete(path);

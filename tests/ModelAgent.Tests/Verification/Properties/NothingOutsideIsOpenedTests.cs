@@ -47,16 +47,16 @@ public class NothingOutsideIsOpenedTests(ITestOutputHelper output)
                     File.CreateSymbolicLink(model.Full(declared.Path), sentinel);
                     break;
                 case Lure.SymlinkedComponentFolder:
-                {
-                    // The declared file's folder (or the root's files, moved into a subfolder) replaced by a link to outside.
-                    var parent = Path.GetDirectoryName(declared.Path);
-                    if (string.IsNullOrEmpty(parent)) goto case Lure.SymlinkedFile;
-                    Directory.Delete(model.Full(parent), recursive: true);
-                    foreach (var sibling in model.Declared.Where(d => Path.GetDirectoryName(d.Path) == parent && d != declared))
-                        Fifos.Create(Path.Combine(outside, Path.GetFileName(sibling.Path)));
-                    Directory.CreateSymbolicLink(model.Full(parent), outside);
-                    break;
-                }
+                    {
+                        // The declared file's folder (or the root's files, moved into a subfolder) replaced by a link to outside.
+                        var parent = Path.GetDirectoryName(declared.Path);
+                        if (string.IsNullOrEmpty(parent)) goto case Lure.SymlinkedFile;
+                        Directory.Delete(model.Full(parent), recursive: true);
+                        foreach (var sibling in model.Declared.Where(d => Path.GetDirectoryName(d.Path) == parent && d != declared))
+                            Fifos.Create(Path.Combine(outside, Path.GetFileName(sibling.Path)));
+                        Directory.CreateSymbolicLink(model.Full(parent), outside);
+                        break;
+                    }
                 case Lure.SymlinkedRecordFolder:
                     Directory.CreateDirectory(Path.Combine(outside, "record"));
                     Fifos.Create(sentinel = Path.Combine(outside, "record", CompletionRecordStore.FileName));
@@ -70,21 +70,21 @@ public class NothingOutsideIsOpenedTests(ITestOutputHelper output)
                     File.CreateSymbolicLink(CompletionRecordStore.PathFor(model.Root), sentinel);
                     break;
                 case Lure.DotDotName or Lure.AbsoluteName:
-                {
-                    var name = lure == Lure.DotDotName ? $"../outside/{Path.GetFileName(sentinel)}" : sentinel;
-                    var index = model.Declared.FirstOrDefault(d => d.Path.EndsWith(".index.json", StringComparison.Ordinal));
-                    var relative = index?.Path ?? "model.safetensors.index.json";
-                    var depth = relative.Count(c => c == '/');
-                    if (lure == Lure.DotDotName) name = string.Concat(Enumerable.Repeat("../", depth)) + name;
-                    await File.WriteAllTextAsync(model.Full(relative), JsonSerializer.Serialize(new { weight_map = new Dictionary<string, string> { ["t"] = name } }));
-                    if (spec.WithRecord)
-                        // A FIFO's size is 0 and so is an empty file's digest: a check that followed the name would find it "complete", then block hashing it.
-                        await CompletionRecordStore.WriteAsync(model.Root, CompletionRecordStore.Read(model.Root).Record! with
-                        {
-                            Files = [new RecordedFile(lure == Lure.DotDotName ? $"../outside/{Path.GetFileName(sentinel)}" : sentinel, 0, EmptySha256)],
-                        }, CancellationToken.None);
-                    break;
-                }
+                    {
+                        var name = lure == Lure.DotDotName ? $"../outside/{Path.GetFileName(sentinel)}" : sentinel;
+                        var index = model.Declared.FirstOrDefault(d => d.Path.EndsWith(".index.json", StringComparison.Ordinal));
+                        var relative = index?.Path ?? "model.safetensors.index.json";
+                        var depth = relative.Count(c => c == '/');
+                        if (lure == Lure.DotDotName) name = string.Concat(Enumerable.Repeat("../", depth)) + name;
+                        await File.WriteAllTextAsync(model.Full(relative), JsonSerializer.Serialize(new { weight_map = new Dictionary<string, string> { ["t"] = name } }));
+                        if (spec.WithRecord)
+                            // A FIFO's size is 0 and so is an empty file's digest: a check that followed the name would find it "complete", then block hashing it.
+                            await CompletionRecordStore.WriteAsync(model.Root, CompletionRecordStore.Read(model.Root).Record! with
+                            {
+                                Files = [new RecordedFile(lure == Lure.DotDotName ? $"../outside/{Path.GetFileName(sentinel)}" : sentinel, 0, EmptySha256)],
+                            }, CancellationToken.None);
+                        break;
+                    }
             }
 
             var fast = await PropertyRun.InspectAsync(model.Root, deep: false, because);
