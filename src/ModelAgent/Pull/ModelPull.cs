@@ -68,7 +68,7 @@ internal sealed class ModelPull(ISnapshotSource source, TransferOptions options,
                     toTransfer.Add(file);
             }
         var inSnapshot = new HashSet<string>(snapshot.Files.Select(f => f.Path.Value), StringComparer.Ordinal);
-        var stale = recorded.Keys.Where(path => !inSnapshot.Contains(path)).ToList();
+        var stale = recorded.Keys.Where(path => !inSnapshot.Contains(path) && MayRemove(path)).ToList();
 
         if (record is not null && toTransfer.Count == 0 && stale.Count == 0 && record.Revision == snapshot.Revision &&
             record.Source == source.Source && SameSelection(record, filter))
