@@ -174,7 +174,8 @@ internal static class Program
             {
                 var n = i == names.Count - 1 ? data - offset : 1;
                 json.Append(CultureInfo.InvariantCulture,
-                    $"{(i > 0 ? "," : "")}{JsonSerializer.Serialize(names[i])}:{{\"dtype\":\"U8\",\"shape\":[{n}],\"data_offsets\":[{offset},{offset + n}]}}");
+                    $"{(i > 0 ? "," : "")}{JsonSerializer.Serialize(names[i])}:{{\"dtype\":\"U8\",\"shape\":[{n}]," +
+                    $"\"data_offsets\":[{offset},{offset + n}]}}");
                 offset += n;
             }
             var bytes = Encoding.UTF8.GetBytes(json.Append('}').ToString());

@@ -46,8 +46,8 @@ internal sealed class DemoRun(TextWriter output, string workDirectory)
         var ok = verdict.Complete && secondTraffic.Requests == 0;
         output.WriteLine(ok
             ? $"OK: the model is in {destination}, verified; the second pull made no request to the origin."
-            : $"FAILED: " +
-                $"{(verdict.Complete ? "" : "the model did not verify; ")}{(secondTraffic.Requests == 0 ? "" : $"the second pull made {secondTraffic.Requests} requests")}");
+            : $"FAILED: {(verdict.Complete ? "" : "the model did not verify; ")}" +
+                $"{(secondTraffic.Requests == 0 ? "" : $"the second pull made {secondTraffic.Requests} requests")}");
         return ok ? ExitCodes.Success : ExitCodes.Incomplete;
     }
 

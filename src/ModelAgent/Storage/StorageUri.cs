@@ -25,8 +25,8 @@ internal abstract record StorageUri(string Original)
         uri = null;
         if (string.IsNullOrWhiteSpace(text))
         {
-            error = "storage URI is empty; expected one of hf://org/model[@revision], s3://bucket/prefix, oci://…, pvc://…, local://…, " +
-                "vendor://…";
+            error = "storage URI is empty; expected one of hf://org/model[@revision], s3://bucket/prefix, oci://…, pvc://…, " +
+                "local://…, vendor://…";
             return false;
         }
         var separator = text.IndexOf("://", StringComparison.Ordinal);
