@@ -9,11 +9,17 @@ internal static class DemoCommand
 {
     public static Command Create()
     {
-        var workdir = new Option<string?>("--workdir") { Description =
-            "Where the demo puts its hub folder and the pulled model (default: a new directory under /tmp, kept afterwards)." };
-        var nodes = new Option<int>("--nodes") { Description =
+        var workdir = new Option<string?>("--workdir")
+        {
+            Description =
+            "Where the demo puts its hub folder and the pulled model (default: a new directory under /tmp, kept afterwards)."
+        };
+        var nodes = new Option<int>("--nodes")
+        {
+            Description =
             "Run this many agent processes on one shared folder at once (one downloads, the others wait), then restart them all.",
-            DefaultValueFactory = _ => 1 };
+            DefaultValueFactory = _ => 1
+        };
         var command = new Command("demo",
             "Generate a small model, serve it on loopback, pull it twice and verify it; with --nodes N, N agents share one folder.")
             { workdir, nodes };

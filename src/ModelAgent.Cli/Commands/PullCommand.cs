@@ -21,17 +21,29 @@ internal static class PullCommand
 {
     public static Command Create()
     {
-        var uri = new Argument<string>("URI") { Description =
-            "hf://org/name[@revision] (default revision main), or local:///path to check a directory in place." };
+        var uri = new Argument<string>("URI")
+        {
+            Description =
+            "hf://org/name[@revision] (default revision main), or local:///path to check a directory in place."
+        };
         var dest = new Option<string?>("--dest") { Description = "The model directory to fill (created if missing)." };
         var endpoint = new Option<string?>("--endpoint") { Description = "Hub URL (default $HF_ENDPOINT, else https://huggingface.co)." };
         var tokenFile = new Option<string?>("--token-file") { Description = "File holding the Hub token (default: $HF_TOKEN)." };
-        var include = new Option<string[]>("--include") { Description =
-            "Only files matching this fnmatch pattern (repeatable; '*' crosses '/').", AllowMultipleArgumentsPerToken = false };
-        var exclude = new Option<string[]>("--exclude") { Description = "Skip files matching this pattern (repeatable).",
-            AllowMultipleArgumentsPerToken = false };
-        var refresh = new Option<bool>("--refresh") { Description =
-            "Resolve the revision again even when the model is complete; fetch only changed files, remove files no longer in it." };
+        var include = new Option<string[]>("--include")
+        {
+            Description =
+            "Only files matching this fnmatch pattern (repeatable; '*' crosses '/').", AllowMultipleArgumentsPerToken = false
+        };
+        var exclude = new Option<string[]>("--exclude")
+        {
+            Description = "Skip files matching this pattern (repeatable).",
+            AllowMultipleArgumentsPerToken = false
+        };
+        var refresh = new Option<bool>("--refresh")
+        {
+            Description =
+            "Resolve the revision again even when the model is complete; fetch only changed files, remove files no longer in it."
+        };
         var repair = new Option<bool>("--repair")
         {
             Description =
@@ -39,12 +51,21 @@ internal static class PullCommand
                 "that differ or are missing.",
         };
         var json = new Option<bool>("--json") { Description = "Print one JSON event per line instead of progress." };
-        var concurrency = new Option<int>("--concurrency") { Description = "Range requests in flight in total.",
-            DefaultValueFactory = _ => 16 };
-        var perFile = new Option<int>("--connections-per-file") { Description = "Range requests in flight per file.",
-            DefaultValueFactory = _ => 8 };
-        var chunkSize = new Option<string>("--chunk-size") { Description = "Bytes per range request (e.g. 32M).",
-            DefaultValueFactory = _ => "32M" };
+        var concurrency = new Option<int>("--concurrency")
+        {
+            Description = "Range requests in flight in total.",
+            DefaultValueFactory = _ => 16
+        };
+        var perFile = new Option<int>("--connections-per-file")
+        {
+            Description = "Range requests in flight per file.",
+            DefaultValueFactory = _ => 8
+        };
+        var chunkSize = new Option<string>("--chunk-size")
+        {
+            Description = "Bytes per range request (e.g. 32M).",
+            DefaultValueFactory = _ => "32M"
+        };
         var memoryBudget = new Option<string>("--memory-budget")
         {
             Description =
@@ -57,8 +78,11 @@ internal static class PullCommand
                 "auto (direct to the device on node-local filesystems, page cache on shared ones), direct, or buffered (page cache).",
             DefaultValueFactory = _ => "auto",
         };
-        var logLevel = new Option<string>("--log-level") { Description =
-            "trace, debug, information, warning, error or none (logs go to stderr).", DefaultValueFactory = _ => "information" };
+        var logLevel = new Option<string>("--log-level")
+        {
+            Description =
+            "trace, debug, information, warning, error or none (logs go to stderr).", DefaultValueFactory = _ => "information"
+        };
         var unreachable = new Option<double>("--unreachable-timeout")
         {
             Description =
@@ -163,8 +187,11 @@ internal static class PullCommand
         else if (Environment.GetEnvironmentVariable("HF_TOKEN") is { Length: > 0 } envToken)
         {
             try { tokens = new FixedTokenSource(new HfToken(envToken)); }
-            catch (ArgumentException e) { return Fail(ExitCodes.Usage, "usage",
-                $"HF_TOKEN is not usable: {e.Message}; set it to the token alone (hf_...)"); }
+            catch (ArgumentException e)
+            {
+                return Fail(ExitCodes.Usage, "usage",
+                $"HF_TOKEN is not usable: {e.Message}; set it to the token alone (hf_...)");
+            }
         }
 
         var filter = new PathPatternFilter(args.Include, args.Exclude);

@@ -21,8 +21,11 @@ internal sealed class DemoCluster(TextWriter output, string workDirectory, int n
         output.WriteLine($"Generated {DemoModel.RepoId}: {DemoFormat.Mib(modelBytes)}");
 
         // A bandwidth cap makes the download last long enough to see the other nodes wait.
-        await using var hub = await HubServer.StartAsync(new HubServerOptions(hubRoot) { Faults = new FaultSettings
-            { BandwidthBytesPerSecond = 8 << 20 } }, cancellationToken);
+        await using var hub = await HubServer.StartAsync(new HubServerOptions(hubRoot)
+        {
+            Faults = new FaultSettings
+            { BandwidthBytesPerSecond = 8 << 20 }
+        }, cancellationToken);
         output.WriteLine($"Hub server at {hub.BaseAddress} (capped at 8 MiB/s); {nodes} nodes share {share}");
         output.WriteLine("(one local folder stands in for an NFS/GPFS share: --shared-storage yes makes the processes coordinate as " +
             "nodes on a share would)");

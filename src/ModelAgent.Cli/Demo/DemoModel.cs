@@ -30,15 +30,21 @@ internal static class DemoModel
         WriteJson(repoDirectory, "generation_config.json",
             new JsonObject { ["bos_token_id"] = 1, ["eos_token_id"] = 2, ["transformers_version"] = "4.46.0" });
         WriteJson(repoDirectory, "tokenizer_config.json",
-            new JsonObject { ["model_max_length"] = 2048, ["tokenizer_class"] = "LlamaTokenizer", ["bos_token"] = "<s>",
-            ["eos_token"] = "</s>" });
+            new JsonObject
+            {
+                ["model_max_length"] = 2048, ["tokenizer_class"] = "LlamaTokenizer", ["bos_token"] = "<s>",
+                ["eos_token"] = "</s>"
+            });
         WriteJson(repoDirectory, "special_tokens_map.json",
             new JsonObject { ["bos_token"] = "<s>", ["eos_token"] = "</s>", ["unk_token"] = "<unk>" });
         var vocab = new JsonObject();
         for (var i = 0; i < Vocab; i++) vocab[i < 3 ? new[] { "<unk>", "<s>", "</s>" }[i] : $"tok{i}"] = i;
         WriteJson(repoDirectory, "tokenizer.json",
-            new JsonObject { ["version"] = "1.0",
-            ["model"] = new JsonObject { ["type"] = "BPE", ["vocab"] = vocab, ["merges"] = new JsonArray() } });
+            new JsonObject
+            {
+                ["version"] = "1.0",
+                ["model"] = new JsonObject { ["type"] = "BPE", ["vocab"] = vocab, ["merges"] = new JsonArray() }
+            });
         File.WriteAllText(Path.Combine(repoDirectory, "README.md"),
             "# tiny-llama\n\nA generated model for `model-agent demo`: random weights, real layout.\n");
 
@@ -86,8 +92,11 @@ internal static class DemoModel
         foreach (var (name, shape) in tensors)
         {
             var bytes = shape.Aggregate(2L, (n, d) => n * d); // F16
-            header[name] = new JsonObject { ["dtype"] = "F16", ["shape"] = new JsonArray(shape.Select(d => (JsonNode)d).ToArray()),
-                ["data_offsets"] = new JsonArray(offset, offset + bytes) };
+            header[name] = new JsonObject
+            {
+                ["dtype"] = "F16", ["shape"] = new JsonArray(shape.Select(d => (JsonNode)d).ToArray()),
+                ["data_offsets"] = new JsonArray(offset, offset + bytes)
+            };
             offset += bytes;
         }
         var json = Encoding.UTF8.GetBytes(header.ToJsonString());

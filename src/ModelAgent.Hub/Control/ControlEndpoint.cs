@@ -63,8 +63,11 @@ internal static class ControlEndpoint
     private static async Task SetFaultsAsync(HttpContext context, HubState state)
     {
         FaultSettings? settings;
-        try { settings = await JsonSerializer.DeserializeAsync<FaultSettings>(context.Request.Body, JsonAnswer.Options,
-            context.RequestAborted); }
+        try
+        {
+            settings = await JsonSerializer.DeserializeAsync<FaultSettings>(context.Request.Body, JsonAnswer.Options,
+            context.RequestAborted);
+        }
         catch (JsonException ex)
         {
             await HubErrors.WriteAsync(context, 400, null, $"Fault settings are not valid JSON: {ex.Message}");

@@ -37,10 +37,17 @@ internal sealed class KubernetesLeaseStore(IKubernetes client, string @namespace
     public async Task<VersionedLease?> TryCreateAsync(string key, LeaseRecord record, CancellationToken cancellationToken)
     {
         var lease = ToLease(record,
-            new V1ObjectMeta { Name = key, NamespaceProperty = @namespace, Labels = new Dictionary<string,
-            string> { [ManagedByLabel] = "model-agent" } });
-        try { return ToVersioned(await client.CoordinationV1.CreateNamespacedLeaseAsync(lease, @namespace,
-            cancellationToken: cancellationToken)); }
+            new V1ObjectMeta
+            {
+                Name = key, NamespaceProperty = @namespace, Labels = new Dictionary<string,
+            string>
+                { [ManagedByLabel] = "model-agent" }
+            });
+        try
+        {
+            return ToVersioned(await client.CoordinationV1.CreateNamespacedLeaseAsync(lease, @namespace,
+            cancellationToken: cancellationToken));
+        }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict) { return null; }
         catch (Exception e) when (IsUnavailable(e, cancellationToken)) { throw Unavailable("create", key, e); }
     }
@@ -49,10 +56,16 @@ internal sealed class KubernetesLeaseStore(IKubernetes client, string @namespace
         CancellationToken cancellationToken)
     {
         var lease = ToLease(next,
-            new V1ObjectMeta { Name = key, NamespaceProperty = @namespace, ResourceVersion = current.Version,
-            Labels = new Dictionary<string, string> { [ManagedByLabel] = "model-agent" } });
-        try { return ToVersioned(await client.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, key, @namespace,
-            cancellationToken: cancellationToken)); }
+            new V1ObjectMeta
+            {
+                Name = key, NamespaceProperty = @namespace, ResourceVersion = current.Version,
+                Labels = new Dictionary<string, string> { [ManagedByLabel] = "model-agent" }
+            });
+        try
+        {
+            return ToVersioned(await client.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, key, @namespace,
+            cancellationToken: cancellationToken));
+        }
         catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.NotFound) { return null; }
         catch (Exception e) when (IsUnavailable(e, cancellationToken)) { throw Unavailable("update", key, e); }
     }

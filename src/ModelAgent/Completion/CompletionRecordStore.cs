@@ -87,8 +87,10 @@ internal static class CompletionRecordStore
         CompletionRecord? record;
         try { record = JsonSerializer.Deserialize<CompletionRecord>(bytes, Json); }
         catch (JsonException e)
-            { return RecordRead.Failed($"{DirectoryName}/{FileName}: invalid JSON at byte {e.BytePositionInLine ?? 0} of line " +
-            $"{(e.LineNumber ?? 0) + 1}: {e.Message}"); }
+        {
+            return RecordRead.Failed($"{DirectoryName}/{FileName}: invalid JSON at byte {e.BytePositionInLine ?? 0} of line " +
+        $"{(e.LineNumber ?? 0) + 1}: {e.Message}");
+        }
         if (record is null) return RecordRead.Failed($"{DirectoryName}/{FileName} is empty (null)");
         if (record.FormatVersion != CompletionRecord.CurrentFormatVersion)
             return RecordRead.Failed($"{DirectoryName}/{FileName} has format version {record.FormatVersion}; this agent reads version " +

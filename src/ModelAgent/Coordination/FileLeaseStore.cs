@@ -60,8 +60,10 @@ internal sealed class FileLeaseStore : ILeaseStore
             }
             catch (FileNotFoundException) { }
             catch (JsonException e)
-                { throw new LeaseBackendUnavailableException($"lease file {PathOf(key, newest)} is not valid JSON ({e.Message}); delete " +
-                $"it to reset the lease", e); }
+            {
+                throw new LeaseBackendUnavailableException($"lease file {PathOf(key, newest)} is not valid JSON ({e.Message}); delete " +
+            $"it to reset the lease", e);
+            }
         }
         throw new LeaseBackendUnavailableException($"lease {key} in {Directory} changed on every read; the share may be misbehaving");
     }
@@ -97,7 +99,7 @@ internal sealed class FileLeaseStore : ILeaseStore
         }
         catch (IOException e) { throw new LeaseBackendUnavailableException($"cannot write lease file in {Directory}: {e.Message}", e); }
         catch (UnauthorizedAccessException e)
-            { throw new LeaseBackendUnavailableException($"permission denied writing lease files in {Directory}", e); }
+        { throw new LeaseBackendUnavailableException($"permission denied writing lease files in {Directory}", e); }
     }
 
     private string PathOf(string key, long version) => Path.Combine(Directory, NameOf(key, version));

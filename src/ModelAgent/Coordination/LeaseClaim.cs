@@ -108,8 +108,12 @@ internal sealed class LeaseClaim(ILeaseStore store, string key, string identity,
         LeaseRecord next;
         if (record.HolderIdentity == identity)
         {
-            next = record with { RenewTime = time.GetUtcNow(), Progress = progress ?? record.Progress,
-                LeaseDurationSeconds = DurationSeconds };
+            next = record with
+            {
+                RenewTime = time.GetUtcNow(),
+                Progress = progress ?? record.Progress,
+                LeaseDurationSeconds = DurationSeconds
+            };
         }
         else if (!record.IsReleased && !HasExpired(record))
         {
@@ -150,8 +154,13 @@ internal sealed class LeaseClaim(ILeaseStore store, string key, string identity,
             if (current is null || current.Record.HolderIdentity != identity) return;
             var failures = succeeded ? 0 : (current.Record.Outcome?.Failures ?? 0) + 1;
             var outcome = new LeaseOutcome(succeeded, message, failures, succeeded ? 0 : (int)Backoff(failures).TotalSeconds, identity);
-            var released = current.Record with { HolderIdentity = "", RenewTime = time.GetUtcNow(), Progress = current.Record.Progress,
-                Outcome = outcome };
+            var released = current.Record with
+            {
+                HolderIdentity = "",
+                RenewTime = time.GetUtcNow(),
+                Progress = current.Record.Progress,
+                Outcome = outcome
+            };
             if (await store.TryUpdateAsync(key, current, released, cancellationToken) is not null)
             {
                 logger.LogInformation("Released lease {Lease} ({Outcome})", store.Describe(key),
@@ -170,8 +179,12 @@ internal sealed class LeaseClaim(ILeaseStore store, string key, string identity,
     {
         var current = await store.GetAsync(key, cancellationToken);
         if (current is null || current.Record.HolderIdentity != identity) return;
-        var released = current.Record with { HolderIdentity = "", RenewTime = time.GetUtcNow(),
-            Outcome = current.Record.Outcome is { Succeeded: false } streak ? streak with { RetryAfterSeconds = 0 } : null };
+        var released = current.Record with
+        {
+            HolderIdentity = "",
+            RenewTime = time.GetUtcNow(),
+            Outcome = current.Record.Outcome is { Succeeded: false } streak ? streak with { RetryAfterSeconds = 0 } : null
+        };
         if (await store.TryUpdateAsync(key, current, released, cancellationToken) is not null)
             logger.LogInformation("Released lease {Lease} without finishing (interrupted); another node may take over now",
                 store.Describe(key));

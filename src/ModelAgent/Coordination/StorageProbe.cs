@@ -13,8 +13,13 @@ internal sealed record StorageProbeResult(bool Shared, string FsType, string Mou
 internal sealed class StorageProbe(Func<MountTable?> readMounts, Func<string, long?> statfs)
 {
     public static StorageProbe ForThisHost() => new(
-        () => { try { return MountTable.ReadSelf(); } catch (IOException) { return null; } catch (UnauthorizedAccessException)
-            { return null; } },
+        () =>
+        {
+            try { return MountTable.ReadSelf(); }
+            catch (IOException) { return null; }
+            catch (UnauthorizedAccessException)
+            { return null; }
+        },
         Platform.Statfs.FileSystemType);
 
     public StorageProbeResult Probe(string path, SharedStorageMode mode)

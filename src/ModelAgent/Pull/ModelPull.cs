@@ -86,7 +86,8 @@ internal sealed class ModelPull(ISnapshotSource source, TransferOptions options,
             // the wait of nodes that waited for this repair.
             if (repair) await CompletionRecordStore.WriteAsync(destination, NewRecord(snapshot, filter), cancellationToken);
             return new PullOutcome(PullResult.UpToDate, source.Source, snapshot.Revision, snapshot, 0, kept.Count, 0,
-                snapshot.TotalBytes) { Repair = repairReport };
+                snapshot.TotalBytes)
+            { Repair = repairReport };
         }
 
         // Refused before the record is touched and before a byte is fetched: a disk too small changes nothing.

@@ -45,8 +45,11 @@ internal sealed class ModelDirectory
             var info = new FileInfo(current);
             FileAttributes attributes;
             try { attributes = info.Attributes; }
-            catch (UnauthorizedAccessException) { return Failed(name, full,
-                $"permission denied looking up '{name}' (a directory on its path is not searchable)"); }
+            catch (UnauthorizedAccessException)
+            {
+                return Failed(name, full,
+                $"permission denied looking up '{name}' (a directory on its path is not searchable)");
+            }
             catch (IOException e) { return Failed(name, full, $"cannot look up '{name}': {e.Message}"); }
 
             if ((int)attributes == -1) return new ModelEntry(name.Value, full, EntryKind.Missing, 0, null);
@@ -88,8 +91,11 @@ internal sealed class ModelDirectory
             if ((attributes & FileAttributes.Directory) != 0) return new ModelEntry(name.Value, full, EntryKind.Directory, 0, null);
             return new ModelEntry(name.Value, full, EntryKind.File, info.Length, null);
         }
-        catch (UnauthorizedAccessException) { return Failed(name, full,
-            $"permission denied looking up '{name}' (a directory on its symlink's path is not searchable)"); }
+        catch (UnauthorizedAccessException)
+        {
+            return Failed(name, full,
+            $"permission denied looking up '{name}' (a directory on its symlink's path is not searchable)");
+        }
         catch (IOException e) { return Failed(name, full, $"cannot look up '{name}': {e.Message}"); }
     }
 

@@ -62,8 +62,11 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
             try
             {
                 await fileSlots.WaitAsync(stop.Token);
-                try { await TransferFileAsync(destination, partials, file, targets[file], fetcher, budget, blocks, direct, requestSlots,
-                    stop.Token); }
+                try
+                {
+                    await TransferFileAsync(destination, partials, file, targets[file], fetcher, budget, blocks, direct, requestSlots,
+                    stop.Token);
+                }
                 finally { fileSlots.Release(); }
             }
             catch (Exception e)

@@ -122,8 +122,11 @@ internal sealed class CompletenessCheck(ILogger<CompletenessCheck>? logger = nul
             else if ((attributes & FileAttributes.Directory) == 0) { problem = $"'{directory}' is not a directory"; found = false; }
             else problem = null;
         }
-        catch (UnauthorizedAccessException) { problem =
-            $"permission denied looking up '{directory}' (a parent directory is not searchable)"; }
+        catch (UnauthorizedAccessException)
+        {
+            problem =
+            $"permission denied looking up '{directory}' (a parent directory is not searchable)";
+        }
         catch (IOException e) { problem = $"cannot look up '{directory}': {e.Message}"; }
         return problem is null
             ? null

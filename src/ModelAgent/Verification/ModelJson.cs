@@ -18,7 +18,7 @@ internal static class ModelJson
         if (entry.Kind == EntryKind.Missing) { findings.Reason($"{entry.Name} missing"); return null; }
         if (entry.Kind == EntryKind.Directory) { findings.Reason($"{entry.Name} is a directory, expected a JSON file"); return null; }
         if (entry.Size > MaxBytes)
-            { findings.Reason($"{entry.Name} is {entry.Size} bytes, too large for a metadata file (limit {MaxBytes})"); return null; }
+        { findings.Reason($"{entry.Name} is {entry.Size} bytes, too large for a metadata file (limit {MaxBytes})"); return null; }
         findings.Checked(entry.Name);
         if (RegularFile.Refusal(entry.FullPath) is { } refusal) { findings.Reason($"{entry.Name} {refusal}"); return null; }
 

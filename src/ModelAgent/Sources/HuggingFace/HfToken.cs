@@ -75,7 +75,10 @@ internal sealed class FileTokenSource(string path) : IHfTokenSource
             throw new OriginException(OriginFailureKind.Unauthorized,
                 $"the token file '{path}' is empty; put the Hugging Face token (hf_...) in it");
         try { return new HfToken(text); }
-        catch (ArgumentException e) { throw new OriginException(OriginFailureKind.Unauthorized,
-            $"the token file '{path}' is not usable: {e.Message}"); }
+        catch (ArgumentException e)
+        {
+            throw new OriginException(OriginFailureKind.Unauthorized,
+            $"the token file '{path}' is not usable: {e.Message}");
+        }
     }
 }
