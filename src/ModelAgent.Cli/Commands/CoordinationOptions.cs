@@ -65,47 +65,41 @@ internal sealed class CoordinationOptions
 {
     private readonly Option<string> _shared = new("--shared-storage")
     {
-        Description =
-        "Is --dest on storage other nodes also mount? auto probes the filesystem (nfs, lustre, gpfs, ceph, fuse.* …).",
+        Description = "Is --dest on storage other nodes also mount? auto probes the filesystem (nfs, lustre, gpfs, ceph, fuse.* …).",
         DefaultValueFactory = _ => "auto"
     };
     private readonly Option<string> _backend = new("--coordination")
     {
         Description =
-        "Where leases live on shared storage: kubernetes (Lease objects), file (lease files on the share), or auto (kubernetes inside a " +
-        "cluster, else file).", DefaultValueFactory = _ => "auto"
+            "Where leases live on shared storage: kubernetes (Lease objects), file (lease files on the share), or auto (kubernetes " +
+            "inside a cluster, else file).",
+        DefaultValueFactory = _ => "auto"
     };
     private readonly Option<string?> _root = new("--models-root")
     {
-        Description =
-        "Root of the share, where the share identity and lease files live (default: the parent of --dest)."
+        Description = "Root of the share, where the share identity and lease files live (default: the parent of --dest)."
     };
     private readonly Option<string?> _node = new("--node-name")
     {
-        Description =
-        "This node's name in leases (default $NODE_NAME, else the host name)."
+        Description = "This node's name in leases (default $NODE_NAME, else the host name)."
     };
     private readonly Option<string?> _namespace = new("--namespace")
     {
-        Description =
-        "Namespace of the Lease objects (default $POD_NAMESPACE, the kubeconfig's namespace, else ome)."
+        Description = "Namespace of the Lease objects (default $POD_NAMESPACE, the kubeconfig's namespace, else ome)."
     };
     private readonly Option<double> _lease = new("--lease-duration")
     {
-        Description =
-        "Seconds without renewal after which other nodes take over a download.",
+        Description = "Seconds without renewal after which other nodes take over a download.",
         DefaultValueFactory = _ => LeaseTimings.Default.Duration.TotalSeconds
     };
     private readonly Option<double> _renew = new("--lease-renew-interval")
     {
-        Description =
-        "Seconds between the downloading node's renewals (at most a third of --lease-duration).",
+        Description = "Seconds between the downloading node's renewals (at most a third of --lease-duration).",
         DefaultValueFactory = _ => LeaseTimings.Default.RenewInterval.TotalSeconds
     };
     private readonly Option<double> _poll = new("--lease-poll-interval")
     {
-        Description =
-        "Seconds between a waiting node's reads of the lease (the completion record is checked every 250 ms).",
+        Description = "Seconds between a waiting node's reads of the lease (the completion record is checked every 250 ms).",
         DefaultValueFactory = _ => LeaseTimings.Default.PollInterval.TotalSeconds
     };
 

@@ -11,13 +11,12 @@ internal static class DemoCommand
     {
         var workdir = new Option<string?>("--workdir")
         {
-            Description =
-            "Where the demo puts its hub folder and the pulled model (default: a new directory under /tmp, kept afterwards)."
+            Description = "Where the demo puts its hub folder and the pulled model (default: a new directory under /tmp, kept afterwards)."
         };
         var nodes = new Option<int>("--nodes")
         {
             Description =
-            "Run this many agent processes on one shared folder at once (one downloads, the others wait), then restart them all.",
+                "Run this many agent processes on one shared folder at once (one downloads, the others wait), then restart them all.",
             DefaultValueFactory = _ => 1
         };
         var command = new Command("demo",

@@ -24,7 +24,7 @@ internal static class HubCommand
         var tokenFile = new Option<FileInfo?>("--token-file")
         {
             Description =
-            $"File holding the token every request must send as 'Authorization: Bearer <token>' (or set {TokenEnvironmentVariable})."
+                $"File holding the token every request must send as 'Authorization: Bearer <token>' (or set {TokenEnvironmentVariable})."
         };
         var control = new Option<bool>("--control")
         {
@@ -43,14 +43,13 @@ internal static class HubCommand
         };
         var cdn = new Option<bool>("--cdn")
         {
-            Description =
-            "Redirect LFS files (302) to a second listener on another loopback host, like the Hub's CDN."
+            Description = "Redirect LFS files (302) to a second listener on another loopback host, like the Hub's CDN."
         };
         var pageSize = new Option<int>("--page-size") { Description = "Tree entries per page.", DefaultValueFactory = _ => 1000 };
         var gated = new Option<string[]>("--gated")
         {
-            Description =
-            "Repo (org/name) whose files need the token (GatedRepo errors otherwise). Repeatable.", AllowMultipleArgumentsPerToken = true
+            Description = "Repo (org/name) whose files need the token (GatedRepo errors otherwise). Repeatable.",
+            AllowMultipleArgumentsPerToken = true
         };
         var seed = new Option<int>("--seed")
         {
@@ -59,8 +58,7 @@ internal static class HubCommand
         };
         var rateLimit = new Option<int>("--rate-limit")
         {
-            Description =
-            "Requests per window and bucket (api, resolvers) before 429; 0 = off."
+            Description = "Requests per window and bucket (api, resolvers) before 429; 0 = off."
         };
         var rateWindow = new Option<double>("--rate-limit-window")
         {
@@ -77,14 +75,13 @@ internal static class HubCommand
         };
         var corruptFraction = new Option<double>("--corrupt-fraction")
         {
-            Description =
-            "Fraction (0..1) of file bodies with one flipped byte."
+            Description = "Fraction (0..1) of file bodies with one flipped byte."
         };
         var latency = new Option<int>("--latency-ms") { Description = "Delay added before every response." };
         var bandwidth = new Option<string>("--bandwidth")
         {
-            Description =
-            "Total body bandwidth cap per second, a size (e.g. 50M); 0 = none.", DefaultValueFactory = _ => "0"
+            Description = "Total body bandwidth cap per second, a size (e.g. 50M); 0 = none.",
+            DefaultValueFactory = _ => "0"
         };
         var connectionBandwidth = new Option<string>("--connection-bandwidth")
         {
@@ -93,8 +90,7 @@ internal static class HubCommand
         };
         var filesOnly = new Option<bool>("--faults-files-only")
         {
-            Description =
-            "Inject 429/5xx only on file requests, never on the JSON API."
+            Description = "Inject 429/5xx only on file requests, never on the JSON API."
         };
         var verbose = new Option<bool>("--verbose") { Description = "Log every request (never the Authorization header)." };
 

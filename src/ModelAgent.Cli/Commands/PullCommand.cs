@@ -23,16 +23,15 @@ internal static class PullCommand
     {
         var uri = new Argument<string>("URI")
         {
-            Description =
-            "hf://org/name[@revision] (default revision main), or local:///path to check a directory in place."
+            Description = "hf://org/name[@revision] (default revision main), or local:///path to check a directory in place."
         };
         var dest = new Option<string?>("--dest") { Description = "The model directory to fill (created if missing)." };
         var endpoint = new Option<string?>("--endpoint") { Description = "Hub URL (default $HF_ENDPOINT, else https://huggingface.co)." };
         var tokenFile = new Option<string?>("--token-file") { Description = "File holding the Hub token (default: $HF_TOKEN)." };
         var include = new Option<string[]>("--include")
         {
-            Description =
-            "Only files matching this fnmatch pattern (repeatable; '*' crosses '/').", AllowMultipleArgumentsPerToken = false
+            Description = "Only files matching this fnmatch pattern (repeatable; '*' crosses '/').",
+            AllowMultipleArgumentsPerToken = false
         };
         var exclude = new Option<string[]>("--exclude")
         {
@@ -42,7 +41,7 @@ internal static class PullCommand
         var refresh = new Option<bool>("--refresh")
         {
             Description =
-            "Resolve the revision again even when the model is complete; fetch only changed files, remove files no longer in it."
+                "Resolve the revision again even when the model is complete; fetch only changed files, remove files no longer in it."
         };
         var repair = new Option<bool>("--repair")
         {
@@ -80,8 +79,8 @@ internal static class PullCommand
         };
         var logLevel = new Option<string>("--log-level")
         {
-            Description =
-            "trace, debug, information, warning, error or none (logs go to stderr).", DefaultValueFactory = _ => "information"
+            Description = "trace, debug, information, warning, error or none (logs go to stderr).",
+            DefaultValueFactory = _ => "information"
         };
         var unreachable = new Option<double>("--unreachable-timeout")
         {

@@ -124,8 +124,7 @@ internal sealed class CompletenessCheck(ILogger<CompletenessCheck>? logger = nul
         }
         catch (UnauthorizedAccessException)
         {
-            problem =
-            $"permission denied looking up '{directory}' (a parent directory is not searchable)";
+            problem = $"permission denied looking up '{directory}' (a parent directory is not searchable)";
         }
         catch (IOException e) { problem = $"cannot look up '{directory}': {e.Message}"; }
         return problem is null
