@@ -27,8 +27,8 @@ internal static class VerifyCommand
                 "If the directory has no completion record and is complete by the layout rules, write one with adopted=true so the next " +
                 "check is the fast one.",
         };
-        var command = new Command("verify", "Check whether a directory holds a complete model; every reason it does not is printed.") { dir,
-            deep, json, adopt };
+        var command = new Command("verify", "Check whether a directory holds a complete model; every reason it does not is printed.")
+            { dir, deep, json, adopt };
         command.SetAction((parse, ct)
             => RunAsync(parse.GetValue(dir)!, parse.GetValue(deep), parse.GetValue(json), parse.GetValue(adopt), ct));
         return command;
