@@ -101,7 +101,8 @@ internal sealed class HubRequestHandler(HubState state, string listener, ILogger
             return;
         }
         var method = context.Request.Method;
-        var allowed = route.Kind == RouteKind.PathsInfo ? HttpMethods.IsPost(method) : HttpMethods.IsGet(method) || HttpMethods.IsHead(method);
+        var allowed = route.Kind == RouteKind.PathsInfo ? HttpMethods.IsPost(method) : HttpMethods.IsGet(method)
+            || HttpMethods.IsHead(method);
         if (!allowed)
         {
             context.Response.StatusCode = 405;

@@ -57,7 +57,8 @@ internal sealed class HubServer : IAsyncDisposable
     public static async Task<HubServer> StartAsync(HubServerOptions options, CancellationToken cancellationToken)
     {
         if (!Directory.Exists(options.Root))
-            throw new HubStartException($"The models folder '{options.Root}' does not exist; pass a directory laid out as DIR/org/name/<files>.");
+            throw new HubStartException($"The models folder '{options.Root}' does not exist; pass a directory laid out as " +
+                $"DIR/org/name/<files>.");
         var problem = options.Faults.Problem();
         if (problem is not null) throw new HubStartException($"Invalid fault settings: {problem}");
         if (options.TreePageSize < 1) throw new HubStartException("The tree page size must be at least 1.");
@@ -70,7 +71,8 @@ internal sealed class HubServer : IAsyncDisposable
         var stopping = new CancellationTokenSource();
         var catalog = new RepoCatalog(options.Root, new StorageRule(options.LfsThresholdBytes),
             new DigestCache(Environment.ProcessorCount, stopping.Token), logger);
-        var state = new HubState(options, catalog, new HubStats(), new HubFaults(options.Faults, options.Seed, options.Time), new CdnSigner());
+        var state = new HubState(options, catalog, new HubStats(), new HubFaults(options.Faults, options.Seed, options.Time),
+            new CdnSigner());
 
         WebApplication? cdn = null;
         try
@@ -80,7 +82,8 @@ internal sealed class HubServer : IAsyncDisposable
                 (cdn, state.CdnAddress) = await StartCdnAsync(options, state, logger, cancellationToken);
             }
             var hubAddress = Address(options.Host);
-            var (hub, baseAddress) = await ListenAsync(hubAddress, options.Port, new HubRequestHandler(state, "hub", logger), options, cancellationToken);
+            var (hub, baseAddress) = await ListenAsync(hubAddress, options.Port, new HubRequestHandler(state, "hub", logger), options,
+                cancellationToken);
             logger.LogInformation("Hub serving {Root} on {Address} (cdn {Cdn}, token {TokenState}, control {ControlState})",
                 options.Root, baseAddress, state.CdnAddress?.ToString() ?? "off", options.Token is null ? "off" : "required",
                 ControlAccess.Describe(options));
@@ -95,7 +98,8 @@ internal sealed class HubServer : IAsyncDisposable
         }
     }
 
-    private static async Task<(WebApplication, Uri)> StartCdnAsync(HubServerOptions options, HubState state, ILogger logger, CancellationToken cancellationToken)
+    private static async Task<(WebApplication, Uri)> StartCdnAsync(HubServerOptions options, HubState state, ILogger logger,
+        CancellationToken cancellationToken)
     {
         var handler = new HubRequestHandler(state, "cdn", logger);
         if (options.CdnHost is not null)
@@ -124,7 +128,8 @@ internal sealed class HubServer : IAsyncDisposable
         }
     }
 
-    private static async Task<(WebApplication, Uri)> ListenAsync(IPAddress address, int port, HubRequestHandler handler, HubServerOptions options, CancellationToken cancellationToken)
+    private static async Task<(WebApplication, Uri)> ListenAsync(IPAddress address, int port, HubRequestHandler handler,
+        HubServerOptions options, CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();

@@ -21,12 +21,14 @@ internal static class Program
         {
             case "sharded": BuildSharded(args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture)); return 0;
             case "many": BuildMany(args[1], int.Parse(args[2], CultureInfo.InvariantCulture)); return 0;
-            case "random": BuildRandom(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), long.Parse(args[3], CultureInfo.InvariantCulture)); return 0;
+            case "random": BuildRandom(args[1], int.Parse(args[2], CultureInfo.InvariantCulture),
+                long.Parse(args[3], CultureInfo.InvariantCulture)); return 0;
             case "adopt": return await AdoptAsync(args[1], args.Contains("--deep"));
             case "time": return await TimeAsync(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), args.Contains("--deep"));
             case "list": return List(args[1], args[2]);
             default:
-                Console.Error.WriteLine("usage: VerifyBench sharded DIR FIXTURE SHARDS | many DIR COUNT | random DIR COUNT MIB | adopt DIR [--deep] | time DIR REPEAT [--deep] | list DIR OUT");
+                Console.Error.WriteLine("usage: VerifyBench sharded DIR FIXTURE SHARDS | many DIR COUNT | random DIR COUNT MIB | adopt " +
+                    "DIR [--deep] | time DIR REPEAT [--deep] | list DIR OUT");
                 return 2;
         }
     }
@@ -51,7 +53,8 @@ internal static class Program
         {
             var (source, size) = sizes[i % sizes.Count];
             var name = $"model-{i + 1:D5}-of-{shards:D5}.safetensors";
-            var names = tensors.TryGetValue(source, out var list) ? list.Select(t => i < sizes.Count ? t : $"{t}.copy{i}").ToList() : [$"tensor.{i}"];
+            var names = tensors.TryGetValue(source, out var list) ? list.Select(t => i < sizes.Count ? t : $"{t}.copy{i}").ToList()
+                : [$"tensor.{i}"];
             foreach (var t in names) weightMap[t] = name;
             total += WriteSparseSafetensors(Path.Combine(directory, name), size, names);
         }
@@ -98,13 +101,15 @@ internal static class Program
             }
         }
         File.WriteAllText(Path.Combine(directory, "config.json"), """{"model_type": "llama"}""");
-        File.WriteAllText(Path.Combine(directory, "model.safetensors.index.json"), JsonSerializer.Serialize(new { weight_map = weightMap }));
+        File.WriteAllText(Path.Combine(directory, "model.safetensors.index.json"),
+            JsonSerializer.Serialize(new { weight_map = weightMap }));
     }
 
     private static async Task<int> AdoptAsync(string directory, bool digests)
     {
         var verdict = await new CompletenessCheck().InspectAsync(directory, InspectOptions.Fast, CancellationToken.None);
-        var result = await new ModelAdoption(TimeProvider.System).AdoptAsync(directory, verdict, digests, Environment.ProcessorCount, CancellationToken.None);
+        var result = await new ModelAdoption(TimeProvider.System).AdoptAsync(directory, verdict, digests, Environment.ProcessorCount,
+            CancellationToken.None);
         if (!result.Written) { Console.Error.WriteLine(result.Problem ?? string.Join("; ", verdict.Reasons)); return 1; }
         return 0;
     }
@@ -132,7 +137,8 @@ internal static class Program
         cpu.Sort();
         // CPU time (all threads, user + system) is what a check costs whatever else the machine runs.
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"median_ms={times[times.Count / 2]:F3} cpu_ms={cpu[cpu.Count / 2]:F3} min_ms={times[0]:F3} complete={verdict.Complete} layout={verdict.Layout} files={verdict.FilesChecked.Count} bytes_hashed={verdict.BytesHashed}"));
+            $"median_ms={times[times.Count / 2]:F3} cpu_ms={cpu[cpu.Count / 2]:F3} min_ms={times[0]:F3} complete={verdict.Complete} " +
+            $"layout={verdict.Layout} files={verdict.FilesChecked.Count} bytes_hashed={verdict.BytesHashed}"));
         if (!verdict.Complete) Console.Error.WriteLine(string.Join("\n", verdict.Reasons.Take(5)));
         return verdict.Complete ? 0 : 1;
     }
@@ -167,7 +173,9 @@ internal static class Program
             for (var i = 0; i < names.Count; i++)
             {
                 var n = i == names.Count - 1 ? data - offset : 1;
-                json.Append(CultureInfo.InvariantCulture, $"{(i > 0 ? "," : "")}{JsonSerializer.Serialize(names[i])}:{{\"dtype\":\"U8\",\"shape\":[{n}],\"data_offsets\":[{offset},{offset + n}]}}");
+                json.Append(CultureInfo.InvariantCulture,
+                    $"{(i > 0 ? "," : "")}{JsonSerializer.Serialize(names[i])}:{{\"dtype\":\"U8\",\"shape\":[{n}]," +
+                    $"\"data_offsets\":[{offset},{offset + n}]}}");
                 offset += n;
             }
             var bytes = Encoding.UTF8.GetBytes(json.Append('}').ToString());

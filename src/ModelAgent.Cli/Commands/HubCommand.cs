@@ -21,7 +21,11 @@ internal static class HubCommand
         var dir = new Argument<DirectoryInfo>("DIR") { Description = "Folder of models laid out as DIR/org/name/<files>." };
         var host = new Option<string>("--host") { Description = "Address to listen on.", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--port") { Description = "Port to listen on; 0 picks a free one.", DefaultValueFactory = _ => 0 };
-        var tokenFile = new Option<FileInfo?>("--token-file") { Description = $"File holding the token every request must send as 'Authorization: Bearer <token>' (or set {TokenEnvironmentVariable})." };
+        var tokenFile = new Option<FileInfo?>("--token-file")
+        {
+            Description =
+                $"File holding the token every request must send as 'Authorization: Bearer <token>' (or set {TokenEnvironmentVariable})."
+        };
         var control = new Option<bool>("--control")
         {
             Description = "Turn on the /_hub/ test endpoints (faults, stats, request log); "
@@ -37,25 +41,57 @@ internal static class HubCommand
             Description = "Open connections per listener; more are refused.",
             DefaultValueFactory = _ => new HubLimits().MaxConnections,
         };
-        var cdn = new Option<bool>("--cdn") { Description = "Redirect LFS files (302) to a second listener on another loopback host, like the Hub's CDN." };
+        var cdn = new Option<bool>("--cdn")
+        {
+            Description = "Redirect LFS files (302) to a second listener on another loopback host, like the Hub's CDN."
+        };
         var pageSize = new Option<int>("--page-size") { Description = "Tree entries per page.", DefaultValueFactory = _ => 1000 };
-        var gated = new Option<string[]>("--gated") { Description = "Repo (org/name) whose files need the token (GatedRepo errors otherwise). Repeatable.", AllowMultipleArgumentsPerToken = true };
-        var seed = new Option<int>("--seed") { Description = "Seed of the random that picks which requests get faults.", DefaultValueFactory = _ => 1 };
-        var rateLimit = new Option<int>("--rate-limit") { Description = "Requests per window and bucket (api, resolvers) before 429; 0 = off." };
-        var rateWindow = new Option<double>("--rate-limit-window") { Description = "Rate-limit window in seconds.", DefaultValueFactory = _ => 300 };
+        var gated = new Option<string[]>("--gated")
+        {
+            Description = "Repo (org/name) whose files need the token (GatedRepo errors otherwise). Repeatable.",
+            AllowMultipleArgumentsPerToken = true
+        };
+        var seed = new Option<int>("--seed")
+        {
+            Description = "Seed of the random that picks which requests get faults.",
+            DefaultValueFactory = _ => 1
+        };
+        var rateLimit = new Option<int>("--rate-limit")
+        {
+            Description = "Requests per window and bucket (api, resolvers) before 429; 0 = off."
+        };
+        var rateWindow = new Option<double>("--rate-limit-window")
+        {
+            Description = "Rate-limit window in seconds.",
+            DefaultValueFactory = _ => 300
+        };
         var errorFraction = new Option<double>("--error-fraction") { Description = "Fraction (0..1) of requests answered with a 5xx." };
         var errorStatus = new Option<int>("--error-status") { Description = "The 5xx status to inject.", DefaultValueFactory = _ => 500 };
         var cutFraction = new Option<double>("--cut-fraction") { Description = "Fraction (0..1) of file bodies cut short." };
-        var cutAfter = new Option<string>("--cut-after") { Description = "Bytes sent before a cut (a size, e.g. 64K); -1 = a random point.", DefaultValueFactory = _ => "-1" };
-        var corruptFraction = new Option<double>("--corrupt-fraction") { Description = "Fraction (0..1) of file bodies with one flipped byte." };
+        var cutAfter = new Option<string>("--cut-after")
+        {
+            Description = "Bytes sent before a cut (a size, e.g. 64K); -1 = a random point.",
+            DefaultValueFactory = _ => "-1"
+        };
+        var corruptFraction = new Option<double>("--corrupt-fraction")
+        {
+            Description = "Fraction (0..1) of file bodies with one flipped byte."
+        };
         var latency = new Option<int>("--latency-ms") { Description = "Delay added before every response." };
-        var bandwidth = new Option<string>("--bandwidth") { Description = "Total body bandwidth cap per second, a size (e.g. 50M); 0 = none.", DefaultValueFactory = _ => "0" };
+        var bandwidth = new Option<string>("--bandwidth")
+        {
+            Description = "Total body bandwidth cap per second, a size (e.g. 50M); 0 = none.",
+            DefaultValueFactory = _ => "0"
+        };
         var connectionBandwidth = new Option<string>("--connection-bandwidth")
         {
             Description = "Per-connection body bandwidth cap per second, a size (e.g. 8M); 0 = none.",
             DefaultValueFactory = _ => "0",
         };
-        var filesOnly = new Option<bool>("--faults-files-only") { Description = "Inject 429/5xx only on file requests, never on the JSON API." };
+        var filesOnly = new Option<bool>("--faults-files-only")
+        {
+            Description = "Inject 429/5xx only on file requests, never on the JSON API."
+        };
         var verbose = new Option<bool>("--verbose") { Description = "Log every request (never the Authorization header)." };
 
         var serve = new Command("serve", "Serve a folder of models over the Hugging Face Hub HTTP protocol.")
@@ -75,7 +111,8 @@ internal static class HubCommand
                 return ExitCodes.Usage;
             }
             var sizes = new Dictionary<string, long>();
-            foreach (var (name, option) in new[] { ("--bandwidth", bandwidth), ("--connection-bandwidth", connectionBandwidth), ("--cut-after", cutAfter) })
+            foreach (var (name, option) in new[] { ("--bandwidth", bandwidth), ("--connection-bandwidth", connectionBandwidth),
+                ("--cut-after", cutAfter) })
             {
                 var text = parse.GetValue(option)!;
                 if (name == "--cut-after" && text.Trim() == "-1") { sizes[name] = -1; continue; }

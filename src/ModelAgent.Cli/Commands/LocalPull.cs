@@ -14,7 +14,8 @@ namespace ModelAgent.Cli.Commands;
 /// </summary>
 internal static class LocalPull
 {
-    public static async Task<int> RunAsync(LocalUri uri, string? dest, IProgressView view, ILogger logger, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(LocalUri uri, string? dest, IProgressView view, ILogger logger,
+        CancellationToken cancellationToken)
     {
         var directory = Path.GetFullPath(uri.Path);
         if (dest is not null && Path.GetFullPath(dest) != directory)
@@ -35,20 +36,24 @@ internal static class LocalPull
         }
         if (verdict.Adoptable)
         {
-            var adoption = await new ModelAdoption(TimeProvider.System).AdoptAsync(directory, verdict, computeDigests: false, Environment.ProcessorCount, cancellationToken);
+            var adoption = await new ModelAdoption(TimeProvider.System).AdoptAsync(directory, verdict, computeDigests: false,
+                Environment.ProcessorCount, cancellationToken);
             if (!adoption.Written)
             {
-                view.Error($"{uri.Original}: complete by the layout rules, but the completion record could not be written: {adoption.Problem}", "io");
+                view.Error($"{uri.Original}: complete by the layout rules, but the completion record could not be written: " +
+                    $"{adoption.Problem}", "io");
                 return ExitCodes.Usage;
             }
-            logger.LogInformation("Adopted {Directory} as a complete {Layout} model: {Files} files recorded in {Record}", directory, verdict.Layout, adoption.FileCount, adoption.RecordPath);
+            logger.LogInformation("Adopted {Directory} as a complete {Layout} model: {Files} files recorded in {Record}", directory,
+                verdict.Layout, adoption.FileCount, adoption.RecordPath);
         }
         else logger.LogInformation("{Source} is complete in place (completion record)", uri.Original);
 
         var record = CompletionRecordStore.Read(directory).Record;
         long bytes = 0;
         foreach (var file in record?.Files ?? []) bytes += file.Size;
-        view.Complete(new PullOutcome(PullResult.AlreadyComplete, uri.Original, record?.Revision, null, 0, record?.Files.Count ?? 0, 0, bytes), directory);
+        view.Complete(new PullOutcome(PullResult.AlreadyComplete, uri.Original, record?.Revision, null, 0, record?.Files.Count ?? 0, 0,
+            bytes), directory);
         return ExitCodes.Success;
     }
 }

@@ -21,35 +21,71 @@ internal static class PullCommand
 {
     public static Command Create()
     {
-        var uri = new Argument<string>("URI") { Description = "hf://org/name[@revision] (default revision main), or local:///path to check a directory in place." };
+        var uri = new Argument<string>("URI")
+        {
+            Description = "hf://org/name[@revision] (default revision main), or local:///path to check a directory in place."
+        };
         var dest = new Option<string?>("--dest") { Description = "The model directory to fill (created if missing)." };
         var endpoint = new Option<string?>("--endpoint") { Description = "Hub URL (default $HF_ENDPOINT, else https://huggingface.co)." };
         var tokenFile = new Option<string?>("--token-file") { Description = "File holding the Hub token (default: $HF_TOKEN)." };
-        var include = new Option<string[]>("--include") { Description = "Only files matching this fnmatch pattern (repeatable; '*' crosses '/').", AllowMultipleArgumentsPerToken = false };
-        var exclude = new Option<string[]>("--exclude") { Description = "Skip files matching this pattern (repeatable).", AllowMultipleArgumentsPerToken = false };
-        var refresh = new Option<bool>("--refresh") { Description = "Resolve the revision again even when the model is complete; fetch only changed files, remove files no longer in it." };
+        var include = new Option<string[]>("--include")
+        {
+            Description = "Only files matching this fnmatch pattern (repeatable; '*' crosses '/').",
+            AllowMultipleArgumentsPerToken = false
+        };
+        var exclude = new Option<string[]>("--exclude")
+        {
+            Description = "Skip files matching this pattern (repeatable).",
+            AllowMultipleArgumentsPerToken = false
+        };
+        var refresh = new Option<bool>("--refresh")
+        {
+            Description =
+                "Resolve the revision again even when the model is complete; fetch only changed files, remove files no longer in it."
+        };
         var repair = new Option<bool>("--repair")
         {
-            Description = "Re-hash every file against the origin's listing (at the recorded commit unless --refresh) and fetch again only those that differ or are missing.",
+            Description =
+                "Re-hash every file against the origin's listing (at the recorded commit unless --refresh) and fetch again only those " +
+                "that differ or are missing.",
         };
         var json = new Option<bool>("--json") { Description = "Print one JSON event per line instead of progress." };
-        var concurrency = new Option<int>("--concurrency") { Description = "Range requests in flight in total.", DefaultValueFactory = _ => 16 };
-        var perFile = new Option<int>("--connections-per-file") { Description = "Range requests in flight per file.", DefaultValueFactory = _ => 8 };
-        var chunkSize = new Option<string>("--chunk-size") { Description = "Bytes per range request (e.g. 32M).", DefaultValueFactory = _ => "32M" };
+        var concurrency = new Option<int>("--concurrency")
+        {
+            Description = "Range requests in flight in total.",
+            DefaultValueFactory = _ => 16
+        };
+        var perFile = new Option<int>("--connections-per-file")
+        {
+            Description = "Range requests in flight per file.",
+            DefaultValueFactory = _ => 8
+        };
+        var chunkSize = new Option<string>("--chunk-size")
+        {
+            Description = "Bytes per range request (e.g. 32M).",
+            DefaultValueFactory = _ => "32M"
+        };
         var memoryBudget = new Option<string>("--memory-budget")
         {
-            Description = "Bytes held for blocks that arrived ahead of their file's hashing order (e.g. 64M); more lets ranges run further ahead.",
+            Description =
+                "Bytes held for blocks that arrived ahead of their file's hashing order (e.g. 64M); more lets ranges run further ahead.",
             DefaultValueFactory = _ => "256M",
         };
         var writeMode = new Option<string>("--write-mode")
         {
-            Description = "auto (direct to the device on node-local filesystems, page cache on shared ones), direct, or buffered (page cache).",
+            Description =
+                "auto (direct to the device on node-local filesystems, page cache on shared ones), direct, or buffered (page cache).",
             DefaultValueFactory = _ => "auto",
         };
-        var logLevel = new Option<string>("--log-level") { Description = "trace, debug, information, warning, error or none (logs go to stderr).", DefaultValueFactory = _ => "information" };
+        var logLevel = new Option<string>("--log-level")
+        {
+            Description = "trace, debug, information, warning, error or none (logs go to stderr).",
+            DefaultValueFactory = _ => "information"
+        };
         var unreachable = new Option<double>("--unreachable-timeout")
         {
-            Description = "Seconds the origin may stay unreachable (refused, DNS, no route), counted over all requests of the pull, before it fails.",
+            Description =
+                "Seconds the origin may stay unreachable (refused, DNS, no route), counted over all requests of the pull, before it fails.",
             DefaultValueFactory = _ => 30,
         };
         var idle = new Option<double>("--idle-timeout")
@@ -60,9 +96,11 @@ internal static class PullCommand
         };
         var coordination = new CoordinationOptions();
 
-        var command = new Command("pull", "Download a model into a directory, verified and resumable; on shared storage, one node downloads and the others wait.")
+        var command = new Command("pull",
+            "Download a model into a directory, verified and resumable; on shared storage, one node downloads and the others wait.")
         {
-            uri, dest, endpoint, tokenFile, include, exclude, refresh, repair, json, concurrency, perFile, chunkSize, memoryBudget, writeMode, logLevel,
+            uri, dest, endpoint, tokenFile, include, exclude, refresh, repair, json, concurrency, perFile, chunkSize, memoryBudget,
+                writeMode, logLevel,
         };
         command.Options.Add(unreachable);
         command.Options.Add(idle);
@@ -70,7 +108,8 @@ internal static class PullCommand
         command.SetAction((parse, ct) => RunAsync(new PullArguments(
             parse.GetValue(uri)!, parse.GetValue(dest), parse.GetValue(endpoint), parse.GetValue(tokenFile),
             parse.GetValue(include) ?? [], parse.GetValue(exclude) ?? [], parse.GetValue(refresh), parse.GetValue(json),
-            parse.GetValue(concurrency), parse.GetValue(perFile), parse.GetValue(chunkSize)!, parse.GetValue(memoryBudget)!, parse.GetValue(writeMode)!, parse.GetValue(logLevel)!)
+            parse.GetValue(concurrency), parse.GetValue(perFile), parse.GetValue(chunkSize)!, parse.GetValue(memoryBudget)!,
+                parse.GetValue(writeMode)!, parse.GetValue(logLevel)!)
         {
             Repair = parse.GetValue(repair), UnreachableSeconds = parse.GetValue(unreachable), IdleSeconds = parse.GetValue(idle),
         }, coordination.Read(parse), ct));
@@ -101,11 +140,15 @@ internal static class PullCommand
         if (!CliLogging.TryParseLevel(args.LogLevel, out var level))
             return Fail(ExitCodes.Usage, "usage", $"--log-level '{args.LogLevel}' is not one of {string.Join(", ", CliLogging.Levels)}");
         if (!ByteFormat.TryParseSize(args.ChunkSize, out var chunkBytes) || chunkBytes < 64 * 1024)
-            return Fail(ExitCodes.Usage, "usage", $"--chunk-size '{args.ChunkSize}' is not a size of at least 64K ({ByteFormat.SizeSyntax})");
+            return Fail(ExitCodes.Usage, "usage",
+                $"--chunk-size '{args.ChunkSize}' is not a size of at least 64K ({ByteFormat.SizeSyntax})");
         var blockBytes = new TransferOptions { ChunkSize = chunkBytes }.BlockSize;
         if (!ByteFormat.TryParseSize(args.MemoryBudget, out var budgetBytes) || budgetBytes < blockBytes)
-            return Fail(ExitCodes.Usage, "usage", $"--memory-budget '{args.MemoryBudget}' is not a size of at least one block ({ByteFormat.Size(blockBytes)}; {ByteFormat.SizeSyntax})");
-        if (!Enum.TryParse<DiskWriteMode>(args.WriteMode, ignoreCase: true, out var writeMode) || !Enum.IsDefined(writeMode) || int.TryParse(args.WriteMode, out _))
+            return Fail(ExitCodes.Usage, "usage",
+                $"--memory-budget '{args.MemoryBudget}' is not a size of at least one block ({ByteFormat.Size(blockBytes)}; " +
+                $"{ByteFormat.SizeSyntax})");
+        if (!Enum.TryParse<DiskWriteMode>(args.WriteMode, ignoreCase: true, out var writeMode) || !Enum.IsDefined(writeMode)
+            || int.TryParse(args.WriteMode, out _))
             return Fail(ExitCodes.Usage, "usage", $"--write-mode '{args.WriteMode}' is not one of auto, direct, buffered");
         if (args.Concurrency < 1 || args.PerFile < 1)
             return Fail(ExitCodes.Usage, "usage", "--concurrency and --connections-per-file must be at least 1");
@@ -123,10 +166,13 @@ internal static class PullCommand
         using var loggers = CliLogging.Create(level);
         var logger = loggers.CreateLogger("ModelAgent.Pull");
         if (storage is LocalUri && args.Repair)
-            return Fail(ExitCodes.Usage, "usage", $"'{args.Uri}': --repair fetches from an origin, and a local:// model is used in place; check it with: model-agent verify DIR --deep");
+            return Fail(ExitCodes.Usage, "usage",
+                $"'{args.Uri}': --repair fetches from an origin, and a local:// model is used in place; check it with: model-agent " +
+                $"verify DIR --deep");
         if (storage is LocalUri local) return await LocalPull.RunAsync(local, args.Dest, view, logger, cancellationToken);
         if (storage is not HuggingFaceUri hf)
-            return Fail(ExitCodes.Usage, "usage", $"'{args.Uri}': pull supports hf:// and local:// so far; {storage.Scheme}:// is not implemented yet");
+            return Fail(ExitCodes.Usage, "usage",
+                $"'{args.Uri}': pull supports hf:// and local:// so far; {storage.Scheme}:// is not implemented yet");
         if (string.IsNullOrWhiteSpace(args.Dest))
             return Fail(ExitCodes.Usage, "usage", "--dest DIR is required: the directory the model goes into");
         // Our disk is checked before the origin is asked anything: its faults are ours to report, and cost no request.
@@ -140,7 +186,11 @@ internal static class PullCommand
         else if (Environment.GetEnvironmentVariable("HF_TOKEN") is { Length: > 0 } envToken)
         {
             try { tokens = new FixedTokenSource(new HfToken(envToken)); }
-            catch (ArgumentException e) { return Fail(ExitCodes.Usage, "usage", $"HF_TOKEN is not usable: {e.Message}; set it to the token alone (hf_...)"); }
+            catch (ArgumentException e)
+            {
+                return Fail(ExitCodes.Usage, "usage",
+                $"HF_TOKEN is not usable: {e.Message}; set it to the token alone (hf_...)");
+            }
         }
 
         var filter = new PathPatternFilter(args.Include, args.Exclude);
@@ -166,7 +216,8 @@ internal static class PullCommand
             var coordinated = new CoordinatedPull(pull, source.Source, hf.Revision, coordination, StorageProbe.ForThisHost(), time, logger);
             await using (new ProgressReporter(state, view, time, TimeSpan.FromMilliseconds(args.Json ? 500 : 250)))
                 (outcome, _) = await coordinated.RunAsync(destination, filter, args.Refresh,
-                    () => state.BytesTotal > 0 ? new LeaseProgress(state.BytesDone, state.BytesTotal) : null, view.Waiting, cancellationToken, args.Repair);
+                    () => state.BytesTotal > 0 ? new LeaseProgress(state.BytesDone, state.BytesTotal) : null, view.Waiting,
+                        cancellationToken, args.Repair);
             view.Complete(outcome, destination);
             return ExitCodes.Success;
         }

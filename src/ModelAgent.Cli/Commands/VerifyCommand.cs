@@ -16,15 +16,21 @@ internal static class VerifyCommand
         var dir = new Argument<string>("DIR") { Description = "The model directory to check." };
         var deep = new Option<bool>("--deep")
         {
-            Description = "Re-hash every file against the digests in the completion record (reads every byte, all cores). With --adopt: record sha256 digests.",
+            Description =
+                "Re-hash every file against the digests in the completion record (reads every byte, all cores). With --adopt: record " +
+                "sha256 digests.",
         };
         var json = new Option<bool>("--json") { Description = "Print one JSON object: complete, layout, reasons, and details." };
         var adopt = new Option<bool>("--adopt")
         {
-            Description = "If the directory has no completion record and is complete by the layout rules, write one with adopted=true so the next check is the fast one.",
+            Description =
+                "If the directory has no completion record and is complete by the layout rules, write one with adopted=true so the next " +
+                "check is the fast one.",
         };
-        var command = new Command("verify", "Check whether a directory holds a complete model; every reason it does not is printed.") { dir, deep, json, adopt };
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(dir)!, parse.GetValue(deep), parse.GetValue(json), parse.GetValue(adopt), ct));
+        var command = new Command("verify", "Check whether a directory holds a complete model; every reason it does not is printed.")
+            { dir, deep, json, adopt };
+        command.SetAction((parse, ct)
+            => RunAsync(parse.GetValue(dir)!, parse.GetValue(deep), parse.GetValue(json), parse.GetValue(adopt), ct));
         return command;
     }
 
@@ -35,7 +41,8 @@ internal static class VerifyCommand
             var verdict = await new CompletenessCheck().InspectAsync(directory, new InspectOptions { Deep = deep }, cancellationToken);
             AdoptionResult? adoption = null;
             if (adopt && verdict.Adoptable)
-                adoption = await new ModelAdoption(TimeProvider.System).AdoptAsync(directory, verdict, computeDigests: deep, Environment.ProcessorCount, cancellationToken);
+                adoption = await new ModelAdoption(TimeProvider.System).AdoptAsync(directory, verdict, computeDigests: deep,
+                    Environment.ProcessorCount, cancellationToken);
 
             if (json) VerifyOutput.WriteJson(Console.Out, directory, verdict, adoption);
             else VerifyOutput.WriteText(Console.Out, Console.Error, directory, verdict, adoption, adopt, deep);

@@ -11,7 +11,8 @@ namespace ModelAgent.Cli.Commands;
 /// </summary>
 internal static class VerifyOutput
 {
-    public static void WriteText(TextWriter output, TextWriter error, string directory, Verdict verdict, AdoptionResult? adoption, bool adoptRequested, bool deepRequested)
+    public static void WriteText(TextWriter output, TextWriter error, string directory, Verdict verdict, AdoptionResult? adoption,
+        bool adoptRequested, bool deepRequested)
     {
         if (!verdict.DirectoryFound || verdict.Unreadable)
         {
@@ -55,7 +56,8 @@ internal static class VerifyOutput
     public static void WriteJson(TextWriter output, string directory, Verdict verdict, AdoptionResult? adoption)
     {
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        using (var json = new Utf8JsonWriter(buffer,
+            new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
             json.WriteString("directory", Path.GetFullPath(directory));

@@ -7,7 +7,8 @@ namespace ModelAgent.Cli.Demo;
 internal sealed record AgentRun(int ExitCode, IReadOnlyList<JsonElement> Events, string Logs, TimeSpan Elapsed)
 {
     public JsonElement? Last(string eventName) =>
-        Events.LastOrDefault(e => e.TryGetProperty("event", out var name) && name.GetString() == eventName) is { ValueKind: JsonValueKind.Object } found ? found : null;
+        Events.LastOrDefault(e => e.TryGetProperty("event", out var name)
+            && name.GetString() == eventName) is { ValueKind: JsonValueKind.Object } found ? found : null;
 }
 
 /// <summary>
@@ -27,7 +28,8 @@ internal static class AgentProcess
         return info;
     }
 
-    public static async Task<AgentRun> RunAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment, CancellationToken cancellationToken)
+    public static async Task<AgentRun> RunAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment,
+        CancellationToken cancellationToken)
     {
         var started = Stopwatch.StartNew();
         using var process = Process.Start(StartInfo(arguments, environment))!;

@@ -7,5 +7,6 @@ internal static class DemoFormat
 {
     public static string Mib(long bytes) => (bytes / 1048576.0).ToString("0.00", CultureInfo.InvariantCulture) + " MiB";
 
-    public static string Ratio(long bytes, long model) => (model == 0 ? 0 : (double)bytes / model).ToString("0.00", CultureInfo.InvariantCulture) + "x";
+    public static string Ratio(long bytes, long model)
+        => (model == 0 ? 0 : (double)bytes / model).ToString("0.00", CultureInfo.InvariantCulture) + "x";
 }

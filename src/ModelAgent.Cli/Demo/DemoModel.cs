@@ -27,13 +27,26 @@ internal static class DemoModel
             ["num_key_value_heads"] = 8, ["vocab_size"] = Vocab, ["max_position_embeddings"] = 2048,
             ["rms_norm_eps"] = 1e-5, ["torch_dtype"] = "float16", ["transformers_version"] = "4.46.0",
         });
-        WriteJson(repoDirectory, "generation_config.json", new JsonObject { ["bos_token_id"] = 1, ["eos_token_id"] = 2, ["transformers_version"] = "4.46.0" });
-        WriteJson(repoDirectory, "tokenizer_config.json", new JsonObject { ["model_max_length"] = 2048, ["tokenizer_class"] = "LlamaTokenizer", ["bos_token"] = "<s>", ["eos_token"] = "</s>" });
-        WriteJson(repoDirectory, "special_tokens_map.json", new JsonObject { ["bos_token"] = "<s>", ["eos_token"] = "</s>", ["unk_token"] = "<unk>" });
+        WriteJson(repoDirectory, "generation_config.json",
+            new JsonObject { ["bos_token_id"] = 1, ["eos_token_id"] = 2, ["transformers_version"] = "4.46.0" });
+        WriteJson(repoDirectory, "tokenizer_config.json",
+            new JsonObject
+            {
+                ["model_max_length"] = 2048, ["tokenizer_class"] = "LlamaTokenizer", ["bos_token"] = "<s>",
+                ["eos_token"] = "</s>"
+            });
+        WriteJson(repoDirectory, "special_tokens_map.json",
+            new JsonObject { ["bos_token"] = "<s>", ["eos_token"] = "</s>", ["unk_token"] = "<unk>" });
         var vocab = new JsonObject();
         for (var i = 0; i < Vocab; i++) vocab[i < 3 ? new[] { "<unk>", "<s>", "</s>" }[i] : $"tok{i}"] = i;
-        WriteJson(repoDirectory, "tokenizer.json", new JsonObject { ["version"] = "1.0", ["model"] = new JsonObject { ["type"] = "BPE", ["vocab"] = vocab, ["merges"] = new JsonArray() } });
-        File.WriteAllText(Path.Combine(repoDirectory, "README.md"), "# tiny-llama\n\nA generated model for `model-agent demo`: random weights, real layout.\n");
+        WriteJson(repoDirectory, "tokenizer.json",
+            new JsonObject
+            {
+                ["version"] = "1.0",
+                ["model"] = new JsonObject { ["type"] = "BPE", ["vocab"] = vocab, ["merges"] = new JsonArray() }
+            });
+        File.WriteAllText(Path.Combine(repoDirectory, "README.md"),
+            "# tiny-llama\n\nA generated model for `model-agent demo`: random weights, real layout.\n");
 
         var tensors = Tensors().ToList();
         var weightMap = new JsonObject();
@@ -59,7 +72,8 @@ internal static class DemoModel
         for (var layer = 0; layer < Layers; layer++)
         {
             var p = $"model.layers.{layer}.";
-            foreach (var proj in new[] { "q_proj", "k_proj", "v_proj", "o_proj" }) yield return ($"{p}self_attn.{proj}.weight", [Hidden, Hidden]);
+            foreach (var proj in new[] { "q_proj", "k_proj", "v_proj", "o_proj" }) yield return ($"{p}self_attn.{proj}.weight",
+                [Hidden, Hidden]);
             yield return ($"{p}mlp.gate_proj.weight", [Intermediate, Hidden]);
             yield return ($"{p}mlp.up_proj.weight", [Intermediate, Hidden]);
             yield return ($"{p}mlp.down_proj.weight", [Hidden, Intermediate]);
@@ -78,7 +92,11 @@ internal static class DemoModel
         foreach (var (name, shape) in tensors)
         {
             var bytes = shape.Aggregate(2L, (n, d) => n * d); // F16
-            header[name] = new JsonObject { ["dtype"] = "F16", ["shape"] = new JsonArray(shape.Select(d => (JsonNode)d).ToArray()), ["data_offsets"] = new JsonArray(offset, offset + bytes) };
+            header[name] = new JsonObject
+            {
+                ["dtype"] = "F16", ["shape"] = new JsonArray(shape.Select(d => (JsonNode)d).ToArray()),
+                ["data_offsets"] = new JsonArray(offset, offset + bytes)
+            };
             offset += bytes;
         }
         var json = Encoding.UTF8.GetBytes(header.ToJsonString());

@@ -16,22 +16,27 @@ internal sealed class DemoRun(TextWriter output, string workDirectory)
         var hubRoot = Path.Combine(workDirectory, "hub");
         var destination = Path.Combine(workDirectory, "models", "tiny-llama");
         var modelBytes = DemoModel.Write(Path.Combine(hubRoot, DemoModel.RepoId));
-        output.WriteLine($"Generated {DemoModel.RepoId}: {Files(Path.Combine(hubRoot, DemoModel.RepoId))} files, {DemoFormat.Mib(modelBytes)} (3 safetensors shards, index, config, tokenizer)");
+        output.WriteLine($"Generated {DemoModel.RepoId}: {Files(Path.Combine(hubRoot, DemoModel.RepoId))} files, " +
+            $"{DemoFormat.Mib(modelBytes)} (3 safetensors shards, index, config, tokenizer)");
 
         await using var hub = await HubServer.StartAsync(new HubServerOptions(hubRoot), cancellationToken);
         output.WriteLine($"Hub server serving {hubRoot} at {hub.BaseAddress}");
-        var pullArguments = new[] { "pull", $"hf://{DemoModel.RepoId}", "--dest", destination, "--endpoint", hub.BaseAddress.ToString(), "--json", "--log-level", "warning" };
+        var pullArguments = new[] { "pull", $"hf://{DemoModel.RepoId}", "--dest", destination, "--endpoint", hub.BaseAddress.ToString(),
+            "--json", "--log-level", "warning" };
 
         var first = await AgentProcess.RunAsync(pullArguments, null, cancellationToken);
         var firstTraffic = hub.Stats.Snapshot();
         if (first.ExitCode != 0) return Failed("first pull", first);
-        output.WriteLine($"Pull 1: {first.Elapsed.TotalSeconds:0.00}s, {firstTraffic.Requests} requests, {DemoFormat.Mib(firstTraffic.Kind("resolve").Bytes)} of files from the origin ({DemoFormat.Ratio(firstTraffic.Kind("resolve").Bytes, modelBytes)} of the model), result {Result(first)}");
+        output.WriteLine($"Pull 1: {first.Elapsed.TotalSeconds:0.00}s, {firstTraffic.Requests} requests, " +
+            $"{DemoFormat.Mib(firstTraffic.Kind("resolve").Bytes)} of files from the origin " +
+            $"({DemoFormat.Ratio(firstTraffic.Kind("resolve").Bytes, modelBytes)} of the model), result {Result(first)}");
 
         hub.Stats.Reset();
         var second = await AgentProcess.RunAsync(pullArguments, null, cancellationToken);
         var secondTraffic = hub.Stats.Snapshot();
         if (second.ExitCode != 0) return Failed("second pull", second);
-        output.WriteLine($"Pull 2: {second.Elapsed.TotalSeconds:0.00}s, {secondTraffic.Requests} requests, {DemoFormat.Mib(secondTraffic.Bytes)} from the origin, result {Result(second)}");
+        output.WriteLine($"Pull 2: {second.Elapsed.TotalSeconds:0.00}s, {secondTraffic.Requests} requests, " +
+            $"{DemoFormat.Mib(secondTraffic.Bytes)} from the origin, result {Result(second)}");
 
         var watch = Stopwatch.StartNew();
         var verdict = await new CompletenessCheck().InspectAsync(destination, new InspectOptions { Deep = true }, cancellationToken);
@@ -41,7 +46,8 @@ internal sealed class DemoRun(TextWriter output, string workDirectory)
         var ok = verdict.Complete && secondTraffic.Requests == 0;
         output.WriteLine(ok
             ? $"OK: the model is in {destination}, verified; the second pull made no request to the origin."
-            : $"FAILED: {(verdict.Complete ? "" : "the model did not verify; ")}{(secondTraffic.Requests == 0 ? "" : $"the second pull made {secondTraffic.Requests} requests")}");
+            : $"FAILED: {(verdict.Complete ? "" : "the model did not verify; ")}" +
+                $"{(secondTraffic.Requests == 0 ? "" : $"the second pull made {secondTraffic.Requests} requests")}");
         return ok ? ExitCodes.Success : ExitCodes.Incomplete;
     }
 

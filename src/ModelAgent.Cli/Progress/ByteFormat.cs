@@ -18,7 +18,8 @@ internal static partial class ByteFormat
     /// <summary>How every size flag is written, for error messages.</summary>
     public const string SizeSyntax = "bytes, or a number with K, M, G or T (also KB/KiB, MB/MiB …; all powers of 1024), e.g. 64M or 1.5G";
 
-    [GeneratedRegex(@"^\s*(?<number>[0-9]+(?:\.[0-9]+)?)\s*(?<unit>[KMGT](?:I?B)?|B)?\s*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^\s*(?<number>[0-9]+(?:\.[0-9]+)?)\s*(?<unit>[KMGT](?:I?B)?|B)?\s*$",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex SizePattern();
 
     /// <summary>
@@ -33,7 +34,8 @@ internal static partial class ByteFormat
         if (!match.Success) return false;
         var unit = match.Groups["unit"].Value.ToUpperInvariant();
         var shift = unit.Length == 0 || unit == "B" ? 0 : unit[0] switch { 'K' => 10, 'M' => 20, 'G' => 30, _ => 40 };
-        if (!decimal.TryParse(match.Groups["number"].Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number)) return false;
+        if (!decimal.TryParse(match.Groups["number"].Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture,
+            out var number)) return false;
         var value = number * (1L << shift);
         // A fraction of a byte is a typo, not a size; fractions of larger units round down to whole bytes.
         if (value > long.MaxValue || (shift == 0 && value != decimal.Truncate(value))) return false;

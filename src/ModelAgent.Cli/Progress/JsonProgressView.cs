@@ -27,7 +27,11 @@ internal sealed class JsonProgressView(TextWriter output, TimeProvider time, Tim
         // The last event gives the transfer's average: the sliding window would end on the idle moments after the last
         // byte (0 for a pull shorter than one tick).
         if (final) rate = elapsed > TimeSpan.Zero ? (state.BytesDone - state.BytesPresent) / elapsed.TotalSeconds : 0;
-        Write(new { @event = "progress", bytesDone = state.BytesDone, bytesTotal = state.BytesTotal, filesDone = state.FilesDone, filesTotal = state.FilesTotal, bytesPerSecond = (long)rate });
+        Write(new
+        {
+            @event = "progress", bytesDone = state.BytesDone, bytesTotal = state.BytesTotal, filesDone = state.FilesDone,
+            filesTotal = state.FilesTotal, bytesPerSecond = (long)rate
+        });
     }
 
     public void FileFinished(SnapshotFile file, bool transferred) =>

@@ -23,7 +23,8 @@ internal sealed class LineProgressView(TextWriter output, TimeProvider time, Tim
         _lastPrinted = time.GetTimestamp();
         var eta = RateMeter.Eta(state.BytesTotal - state.BytesDone, rate);
         var percent = state.BytesTotal == 0 ? 100 : 100.0 * state.BytesDone / state.BytesTotal;
-        Write($"progress {percent:0.0}% {ByteFormat.Size(state.BytesDone)}/{ByteFormat.Size(state.BytesTotal)} files {state.FilesDone}/{state.FilesTotal} {ByteFormat.Size(rate)}/s ETA {(eta is { } e ? ByteFormat.Duration(e) : "--")}");
+        Write($"progress {percent:0.0}% {ByteFormat.Size(state.BytesDone)}/{ByteFormat.Size(state.BytesTotal)} files " +
+            $"{state.FilesDone}/{state.FilesTotal} {ByteFormat.Size(rate)}/s ETA {(eta is { } e ? ByteFormat.Duration(e) : "--")}");
     }
 
     public void FileFinished(SnapshotFile file, bool transferred) =>
@@ -40,16 +41,19 @@ internal sealed class LineProgressView(TextWriter output, TimeProvider time, Tim
 
     internal static string Summary(PullOutcome outcome, string destination) => outcome.Result switch
     {
-        PullResult.AlreadyComplete => $"complete: {outcome.Source} already in {destination} at {outcome.Revision} (completion record; no request made)",
+        PullResult.AlreadyComplete
+            => $"complete: {outcome.Source} already in {destination} at {outcome.Revision} (completion record; no request made)",
         PullResult.UpToDate when outcome.Repair is { } repair =>
             $"complete: {outcome.Source} in {destination} at {outcome.Revision}: all {repair.FilesHashed} files match the listing " +
             $"({ByteFormat.Size(repair.BytesHashed)} re-hashed); nothing to repair",
         PullResult.UpToDate => $"complete: {outcome.Source} in {destination} is up to date at {outcome.Revision}",
         PullResult.CompletedByPeer =>
-            $"complete: {outcome.Source} at {outcome.Revision} in {destination}: completed by {outcome.CompletedBy ?? "another pull"} after {Math.Round(outcome.Waited.TotalSeconds):0} s",
+            $"complete: {outcome.Source} at {outcome.Revision} in {destination}: completed by {outcome.CompletedBy ?? "another pull"} " +
+            $"after {Math.Round(outcome.Waited.TotalSeconds):0} s",
         _ => $"complete: {outcome.Source} at {outcome.Revision} in {destination}: {outcome.FilesTransferred} transferred" +
              (outcome.FilesResumed > 0 ? $" ({outcome.FilesResumed} resumed from partial files)" : "") +
-             $", {outcome.FilesKept} kept, {outcome.FilesRemoved} removed, {ByteFormat.Size(outcome.BytesTotal)}" + Repaired(outcome.Repair),
+             $", {outcome.FilesKept} kept, {outcome.FilesRemoved} removed, {ByteFormat.Size(outcome.BytesTotal)}"
+                 + Repaired(outcome.Repair),
     };
 
     /// <summary>The files a repair fetched again, by name (the reasons are in the log, one line each).</summary>

@@ -33,7 +33,9 @@ internal sealed class TerminalProgressView(TextWriter output, TimeProvider time)
             if (active.Count > MaxFileLines) lines.Add($"  … and {active.Count - MaxFileLines} more files");
             var rate = _rate.Sample(state.BytesDone - state.BytesPresent);
             var eta = RateMeter.Eta(state.BytesTotal - state.BytesDone, rate);
-            var tail = $"{ByteFormat.Size(rate)}/s ETA {(eta is { } e ? ByteFormat.Duration(e) : "--")} files {state.FilesDone}/{state.FilesTotal}";
+            var tail =
+                $"{ByteFormat.Size(rate)}/s ETA {(eta is { } e ? ByteFormat.Duration(e) : "--")} files " +
+                $"{state.FilesDone}/{state.FilesTotal}";
             lines.Add(Line("total", state.BytesDone, state.BytesTotal, width, tail));
             foreach (var line in lines) output.Write(line + "\x1b[K\n");
             _drawnLines = lines.Count;

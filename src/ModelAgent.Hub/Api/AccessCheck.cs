@@ -29,7 +29,8 @@ internal static class AccessCheck
         var header = context.Request.Headers.Authorization.ToString();
         const string prefix = "Bearer ";
         if (!header.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)) return false;
-        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header[prefix.Length..].Trim()), Encoding.UTF8.GetBytes(token));
+        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header[prefix.Length..].Trim()),
+            Encoding.UTF8.GetBytes(token));
     }
 
     /// <summary>True when the request may see <paramref name="repoId"/>; otherwise the 401 has been written.</summary>

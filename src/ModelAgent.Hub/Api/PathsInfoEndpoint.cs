@@ -35,14 +35,16 @@ internal static class PathsInfoEndpoint
         await JsonAnswer.WriteAsync(context, state, route.StatsKind, answer);
     }
 
-    private static async Task<(IReadOnlyList<string> Paths, bool Expand, string? Problem)> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    private static async Task<(IReadOnlyList<string> Paths, bool Expand, string? Problem)> ReadBodyAsync(HttpRequest request,
+        CancellationToken cancellationToken)
     {
         if (request.HasFormContentType)
         {
             IFormCollection form;
             try { form = await request.ReadFormAsync(cancellationToken); }
             catch (InvalidDataException ex) { return ([], false, $"Form body refused: {ex.Message}"); }
-            return ([.. form["paths"].Concat(form["paths[]"]).OfType<string>()], form["expand"].Any(v => v is not null && QueryFlags.IsTrue(v)), null);
+            return ([.. form["paths"].Concat(form["paths[]"]).OfType<string>()],
+                form["expand"].Any(v => v is not null && QueryFlags.IsTrue(v)), null);
         }
         try
         {

@@ -51,7 +51,8 @@ internal static class TreeEndpoint
         var question = raw.IndexOf('?');
         var path = question >= 0 ? raw[..question] : raw;
         var kept = question >= 0
-            ? raw[(question + 1)..].Split('&', StringSplitOptions.RemoveEmptyEntries).Where(p => !p.StartsWith("cursor=", StringComparison.Ordinal))
+            ? raw[(question + 1)..].Split('&',
+                StringSplitOptions.RemoveEmptyEntries).Where(p => !p.StartsWith("cursor=", StringComparison.Ordinal))
             : [];
         var queryString = string.Join('&', kept.Append("cursor=" + WriteCursor(offset)));
         return $"{request.Scheme}://{request.Host}{path}?{queryString}";

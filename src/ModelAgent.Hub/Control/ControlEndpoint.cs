@@ -39,7 +39,8 @@ internal static class ControlEndpoint
                 await SetFaultsAsync(context, state);
                 return;
             default:
-                await HubErrors.WriteAsync(context, 404, null, "Unknown control endpoint; try GET /_hub/stats, POST /_hub/stats/reset, GET /_hub/requests, GET|PUT /_hub/faults.");
+                await HubErrors.WriteAsync(context, 404, null,
+                    "Unknown control endpoint; try GET /_hub/stats, POST /_hub/stats/reset, GET /_hub/requests, GET|PUT /_hub/faults.");
                 return;
         }
     }
@@ -62,7 +63,11 @@ internal static class ControlEndpoint
     private static async Task SetFaultsAsync(HttpContext context, HubState state)
     {
         FaultSettings? settings;
-        try { settings = await JsonSerializer.DeserializeAsync<FaultSettings>(context.Request.Body, JsonAnswer.Options, context.RequestAborted); }
+        try
+        {
+            settings = await JsonSerializer.DeserializeAsync<FaultSettings>(context.Request.Body, JsonAnswer.Options,
+            context.RequestAborted);
+        }
         catch (JsonException ex)
         {
             await HubErrors.WriteAsync(context, 400, null, $"Fault settings are not valid JSON: {ex.Message}");

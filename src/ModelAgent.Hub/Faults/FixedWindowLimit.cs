@@ -1,7 +1,8 @@
 namespace ModelAgent.Hub.Faults;
 
 /// <summary>The outcome of counting one request against a rate-limit bucket, with what the headers must say.</summary>
-internal readonly record struct RateLimitDecision(bool Allowed, string Bucket, int Quota, int Remaining, int ResetSeconds, int WindowSeconds)
+internal readonly record struct RateLimitDecision(bool Allowed, string Bucket, int Quota, int Remaining, int ResetSeconds,
+    int WindowSeconds)
 {
     public string RateLimitHeader => $"\"{Bucket}\";r={Remaining};t={ResetSeconds}";
     public string PolicyHeader => $"\"fixed window\";\"{Bucket}\";q={Quota};w={WindowSeconds}";
@@ -25,7 +26,8 @@ internal sealed class FixedWindowLimit(TimeProvider time)
             if (allowed) count++;
             _buckets[bucket] = (start, count);
             var resetSeconds = (int)Math.Ceiling((double)(start + window - now) / time.TimestampFrequency);
-            return new RateLimitDecision(allowed, bucket, quota, quota - count, Math.Max(1, resetSeconds), (int)Math.Ceiling(windowSeconds));
+            return new RateLimitDecision(allowed, bucket, quota, quota - count, Math.Max(1, resetSeconds),
+                (int)Math.Ceiling(windowSeconds));
         }
     }
 

@@ -24,7 +24,8 @@ internal static class RequestFaults
 
         if (settings.RateLimitRequests > 0)
         {
-            var decision = faults.RateLimit.Count(isFile ? "resolvers" : "api", settings.RateLimitRequests, settings.RateLimitWindowSeconds);
+            var decision = faults.RateLimit.Count(isFile ? "resolvers" : "api", settings.RateLimitRequests,
+                settings.RateLimitWindowSeconds);
             context.Response.Headers["RateLimit"] = decision.RateLimitHeader;
             context.Response.Headers["RateLimit-Policy"] = decision.PolicyHeader;
             if (!decision.Allowed)

@@ -12,7 +12,8 @@ namespace ModelAgent.Hub.Files;
 internal static class CdnEndpoint
 {
     public static string PathFor(HubState state, string repoId, string commit, string path) =>
-        $"/cdn/{repoId}/{commit}/{string.Join('/', path.Split('/').Select(Uri.EscapeDataString))}?sig={state.Signer.Sign(repoId, commit, path)}";
+        $"/cdn/{repoId}/{commit}/{string.Join('/', path.Split('/').Select(Uri.EscapeDataString))}" +
+        $"?sig={state.Signer.Sign(repoId, commit, path)}";
 
     public static async Task HandleAsync(HttpContext context, HubState state, HubRoute route)
     {

@@ -35,7 +35,8 @@ internal static class FileBody
         if (range.Kind == RangeKind.Unsatisfiable)
         {
             response.Headers.ContentRange = $"bytes */{file.Size}";
-            await HubErrors.WriteAsync(context, 416, null, $"Range '{context.Request.Headers.Range}' is not satisfiable for a file of {file.Size} bytes.");
+            await HubErrors.WriteAsync(context, 416, null,
+                $"Range '{context.Request.Headers.Range}' is not satisfiable for a file of {file.Size} bytes.");
             return;
         }
         response.ContentType = "application/octet-stream";
@@ -51,7 +52,8 @@ internal static class FileBody
         await CopyAsync(context, state, $"{repoId}/{file.Path}", file, kind, range.Start, length, range.Kind == RangeKind.Partial);
     }
 
-    private static async Task CopyAsync(HttpContext context, HubState state, string repoPath, RepoFile file, string kind, long start, long length, bool partial)
+    private static async Task CopyAsync(HttpContext context, HubState state, string repoPath, RepoFile file, string kind, long start,
+        long length, bool partial)
     {
         var faults = state.Faults;
         var settings = faults.Settings;

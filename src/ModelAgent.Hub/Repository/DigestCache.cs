@@ -19,7 +19,8 @@ internal sealed class DigestCache(int parallelism, CancellationToken serverStopp
     /// <summary>How many files were actually read and hashed (tests use it to prove caching).</summary>
     public long FilesHashed => Interlocked.Read(ref _filesHashed);
 
-    public Task<string> GetAsync(string fullPath, long size, DateTimeOffset lastWrite, DigestAlgorithm algorithm, CancellationToken cancellationToken)
+    public Task<string> GetAsync(string fullPath, long size, DateTimeOffset lastWrite, DigestAlgorithm algorithm,
+        CancellationToken cancellationToken)
     {
         var ticks = lastWrite.UtcTicks;
         while (true)

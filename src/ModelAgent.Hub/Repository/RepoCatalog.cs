@@ -91,7 +91,8 @@ internal sealed class RepoCatalog : IDisposable
         {
             var sha256 = await _digests.GetAsync(file.FullPath, file.Size, file.LastWrite, DigestAlgorithm.Sha256, cancellationToken);
             var (pointerOid, pointerSize) = LfsPointer.Describe(sha256, file.Size);
-            return new RepoFile(file.Path, file.FullPath, file.Size, file.LastWrite, pointerOid, new LfsInfo(sha256, file.Size, pointerSize));
+            return new RepoFile(file.Path, file.FullPath, file.Size, file.LastWrite, pointerOid,
+                new LfsInfo(sha256, file.Size, pointerSize));
         }
         var blob = await _digests.GetAsync(file.FullPath, file.Size, file.LastWrite, DigestAlgorithm.GitBlobSha1, cancellationToken);
         return new RepoFile(file.Path, file.FullPath, file.Size, file.LastWrite, blob, null);

@@ -65,7 +65,8 @@ internal sealed class HubStats
             Interlocked.Read(ref _rangeBytes),
             kinds,
             _files.ToDictionary(f => f.Key, f => Copy(f.Value)),
-            _listeners.ToDictionary(l => l.Key, l => new ListenerCount(Interlocked.Read(ref l.Value.Requests), Interlocked.Read(ref l.Value.Bytes))),
+            _listeners.ToDictionary(l => l.Key,
+                l => new ListenerCount(Interlocked.Read(ref l.Value.Requests), Interlocked.Read(ref l.Value.Bytes))),
             new FaultCount(Interlocked.Read(ref _rateLimited), Interlocked.Read(ref _serverErrors), Interlocked.Read(ref _cut),
                 Interlocked.Read(ref _corrupted)),
             Interlocked.Read(ref _stalledReaders));

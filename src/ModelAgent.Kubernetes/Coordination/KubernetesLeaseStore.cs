@@ -36,16 +36,36 @@ internal sealed class KubernetesLeaseStore(IKubernetes client, string @namespace
 
     public async Task<VersionedLease?> TryCreateAsync(string key, LeaseRecord record, CancellationToken cancellationToken)
     {
-        var lease = ToLease(record, new V1ObjectMeta { Name = key, NamespaceProperty = @namespace, Labels = new Dictionary<string, string> { [ManagedByLabel] = "model-agent" } });
-        try { return ToVersioned(await client.CoordinationV1.CreateNamespacedLeaseAsync(lease, @namespace, cancellationToken: cancellationToken)); }
+        var lease = ToLease(record,
+            new V1ObjectMeta
+            {
+                Name = key, NamespaceProperty = @namespace, Labels = new Dictionary<string,
+            string>
+                { [ManagedByLabel] = "model-agent" }
+            });
+        try
+        {
+            return ToVersioned(await client.CoordinationV1.CreateNamespacedLeaseAsync(lease, @namespace,
+            cancellationToken: cancellationToken));
+        }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict) { return null; }
         catch (Exception e) when (IsUnavailable(e, cancellationToken)) { throw Unavailable("create", key, e); }
     }
 
-    public async Task<VersionedLease?> TryUpdateAsync(string key, VersionedLease current, LeaseRecord next, CancellationToken cancellationToken)
+    public async Task<VersionedLease?> TryUpdateAsync(string key, VersionedLease current, LeaseRecord next,
+        CancellationToken cancellationToken)
     {
-        var lease = ToLease(next, new V1ObjectMeta { Name = key, NamespaceProperty = @namespace, ResourceVersion = current.Version, Labels = new Dictionary<string, string> { [ManagedByLabel] = "model-agent" } });
-        try { return ToVersioned(await client.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, key, @namespace, cancellationToken: cancellationToken)); }
+        var lease = ToLease(next,
+            new V1ObjectMeta
+            {
+                Name = key, NamespaceProperty = @namespace, ResourceVersion = current.Version,
+                Labels = new Dictionary<string, string> { [ManagedByLabel] = "model-agent" }
+            });
+        try
+        {
+            return ToVersioned(await client.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, key, @namespace,
+            cancellationToken: cancellationToken));
+        }
         catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.NotFound) { return null; }
         catch (Exception e) when (IsUnavailable(e, cancellationToken)) { throw Unavailable("update", key, e); }
     }
@@ -85,7 +105,9 @@ internal sealed class KubernetesLeaseStore(IKubernetes client, string @namespace
             Progress = Annotation<LeaseProgress>(annotations, ProgressAnnotation),
             Outcome = Annotation<LeaseOutcome>(annotations, OutcomeAnnotation),
         };
-        return new VersionedLease(record, lease.Metadata?.ResourceVersion ?? throw new InvalidOperationException("the API server returned a Lease without metadata.resourceVersion"));
+        return new VersionedLease(record,
+            lease.Metadata?.ResourceVersion
+            ?? throw new InvalidOperationException("the API server returned a Lease without metadata.resourceVersion"));
     }
 
     // Annotations are user-editable; a garbled one is ignored rather than failing every node's coordination.
@@ -105,10 +127,13 @@ internal sealed class KubernetesLeaseStore(IKubernetes client, string @namespace
         var status = e is HttpOperationException http ? $"HTTP {(int)http.Response.StatusCode} {http.Response.ReasonPhrase}" : e.Message;
         var hint = e switch
         {
-            HttpOperationException { Response.StatusCode: HttpStatusCode.Forbidden } => $"; grant the agent's service account get, create and update on coordination.k8s.io leases in namespace {@namespace}",
-            HttpOperationException { Response.StatusCode: HttpStatusCode.NotFound } => $"; does namespace {@namespace} exist? set --namespace (or POD_NAMESPACE) to the agent's namespace",
+            HttpOperationException { Response.StatusCode: HttpStatusCode.Forbidden }
+                => $"; grant the agent's service account get, create and update on coordination.k8s.io leases in namespace {@namespace}",
+            HttpOperationException { Response.StatusCode: HttpStatusCode.NotFound }
+                => $"; does namespace {@namespace} exist? set --namespace (or POD_NAMESPACE) to the agent's namespace",
             _ => "",
         };
-        return new LeaseBackendUnavailableException(string.Create(CultureInfo.InvariantCulture, $"cannot {verb} {Describe(key)}: {status}{hint}"), e);
+        return new LeaseBackendUnavailableException(string.Create(CultureInfo.InvariantCulture,
+            $"cannot {verb} {Describe(key)}: {status}{hint}"), e);
     }
 }

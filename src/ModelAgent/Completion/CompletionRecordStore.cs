@@ -86,10 +86,15 @@ internal static class CompletionRecordStore
             return RecordRead.Failed($"{DirectoryName}/{FileName} is not UTF-8: invalid byte at byte {bad}");
         CompletionRecord? record;
         try { record = JsonSerializer.Deserialize<CompletionRecord>(bytes, Json); }
-        catch (JsonException e) { return RecordRead.Failed($"{DirectoryName}/{FileName}: invalid JSON at byte {e.BytePositionInLine ?? 0} of line {(e.LineNumber ?? 0) + 1}: {e.Message}"); }
+        catch (JsonException e)
+        {
+            return RecordRead.Failed($"{DirectoryName}/{FileName}: invalid JSON at byte {e.BytePositionInLine ?? 0} of line " +
+        $"{(e.LineNumber ?? 0) + 1}: {e.Message}");
+        }
         if (record is null) return RecordRead.Failed($"{DirectoryName}/{FileName} is empty (null)");
         if (record.FormatVersion != CompletionRecord.CurrentFormatVersion)
-            return RecordRead.Failed($"{DirectoryName}/{FileName} has format version {record.FormatVersion}; this agent reads version {CompletionRecord.CurrentFormatVersion} (upgrade the agent, or delete the record to re-check the directory)");
+            return RecordRead.Failed($"{DirectoryName}/{FileName} has format version {record.FormatVersion}; this agent reads version " +
+                $"{CompletionRecord.CurrentFormatVersion} (upgrade the agent, or delete the record to re-check the directory)");
         return RecordRead.Found(record);
     }
 }

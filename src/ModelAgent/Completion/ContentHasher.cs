@@ -33,7 +33,8 @@ internal sealed class ContentHasher : IDisposable
     /// <summary>Hashes a whole file from disk (for --deep and for resuming a partial file).</summary>
     public static async Task<FileDigest> HashFileAsync(string path, DigestAlgorithm algorithm, CancellationToken cancellationToken)
     {
-        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1,
+            FileOptions.Asynchronous | FileOptions.SequentialScan);
         using var hasher = new ContentHasher(algorithm, stream.Length);
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
         try

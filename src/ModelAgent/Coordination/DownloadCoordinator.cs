@@ -34,7 +34,8 @@ internal sealed class DownloadCoordinator(LeaseClaim claim, LeaseTimings timings
     /// <param name="isComplete">Cheap check of the destination (completion record + sizes).</param>
     /// <param name="download">The transfer.</param>
     /// <param name="progress">Bytes done/total of the transfer right now, published with every renewal.</param>
-    /// <param name="waiting">Called after every look at the lease while this node waits (holder, progress, takeover), for reporting.</param>
+    /// <param name="waiting">Called after every look at the lease while this node waits (holder, progress, takeover), for
+    /// reporting.</param>
     public async Task<CoordinatedOutcome> RunAsync(
         Func<bool> isComplete,
         Func<CancellationToken, Task> download,
@@ -62,15 +63,18 @@ internal sealed class DownloadCoordinator(LeaseClaim claim, LeaseTimings timings
             try
             {
                 // WaitAsync: a backend stuck in a blocking call (a hung mount) must not keep SIGTERM from ending the wait.
-                result = await Task.Run(() => claim.TryAcquireOrRenewAsync(null, cancellationToken), cancellationToken).WaitAsync(cancellationToken);
-                if (backendFailures > 0) logger.LogInformation("Coordination backend reachable again after {Failures} failed attempts", backendFailures);
+                result = await Task.Run(() => claim.TryAcquireOrRenewAsync(null, cancellationToken),
+                    cancellationToken).WaitAsync(cancellationToken);
+                if (backendFailures > 0) logger.LogInformation("Coordination backend reachable again after {Failures} failed attempts",
+                    backendFailures);
                 backendFailures = 0;
             }
             catch (LeaseBackendUnavailableException e)
             {
                 backendFailures++;
                 var pause = BackendBackoff(backendFailures);
-                logger.LogWarning("Coordination backend unavailable ({Reason}); waiting {Seconds:0.#}s before trying again, not downloading without the lease",
+                logger.LogWarning("Coordination backend unavailable ({Reason}); waiting {Seconds:0.#}s before trying again, not " +
+                    "downloading without the lease",
                     e.Message, pause.TotalSeconds);
                 if (await WaitForRecordAsync(isComplete, pause, cancellationToken)) return await ElsewhereAsync();
                 continue;
@@ -84,7 +88,8 @@ internal sealed class DownloadCoordinator(LeaseClaim claim, LeaseTimings timings
             }
 
             var status = claim.Status(result.Seen);
-            lastHolder = status.Holder ?? (result.Seen?.Outcome is { Succeeded: true } released ? WaitStatus.NodeOf(released.By) : lastHolder);
+            lastHolder = status.Holder
+                ?? (result.Seen?.Outcome is { Succeeded: true } released ? WaitStatus.NodeOf(released.By) : lastHolder);
             if (result.Seen != lastSeen)
             {
                 lastSeen = result.Seen;
@@ -196,7 +201,8 @@ internal sealed class DownloadCoordinator(LeaseClaim claim, LeaseTimings timings
         try { await renewal.WaitAsync(timings.ReleaseTimeout, time); }
         catch (TimeoutException)
         {
-            logger.LogWarning("A lease renewal did not return within {Seconds:0.#}s; leaving it behind", timings.ReleaseTimeout.TotalSeconds);
+            logger.LogWarning("A lease renewal did not return within {Seconds:0.#}s; leaving it behind",
+                timings.ReleaseTimeout.TotalSeconds);
         }
     }
 
@@ -217,7 +223,8 @@ internal sealed class DownloadCoordinator(LeaseClaim claim, LeaseTimings timings
         }
         catch (Exception e) when (e is TimeoutException || (e is OperationCanceledException && timeout.IsCancellationRequested))
         {
-            logger.LogWarning("Lease {What} did not finish within {Seconds:0.#}s; the lease will expire on its own", what, timings.ReleaseTimeout.TotalSeconds);
+            logger.LogWarning("Lease {What} did not finish within {Seconds:0.#}s; the lease will expire on its own", what,
+                timings.ReleaseTimeout.TotalSeconds);
         }
         catch (LeaseBackendUnavailableException e)
         {

@@ -59,7 +59,11 @@ internal sealed class FileLeaseStore : ILeaseStore
                 return Task.FromResult<VersionedLease?>(new VersionedLease(record, newest.ToString(CultureInfo.InvariantCulture)));
             }
             catch (FileNotFoundException) { }
-            catch (JsonException e) { throw new LeaseBackendUnavailableException($"lease file {PathOf(key, newest)} is not valid JSON ({e.Message}); delete it to reset the lease", e); }
+            catch (JsonException e)
+            {
+                throw new LeaseBackendUnavailableException($"lease file {PathOf(key, newest)} is not valid JSON ({e.Message}); delete " +
+            $"it to reset the lease", e);
+            }
         }
         throw new LeaseBackendUnavailableException($"lease {key} in {Directory} changed on every read; the share may be misbehaving");
     }
@@ -67,7 +71,8 @@ internal sealed class FileLeaseStore : ILeaseStore
     public Task<VersionedLease?> TryCreateAsync(string key, LeaseRecord record, CancellationToken cancellationToken) =>
         Task.FromResult(Write(key, 1, record));
 
-    public Task<VersionedLease?> TryUpdateAsync(string key, VersionedLease current, LeaseRecord next, CancellationToken cancellationToken) =>
+    public Task<VersionedLease?> TryUpdateAsync(string key, VersionedLease current, LeaseRecord next, CancellationToken cancellationToken)
+        =>
         Task.FromResult(Write(key, long.Parse(current.Version, CultureInfo.InvariantCulture) + 1, next));
 
     private VersionedLease? Write(string key, long version, LeaseRecord record)
@@ -93,7 +98,8 @@ internal sealed class FileLeaseStore : ILeaseStore
             return new VersionedLease(record, version.ToString(CultureInfo.InvariantCulture));
         }
         catch (IOException e) { throw new LeaseBackendUnavailableException($"cannot write lease file in {Directory}: {e.Message}", e); }
-        catch (UnauthorizedAccessException e) { throw new LeaseBackendUnavailableException($"permission denied writing lease files in {Directory}", e); }
+        catch (UnauthorizedAccessException e)
+        { throw new LeaseBackendUnavailableException($"permission denied writing lease files in {Directory}", e); }
     }
 
     private string PathOf(string key, long version) => Path.Combine(Directory, NameOf(key, version));

@@ -45,7 +45,8 @@ internal static class FilesystemClassifier
             var subtype = fsType["fuse.".Length..];
             return LocalFuseSubtypes.Contains(subtype)
                 ? (false, $"{fsType} serves local data")
-                : (true, $"{fsType} is a FUSE filesystem, treated as shared (network FUSE backends such as juicefs, s3fs, gcsfuse cannot be told apart from each other)");
+                : (true, $"{fsType} is a FUSE filesystem, treated as shared (network FUSE backends such as juicefs, s3fs, gcsfuse " +
+                    $"cannot be told apart from each other)");
         }
         if (fsType == "fuse") return (true, "fuse without a subtype, treated as shared");
         return (false, $"{fsType} is a node-local filesystem");

@@ -108,13 +108,19 @@ internal sealed class LeaseClaim(ILeaseStore store, string key, string identity,
         LeaseRecord next;
         if (record.HolderIdentity == identity)
         {
-            next = record with { RenewTime = time.GetUtcNow(), Progress = progress ?? record.Progress, LeaseDurationSeconds = DurationSeconds };
+            next = record with
+            {
+                RenewTime = time.GetUtcNow(),
+                Progress = progress ?? record.Progress,
+                LeaseDurationSeconds = DurationSeconds
+            };
         }
         else if (!record.IsReleased && !HasExpired(record))
         {
             return new ClaimResult(ClaimState.HeldByOther, record);
         }
-        else if (record is { IsReleased: true, Outcome: { Succeeded: false } failure } && Elapsed() < TimeSpan.FromSeconds(failure.RetryAfterSeconds))
+        else if (record is { IsReleased: true, Outcome: { Succeeded: false } failure }
+            && Elapsed() < TimeSpan.FromSeconds(failure.RetryAfterSeconds))
         {
             return new ClaimResult(ClaimState.BackingOff, record);
         }
@@ -131,7 +137,8 @@ internal sealed class LeaseClaim(ILeaseStore store, string key, string identity,
         }
         if (record.HolderIdentity != identity)
             logger.LogInformation("Took over lease {Lease} as {Holder} (previous holder {Previous}, {Why})", store.Describe(key), identity,
-                record.IsReleased ? "none" : record.HolderIdentity, record.IsReleased ? "released" : $"no renewal seen for {DurationSeconds}s");
+                record.IsReleased ? "none" : record.HolderIdentity,
+                    record.IsReleased ? "released" : $"no renewal seen for {DurationSeconds}s");
         Observe(updated);
         return new ClaimResult(ClaimState.Held, updated.Record);
     }
@@ -147,10 +154,17 @@ internal sealed class LeaseClaim(ILeaseStore store, string key, string identity,
             if (current is null || current.Record.HolderIdentity != identity) return;
             var failures = succeeded ? 0 : (current.Record.Outcome?.Failures ?? 0) + 1;
             var outcome = new LeaseOutcome(succeeded, message, failures, succeeded ? 0 : (int)Backoff(failures).TotalSeconds, identity);
-            var released = current.Record with { HolderIdentity = "", RenewTime = time.GetUtcNow(), Progress = current.Record.Progress, Outcome = outcome };
+            var released = current.Record with
+            {
+                HolderIdentity = "",
+                RenewTime = time.GetUtcNow(),
+                Progress = current.Record.Progress,
+                Outcome = outcome
+            };
             if (await store.TryUpdateAsync(key, current, released, cancellationToken) is not null)
             {
-                logger.LogInformation("Released lease {Lease} ({Outcome})", store.Describe(key), succeeded ? "succeeded" : $"failed, others retry in {outcome.RetryAfterSeconds}s: {message}");
+                logger.LogInformation("Released lease {Lease} ({Outcome})", store.Describe(key),
+                    succeeded ? "succeeded" : $"failed, others retry in {outcome.RetryAfterSeconds}s: {message}");
                 return;
             }
         }
@@ -165,9 +179,15 @@ internal sealed class LeaseClaim(ILeaseStore store, string key, string identity,
     {
         var current = await store.GetAsync(key, cancellationToken);
         if (current is null || current.Record.HolderIdentity != identity) return;
-        var released = current.Record with { HolderIdentity = "", RenewTime = time.GetUtcNow(), Outcome = current.Record.Outcome is { Succeeded: false } streak ? streak with { RetryAfterSeconds = 0 } : null };
+        var released = current.Record with
+        {
+            HolderIdentity = "",
+            RenewTime = time.GetUtcNow(),
+            Outcome = current.Record.Outcome is { Succeeded: false } streak ? streak with { RetryAfterSeconds = 0 } : null
+        };
         if (await store.TryUpdateAsync(key, current, released, cancellationToken) is not null)
-            logger.LogInformation("Released lease {Lease} without finishing (interrupted); another node may take over now", store.Describe(key));
+            logger.LogInformation("Released lease {Lease} without finishing (interrupted); another node may take over now",
+                store.Describe(key));
     }
 
     private TimeSpan Backoff(int failures)

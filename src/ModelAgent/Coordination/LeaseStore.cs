@@ -11,7 +11,8 @@ internal sealed record VersionedLease(LeaseRecord Record, string Version);
 /// </summary>
 internal interface ILeaseStore
 {
-    /// <summary>Human-readable name of where leases live, for logs ("lease file /share/.model-agent/leases", "Lease ome/model-download-…").</summary>
+    /// <summary>Human-readable name of where leases live, for logs ("lease file /share/.model-agent/leases", "Lease
+    /// ome/model-download-…").</summary>
     string Describe(string key);
 
     Task<VersionedLease?> GetAsync(string key, CancellationToken cancellationToken);

@@ -23,6 +23,8 @@ internal sealed record LeaseTimings(TimeSpan Duration, TimeSpan RenewInterval, T
     /// <summary>client-go's rule, with margin: a holder must get at least three renewals in before its lease can expire.</summary>
     public string? Problem =>
         Duration <= TimeSpan.Zero || RenewInterval <= TimeSpan.Zero || PollInterval <= TimeSpan.Zero ? "lease timings must be positive"
-        : RenewInterval * 3 > Duration ? $"the renew interval ({RenewInterval.TotalSeconds:0.###}s) must be at most a third of the lease duration ({Duration.TotalSeconds:0.###}s)"
+        : RenewInterval * 3 > Duration
+            ? $"the renew interval ({RenewInterval.TotalSeconds:0.###}s) must be at most a third of the lease duration " +
+            $"({Duration.TotalSeconds:0.###}s)"
         : null;
 }

@@ -13,7 +13,13 @@ internal sealed record StorageProbeResult(bool Shared, string FsType, string Mou
 internal sealed class StorageProbe(Func<MountTable?> readMounts, Func<string, long?> statfs)
 {
     public static StorageProbe ForThisHost() => new(
-        () => { try { return MountTable.ReadSelf(); } catch (IOException) { return null; } catch (UnauthorizedAccessException) { return null; } },
+        () =>
+        {
+            try { return MountTable.ReadSelf(); }
+            catch (IOException) { return null; }
+            catch (UnauthorizedAccessException)
+            { return null; }
+        },
         Platform.Statfs.FileSystemType);
 
     public StorageProbeResult Probe(string path, SharedStorageMode mode)
@@ -34,12 +40,16 @@ internal sealed class StorageProbe(Func<MountTable?> readMounts, Func<string, lo
         if (mount is not null)
         {
             var (shared, reason) = FilesystemClassifier.FromTypeName(mount.FsType);
-            return new StorageProbeResult(shared, mount.FsType, mount.MountPoint, $"{reason} (mounted at {mount.MountPoint} from {mount.Source})");
+            return new StorageProbeResult(shared, mount.FsType, mount.MountPoint,
+                $"{reason} (mounted at {mount.MountPoint} from {mount.Source})");
         }
         var magic = statfs(ExistingAncestor(realPath));
-        if (magic is null) return new StorageProbeResult(false, "unknown", "", $"cannot read {MountTable.SelfPath} or statfs '{realPath}'; assuming node-local storage (use --shared-storage yes to force coordination)");
+        if (magic is null) return new StorageProbeResult(false, "unknown", "",
+            $"cannot read {MountTable.SelfPath} or statfs '{realPath}'; assuming node-local storage (use --shared-storage yes to force " +
+            $"coordination)");
         var (isShared, name) = FilesystemClassifier.FromMagic(magic.Value);
-        return new StorageProbeResult(isShared, name, "", $"statfs reports {name} ({(isShared ? "shared" : "node-local")}); {MountTable.SelfPath} was not readable");
+        return new StorageProbeResult(isShared, name, "",
+            $"statfs reports {name} ({(isShared ? "shared" : "node-local")}); {MountTable.SelfPath} was not readable");
     }
 
     // statfs needs an existing path; a destination not created yet lands on the filesystem of its nearest parent.

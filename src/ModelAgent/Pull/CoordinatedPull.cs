@@ -19,10 +19,12 @@ internal sealed record CoordinationSettings(SharedStorageMode Mode, string NodeN
 /// inside the destination, so that two pulls on one host into one folder also download the model once. A model
 /// that is already complete needs neither the origin nor a lease.
 /// </summary>
-internal sealed class CoordinatedPull(ModelPull pull, string source, string revision, CoordinationSettings settings, StorageProbe probe, TimeProvider time, ILogger logger)
+internal sealed class CoordinatedPull(ModelPull pull, string source, string revision, CoordinationSettings settings, StorageProbe probe,
+    TimeProvider time, ILogger logger)
 {
     public async Task<(PullOutcome Outcome, bool DownloadedHere)> RunAsync(
-        string destination, PathPatternFilter filter, bool refresh, Func<LeaseProgress?> progress, Action<WaitStatus>? waiting, CancellationToken cancellationToken,
+        string destination, PathPatternFilter filter, bool refresh, Func<LeaseProgress?> progress, Action<WaitStatus>? waiting,
+            CancellationToken cancellationToken,
         bool repair = false)
     {
         // A complete model needs neither the origin nor the lease backend: restarts of a whole cluster cost nothing.
@@ -48,7 +50,8 @@ internal sealed class CoordinatedPull(ModelPull pull, string source, string revi
         var coordinator = new DownloadCoordinator(claim, timings, time, logger);
         PullOutcome? mine = null;
         // With --refresh or --repair the old record must not end the wait: only a record written after we started counts.
-        bool IsComplete() => pull.CompleteRecord(destination, filter) is { } record && (!(refresh || repair) || record.WrittenBy != before?.WrittenBy);
+        bool IsComplete() => pull.CompleteRecord(destination, filter) is { } record
+            && (!(refresh || repair) || record.WrittenBy != before?.WrittenBy);
         var result = await coordinator.RunAsync(
             IsComplete,
             async ct => mine = await pull.RunAsync(destination, filter, refresh, ct, repair),
@@ -81,7 +84,8 @@ internal sealed class CoordinatedPull(ModelPull pull, string source, string revi
         try { Storage.StateDirectory.Open(destination, [CompletionRecordStore.DirectoryName, "leases"], create: true)!.Dispose(); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            logger.LogWarning("Cannot create the lease directory {Directory} ({Reason}); pulling without coordination", store.Directory, e.Message);
+            logger.LogWarning("Cannot create the lease directory {Directory} ({Reason}); pulling without coordination", store.Directory,
+                e.Message);
             return null;
         }
         var real = Storage.ModelRelativePath.RealPath(destination);

@@ -22,19 +22,23 @@ namespace ModelAgent.Pull;
 /// fetched, and the record is written again even when nothing differed.
 /// </para>
 /// </summary>
-internal sealed class ModelPull(ISnapshotSource source, TransferOptions options, ILogger logger, ITransferObserver? observer = null, TimeProvider? time = null)
+internal sealed class ModelPull(ISnapshotSource source, TransferOptions options, ILogger logger, ITransferObserver? observer = null,
+    TimeProvider? time = null)
 {
     private readonly ITransferObserver _observer = observer ?? NullTransferObserver.Instance;
 
-    public async Task<PullOutcome> RunAsync(string destination, PathPatternFilter filter, bool refresh, CancellationToken cancellationToken, bool repair = false)
+    public async Task<PullOutcome> RunAsync(string destination, PathPatternFilter filter, bool refresh, CancellationToken cancellationToken,
+        bool repair = false)
     {
         destination = Path.GetFullPath(destination);
         var read = CompletionRecordStore.Read(destination);
         if (read.Problem is not null)
-            logger.LogWarning("Completion record in {Destination} is unusable ({Problem}); treating the model as incomplete", destination, read.Problem);
+            logger.LogWarning("Completion record in {Destination} is unusable ({Problem}); treating the model as incomplete", destination,
+                read.Problem);
         var record = read.Record is { Adopted: false } ours ? ours : null;
         if (record is not null && !source.IsSameModel(record.Source))
-            throw new PullRefusedException($"{destination} holds {record.Source}, not {source.Source}; choose another --dest, or delete that directory to replace the model");
+            throw new PullRefusedException($"{destination} holds {record.Source}, not {source.Source}; choose another --dest, or delete " +
+                $"that directory to replace the model");
 
         if (!refresh && !repair && record is not null && record.Source == source.Source && SameSelection(record, filter))
         {
@@ -43,7 +47,8 @@ internal sealed class ModelPull(ISnapshotSource source, TransferOptions options,
             {
                 logger.LogInformation("{Source} is complete in {Destination} at revision {Revision} (completion record); no request made",
                     source.Source, destination, record.Revision);
-                return new PullOutcome(PullResult.AlreadyComplete, source.Source, record.Revision, null, 0, record.Files.Count, 0, SumSizes(record));
+                return new PullOutcome(PullResult.AlreadyComplete, source.Source, record.Revision, null, 0, record.Files.Count, 0,
+                    SumSizes(record));
             }
             logger.LogInformation("Completion record of {Destination} does not match the files ({Reasons}); transferring what is missing",
                 destination, string.Join("; ", reasons.Take(5)));
@@ -58,11 +63,13 @@ internal sealed class ModelPull(ISnapshotSource source, TransferOptions options,
         var kept = new List<SnapshotFile>();
         RepairReport? repairReport = null;
         if (repair)
-            (kept, toTransfer, repairReport) = await new ModelRepair(Environment.ProcessorCount, logger).CheckAsync(destination, snapshot, cancellationToken);
+            (kept, toTransfer, repairReport) = await new ModelRepair(Environment.ProcessorCount, logger).CheckAsync(destination, snapshot,
+                cancellationToken);
         else
             foreach (var file in snapshot.Files)
             {
-                if (recorded.TryGetValue(file.Path.Value, out var old) && old.Size == file.Size && old.Digest == file.Digest.ToString() && HasSize(destination, file))
+                if (recorded.TryGetValue(file.Path.Value, out var old) && old.Size == file.Size && old.Digest == file.Digest.ToString()
+                    && HasSize(destination, file))
                     kept.Add(file);
                 else
                     toTransfer.Add(file);
@@ -73,18 +80,22 @@ internal sealed class ModelPull(ISnapshotSource source, TransferOptions options,
         if (record is not null && toTransfer.Count == 0 && stale.Count == 0 && record.Revision == snapshot.Revision &&
             record.Source == source.Source && SameSelection(record, filter))
         {
-            logger.LogInformation("{Source} is up to date in {Destination} at commit {Revision}; nothing to change", source.Source, destination, snapshot.Revision);
+            logger.LogInformation("{Source} is up to date in {Destination} at commit {Revision}; nothing to change", source.Source,
+                destination, snapshot.Revision);
             // Rewritten in place (atomically, never absent): it now says when the content was last checked, and ends
             // the wait of nodes that waited for this repair.
             if (repair) await CompletionRecordStore.WriteAsync(destination, NewRecord(snapshot, filter), cancellationToken);
-            return new PullOutcome(PullResult.UpToDate, source.Source, snapshot.Revision, snapshot, 0, kept.Count, 0, snapshot.TotalBytes) { Repair = repairReport };
+            return new PullOutcome(PullResult.UpToDate, source.Source, snapshot.Revision, snapshot, 0, kept.Count, 0,
+                snapshot.TotalBytes)
+            { Repair = repairReport };
         }
 
         // Refused before the record is touched and before a byte is fetched: a disk too small changes nothing.
         DiskAdmission.Check(destination, toTransfer, options, logger);
         // From here the directory changes: it must not look complete until the new record is written.
         if (read.Record is not null) CompletionRecordStore.Invalidate(destination);
-        logger.LogInformation("Transferring {Count} files of {Source} at {Revision} into {Destination}; keeping {Kept} unchanged, removing {Stale} no longer in the snapshot",
+        logger.LogInformation("Transferring {Count} files of {Source} at {Revision} into {Destination}; keeping {Kept} unchanged, " +
+            "removing {Stale} no longer in the snapshot",
             toTransfer.Count, source.Source, snapshot.Revision, destination, kept.Count, stale.Count);
         long keptBytes = 0;
         foreach (var file in kept) keptBytes = PendingBytes.SaturatingAdd(keptBytes, file.Size);
@@ -105,9 +116,11 @@ internal sealed class ModelPull(ISnapshotSource source, TransferOptions options,
             throw local;
         }
         RemoveAbandonedPartials(destination);
-        logger.LogInformation("{Source} is complete in {Destination} at commit {Revision}: {Files} files, {Bytes} bytes; completion record written",
+        logger.LogInformation("{Source} is complete in {Destination} at commit {Revision}: {Files} files, {Bytes} bytes; completion " +
+            "record written",
             source.Source, destination, snapshot.Revision, snapshot.Files.Count, snapshot.TotalBytes);
-        return new PullOutcome(PullResult.Updated, source.Source, snapshot.Revision, snapshot, tally.Transferred, tally.Kept, stale.Count, snapshot.TotalBytes)
+        return new PullOutcome(PullResult.Updated, source.Source, snapshot.Revision, snapshot, tally.Transferred, tally.Kept, stale.Count,
+            snapshot.TotalBytes)
         {
             FilesResumed = tally.Resumed,
             Repair = repairReport,
@@ -152,7 +165,8 @@ internal sealed class ModelPull(ISnapshotSource source, TransferOptions options,
     /// </summary>
     private bool MayRemove(string recordedPath)
     {
-        var problem = Storage.ModelRelativePath.TryCreate(recordedPath, out var path, out var unsafeName) ? path!.ReservedProblem() : unsafeName;
+        var problem = Storage.ModelRelativePath.TryCreate(recordedPath, out var path, out var unsafeName) ? path!.ReservedProblem()
+            : unsafeName;
         if (problem is null) return true;
         logger.LogWarning("Kept {File}: the previous completion record lists it, but {Problem}; model-agent never removes it",
             Storage.DisplayName.Quote(recordedPath), problem);
@@ -161,12 +175,14 @@ internal sealed class ModelPull(ISnapshotSource source, TransferOptions options,
 
     private void RemoveStale(string destination, string recordedPath)
     {
-        if (!Storage.ModelRelativePath.TryCreate(recordedPath, out var path, out _) || path!.ResolveInside(destination, out var full) is not null) return;
+        if (!Storage.ModelRelativePath.TryCreate(recordedPath, out var path, out _)
+            || path!.ResolveInside(destination, out var full) is not null) return;
         if (!File.Exists(full)) return;
         File.Delete(full);
         logger.LogInformation("Removed {File}: listed by the previous completion record, not in the new snapshot", recordedPath);
         // Prune directories the removal emptied, up to (not including) the model directory.
-        for (var dir = Path.GetDirectoryName(full); dir is not null && dir.Length > destination.Length && !Directory.EnumerateFileSystemEntries(dir).Any(); dir = Path.GetDirectoryName(dir))
+        for (var dir = Path.GetDirectoryName(full); dir is not null && dir.Length > destination.Length
+            && !Directory.EnumerateFileSystemEntries(dir).Any(); dir = Path.GetDirectoryName(dir))
             Directory.Delete(dir);
     }
 
@@ -180,7 +196,8 @@ internal sealed class ModelPull(ISnapshotSource source, TransferOptions options,
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or Storage.UnsafeStateException)
         {
-            logger.LogWarning("Could not remove leftover partial files in {Directory}: {Reason}", PartialFile.DirectoryFor(destination), e.Message);
+            logger.LogWarning("Could not remove leftover partial files in {Directory}: {Reason}", PartialFile.DirectoryFor(destination),
+                e.Message);
         }
     }
 

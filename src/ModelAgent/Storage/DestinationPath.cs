@@ -20,7 +20,8 @@ internal static class DestinationPath
         {
             if (!Path.IsPathRooted(specPath))
             {
-                error = $"spec.storage.path '{specPath}' is not an absolute path; set it to the host directory for the model (for example /mnt/models/org/name)";
+                error = $"spec.storage.path '{specPath}' is not an absolute path; set it to the host directory for the model (for " +
+                    $"example /mnt/models/org/name)";
                 return false;
             }
             destination = Path.GetFullPath(specPath);
@@ -36,7 +37,8 @@ internal static class DestinationPath
         var derived = Path.GetFullPath(root + "/" + uri.Original);
         if (!derived.StartsWith(root.TrimEnd('/') + "/", StringComparison.Ordinal))
         {
-            error = $"storage URI '{uri.Original}' would place the model at '{derived}', outside the models root '{root}'; set spec.storage.path explicitly";
+            error = $"storage URI '{uri.Original}' would place the model at '{derived}', outside the models root '{root}'; set " +
+                $"spec.storage.path explicitly";
             return false;
         }
         destination = derived;

@@ -45,7 +45,11 @@ internal sealed class ModelDirectory
             var info = new FileInfo(current);
             FileAttributes attributes;
             try { attributes = info.Attributes; }
-            catch (UnauthorizedAccessException) { return Failed(name, full, $"permission denied looking up '{name}' (a directory on its path is not searchable)"); }
+            catch (UnauthorizedAccessException)
+            {
+                return Failed(name, full,
+                $"permission denied looking up '{name}' (a directory on its path is not searchable)");
+            }
             catch (IOException e) { return Failed(name, full, $"cannot look up '{name}': {e.Message}"); }
 
             if ((int)attributes == -1) return new ModelEntry(name.Value, full, EntryKind.Missing, 0, null);
@@ -56,7 +60,8 @@ internal sealed class ModelDirectory
                 if (!ModelRelativePath.IsInside(_realRoot, target) && !inHfCacheBlobs)
                 {
                     var linkName = Path.GetRelativePath(Root, current);
-                    return Failed(name, full, $"'{name}' leads outside the model directory through the symlink '{linkName}' -> '{info.LinkTarget}'; not opened");
+                    return Failed(name, full,
+                        $"'{name}' leads outside the model directory through the symlink '{linkName}' -> '{info.LinkTarget}'; not opened");
                 }
                 if (last) return Stat(name, full, target);
                 continue;
@@ -86,9 +91,14 @@ internal sealed class ModelDirectory
             if ((attributes & FileAttributes.Directory) != 0) return new ModelEntry(name.Value, full, EntryKind.Directory, 0, null);
             return new ModelEntry(name.Value, full, EntryKind.File, info.Length, null);
         }
-        catch (UnauthorizedAccessException) { return Failed(name, full, $"permission denied looking up '{name}' (a directory on its symlink's path is not searchable)"); }
+        catch (UnauthorizedAccessException)
+        {
+            return Failed(name, full,
+            $"permission denied looking up '{name}' (a directory on its symlink's path is not searchable)");
+        }
         catch (IOException e) { return Failed(name, full, $"cannot look up '{name}': {e.Message}"); }
     }
 
-    private static ModelEntry Failed(ModelRelativePath name, string full, string problem) => new(name.Value, full, EntryKind.Missing, 0, problem);
+    private static ModelEntry Failed(ModelRelativePath name, string full, string problem)
+        => new(name.Value, full, EntryKind.Missing, 0, problem);
 }

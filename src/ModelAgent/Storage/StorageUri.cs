@@ -10,7 +10,8 @@ internal abstract record StorageUri(string Original)
 {
     public abstract string Scheme { get; }
 
-    /// <summary>True when the agent transfers bytes for it (hf, s3, oci); false when files are used in place or never on this node.</summary>
+    /// <summary>True when the agent transfers bytes for it (hf, s3, oci); false when files are used in place or never on this
+    /// node.</summary>
     public abstract bool IsDownloaded { get; }
 
     // Sealed so that the derived records do not synthesise their own: a URI in a message is what the user typed.
@@ -24,7 +25,8 @@ internal abstract record StorageUri(string Original)
         uri = null;
         if (string.IsNullOrWhiteSpace(text))
         {
-            error = "storage URI is empty; expected one of hf://org/model[@revision], s3://bucket/prefix, oci://…, pvc://…, local://…, vendor://…";
+            error = "storage URI is empty; expected one of hf://org/model[@revision], s3://bucket/prefix, oci://…, pvc://…, " +
+                "local://…, vendor://…";
             return false;
         }
         var separator = text.IndexOf("://", StringComparison.Ordinal);
@@ -39,9 +41,12 @@ internal abstract record StorageUri(string Original)
             "local" => LocalUri.TryCreate(text, rest, out uri),
             "vendor" => VendorUri.TryCreate(text, rest, out uri),
             "az" or "gs" or "github" =>
-                $"storage URI '{text}': the {scheme}:// scheme is recognised but not supported: model-agent cannot download from it; pull supports hf:// " +
-                "and local:// today: copy the files onto the node and use local://, or serve them with 'model-agent hub serve' and pull hf:// from it",
-            _ => $"storage URI '{text}' has an unknown scheme{(scheme.Length > 0 ? $" '{scheme}'" : "")}; expected one of hf://, s3://, oci://, pvc://, local://, vendor://",
+                $"storage URI '{text}': the {scheme}:// scheme is recognised but not supported: model-agent cannot download from it; " +
+                $"pull supports hf:// " +
+                "and local:// today: copy the files onto the node and use local://, or serve them with 'model-agent hub serve' and pull " +
+                "hf:// from it",
+            _ => $"storage URI '{text}' has an unknown scheme{(scheme.Length > 0 ? $" '{scheme}'" : "")}; expected one of hf://, s3://, " +
+                $"oci://, pvc://, local://, vendor://",
         };
         return error is null;
     }
@@ -61,10 +66,13 @@ internal sealed record HuggingFaceUri(string Original, string RepoId, string Rev
         var repo = at >= 0 ? rest[..at] : rest;
         var revision = at >= 0 ? rest[(at + 1)..] : DefaultRevision;
         if (repo.Length == 0) return $"storage URI '{original}' has no model id; expected hf://org/model[@revision]";
-        if (at >= 0 && revision.Length == 0) return $"storage URI '{original}' has an empty revision after '@'; drop the '@' to use '{DefaultRevision}'";
+        if (at >= 0
+            && revision.Length == 0)
+            return $"storage URI '{original}' has an empty revision after '@'; drop the '@' to use '{DefaultRevision}'";
         var segments = repo.Split('/');
         if (segments.Length > 2 || segments.Any(s => s.Length == 0 || s is "." or ".." || !s.All(IsRepoChar)))
-            return $"storage URI '{original}': '{repo}' is not a Hugging Face model id; expected 'org/name' or 'name' of letters, digits, '-', '_' and '.'";
+            return $"storage URI '{original}': '{repo}' is not a Hugging Face model id; expected 'org/name' or 'name' of letters, " +
+                $"digits, '-', '_' and '.'";
         if (revision.Contains("..") || revision.Any(char.IsControl) || revision.Contains(' '))
             return $"storage URI '{original}': '{revision}' is not a valid revision (branch, tag or commit sha)";
         uri = new HuggingFaceUri(original, repo, revision);
@@ -115,7 +123,8 @@ internal sealed record OciUri(string Original, string? Namespace, string? Region
         if (parts.Length >= 4 && parts[0] == "n" && parts[2] == "b")
         {
             if (parts[1].Length == 0 || parts[3].Length == 0)
-                return $"storage URI '{original}': namespace and bucket must not be empty in oci://n/{{namespace}}/b/{{bucket}}/o/{{prefix}}";
+                return $"storage URI '{original}': namespace and bucket must not be empty in " +
+                    $"oci://n/{{namespace}}/b/{{bucket}}/o/{{prefix}}";
             var hasObjectMarker = parts.Length >= 5 && parts[4] == "o";
             if (parts.Length >= 5 && !hasObjectMarker)
                 return $"storage URI '{original}': expected 'o' after the bucket, as in oci://n/{{namespace}}/b/{{bucket}}/o/{{prefix}}";
@@ -123,7 +132,8 @@ internal sealed record OciUri(string Original, string? Namespace, string? Region
             return null;
         }
         if (parts[0] is "n" or "b")
-            return $"storage URI '{original}' looks like the long OCI form but is incomplete; expected oci://n/{{namespace}}/b/{{bucket}}/o/{{prefix}}";
+            return $"storage URI '{original}' looks like the long OCI form but is incomplete; expected " +
+                $"oci://n/{{namespace}}/b/{{bucket}}/o/{{prefix}}";
         var head = parts[0];
         var at = head.IndexOf('@');
         if (at >= 0)
@@ -135,7 +145,9 @@ internal sealed record OciUri(string Original, string? Namespace, string? Region
             uri = new OciUri(original, ns.Length == 0 ? null : ns, region, parts[1], string.Join('/', parts[2..]));
             return null;
         }
-        if (head.Length == 0) return $"storage URI '{original}' has no bucket; expected oci://{{bucket}}/{{prefix}} or oci://n/{{namespace}}/b/{{bucket}}/o/{{prefix}}";
+        if (head.Length == 0)
+            return $"storage URI '{original}' has no bucket; expected oci://{{bucket}}/{{prefix}} or " +
+            $"oci://n/{{namespace}}/b/{{bucket}}/o/{{prefix}}";
         uri = new OciUri(original, null, null, head, string.Join('/', parts[1..]));
         return null;
     }
@@ -164,7 +176,8 @@ internal sealed record PvcUri(string Original, string? Namespace, string Claim, 
             ns = head[..head.IndexOf(':')];
             claim = head[(head.IndexOf(':') + 1)..];
             if (!IsDnsLabel(ns))
-                return $"storage URI '{original}': '{ns}' is not a valid namespace (lowercase letters, digits and '-', at most 63, no leading or trailing '-')";
+                return $"storage URI '{original}': '{ns}' is not a valid namespace (lowercase letters, digits and '-', at most 63, no " +
+                    $"leading or trailing '-')";
         }
         if (claim.Length == 0) return $"storage URI '{original}' has an empty claim name";
         uri = new PvcUri(original, ns, claim, subPath);
@@ -172,7 +185,8 @@ internal sealed record PvcUri(string Original, string? Namespace, string Claim, 
     }
 
     private static bool IsDnsLabel(string s) =>
-        s.Length is > 0 and <= 63 && s[0] != '-' && s[^1] != '-' && s.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-');
+        s.Length is > 0 and <= 63 && s[0] != '-' && s[^1] != '-'
+            && s.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-');
 }
 
 /// <summary><c>local://{path}</c> (<c>local:///abs</c> or <c>local://./rel</c>): files already on the node, never deleted.</summary>

@@ -11,7 +11,8 @@ namespace ModelAgent.Transfer;
 /// A body that breaks is resumed from the first missing byte (bytes already received are never fetched again);
 /// attempts are counted only while no byte arrives.
 /// </summary>
-internal sealed class ChunkFetcher(IContentOrigin origin, TransferOptions options, MemoryBudget budget, BlockPool blocks, ITransferObserver observer, ILogger logger)
+internal sealed class ChunkFetcher(IContentOrigin origin, TransferOptions options, MemoryBudget budget, BlockPool blocks,
+    ITransferObserver observer, ILogger logger)
 {
     public async Task FetchAsync(FileDownload download, int index, CancellationToken cancellationToken)
     {
@@ -121,8 +122,10 @@ internal sealed class ChunkFetcher(IContentOrigin origin, TransferOptions option
         return position;
     }
 
-    /// <summary>Reads up to <paramref name="want"/> bytes into the block; a body that breaks returns what arrived and why it broke.</summary>
-    private async Task<(int Filled, Exception? Broken)> ReadBlockAsync(RangeBody body, PooledBlock block, int want, IdleTimeout idle, CancellationToken cancellationToken)
+    /// <summary>Reads up to <paramref name="want"/> bytes into the block; a body that breaks returns what arrived and why it
+    /// broke.</summary>
+    private async Task<(int Filled, Exception? Broken)> ReadBlockAsync(RangeBody body, PooledBlock block, int want, IdleTimeout idle,
+        CancellationToken cancellationToken)
     {
         var filled = 0;
         try

@@ -76,9 +76,11 @@ internal sealed class FileDownload : IDisposable
 
     /// <summary>
     /// Opens this writer's partial file, resuming its own from an earlier attempt or one a writer that is gone left
-    /// (see <see cref="PartialFile"/>) when the journal matches; otherwise starts it empty. <paramref name="directWrites"/> asks for writes that bypass the page cache.
+    /// (see <see cref="PartialFile"/>) when the journal matches; otherwise starts it empty. <paramref name="directWrites"/> asks for writes
+    /// that bypass the page cache.
     /// </summary>
-    public static FileDownload Open(string destination, StateDirectory partials, SnapshotFile file, long chunkSize, MemoryBudget budget, BlockPool blocks,
+    public static FileDownload Open(string destination, StateDirectory partials, SnapshotFile file, long chunkSize, MemoryBudget budget,
+        BlockPool blocks,
         bool allowResume, string writer, bool directWrites, ILogger logger)
     {
         var blockSize = blocks.BlockSize;
@@ -98,7 +100,8 @@ internal sealed class FileDownload : IDisposable
                 {
                     var hasher = new OrderedHasher(file.Digest.Algorithm, file.Size, chunkSize, present, existing, budget, blocks);
                     var output = PartialFileWriter.Open(partials, partial.DataName, existing, directWrites, file.Path.Value, logger);
-                    return new FileDownload(destination, partials, file, partial, chunkSize, existing, output, journal, hasher, chunkCount, present);
+                    return new FileDownload(destination, partials, file, partial, chunkSize, existing, output, journal, hasher, chunkCount,
+                        present);
                 }
                 existing.Dispose();
             }
@@ -123,7 +126,8 @@ internal sealed class FileDownload : IDisposable
     }
 
     /// <summary>This writer's own partial file (left by an earlier attempt of this run), or one a writer that is gone left.</summary>
-    private static SafeFileHandle? OpenToResume(StateDirectory partials, string destination, SnapshotFile file, PartialFile mine, string writer)
+    private static SafeFileHandle? OpenToResume(StateDirectory partials, string destination, SnapshotFile file, PartialFile mine,
+        string writer)
     {
         if (partials.Entry(mine.DataName) is null)
             foreach (var other in PartialFile.OthersFor(partials, destination, file, writer))

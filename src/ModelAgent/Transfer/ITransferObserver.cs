@@ -8,7 +8,8 @@ namespace ModelAgent.Transfer;
 /// </summary>
 internal interface ITransferObserver
 {
-    /// <summary>The snapshot is planned: <paramref name="bytesTotal"/> over all files, <paramref name="bytesAlreadyPresent"/> need no transfer.</summary>
+    /// <summary>The snapshot is planned: <paramref name="bytesTotal"/> over all files, <paramref name="bytesAlreadyPresent"/> need no
+    /// transfer.</summary>
     void Planned(int fileCount, long bytesTotal, long bytesAlreadyPresent) { }
     void FileStarted(SnapshotFile file, long bytesAlreadyPresent) { }
     /// <summary>Bytes received and written to disk (not yet verified).</summary>

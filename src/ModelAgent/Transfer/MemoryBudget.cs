@@ -36,7 +36,8 @@ internal sealed class MemoryBudget(long capacity)
                 _used += bytes;
                 return Task.FromResult(bytes);
             }
-            node = _waiters.AddLast(new Waiter(bytes, exempt, new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously)));
+            node = _waiters.AddLast(new Waiter(bytes, exempt,
+                new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously)));
         }
         var ready = node.Value.Ready;
         if (cancellationToken.CanBeCanceled)
@@ -56,7 +57,8 @@ internal sealed class MemoryBudget(long capacity)
         return ready.Task;
     }
 
-    public Task<long> ReserveAsync(long bytes, CancellationToken cancellationToken) => ReserveAsync(bytes, static () => false, cancellationToken);
+    public Task<long> ReserveAsync(long bytes, CancellationToken cancellationToken)
+        => ReserveAsync(bytes, static () => false, cancellationToken);
 
     public void Release(long bytes)
     {

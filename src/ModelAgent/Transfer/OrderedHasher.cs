@@ -7,7 +7,8 @@ namespace ModelAgent.Transfer;
 /// Hashes one file in offset order while its ranges arrive out of order. Blocks are handed over after they were
 /// written; the block at the hashing frontier is hashed at once, later ones wait here (their memory counted in the
 /// <see cref="MemoryBudget"/>) until the frontier reaches them. Bytes that were already on disk when a transfer
-/// resumed (each chunk's journaled prefix) are read back once, in order, when the frontier reaches them. One caller at a time drains; the others
+/// resumed (each chunk's journaled prefix) are read back once, in order, when the frontier reaches them. One caller at a time drains; the
+/// others
 /// only enqueue, so hashing never runs twice in parallel for a file and never blocks a reader for long.
 /// </summary>
 internal sealed class OrderedHasher : IDisposable
@@ -24,7 +25,8 @@ internal sealed class OrderedHasher : IDisposable
     private long _frontier;
     private bool _draining;
 
-    public OrderedHasher(DigestAlgorithm algorithm, long size, long chunkSize, long[] present, SafeFileHandle file, MemoryBudget budget, BlockPool blocks)
+    public OrderedHasher(DigestAlgorithm algorithm, long size, long chunkSize, long[] present, SafeFileHandle file, MemoryBudget budget,
+        BlockPool blocks)
     {
         _hasher = new ContentHasher(algorithm, size);
         _size = size;

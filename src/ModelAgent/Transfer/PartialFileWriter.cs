@@ -25,7 +25,8 @@ internal sealed class PartialFileWriter(SafeFileHandle buffered, SafeFileHandle?
     /// Opens the writer for a partial file whose buffered handle is already open. <paramref name="tryDirect"/> asks for
     /// direct writes; a filesystem that refuses them gets page-cache writes (one log line says so).
     /// </summary>
-    public static PartialFileWriter Open(StateDirectory dir, string name, SafeFileHandle buffered, bool tryDirect, string file, ILogger logger)
+    public static PartialFileWriter Open(StateDirectory dir, string name, SafeFileHandle buffered, bool tryDirect, string file,
+        ILogger logger)
     {
         if (!tryDirect) return new PartialFileWriter(buffered, null, file, logger);
         var direct = dir.TryOpenDirect(name, out var refusal);
@@ -47,7 +48,8 @@ internal sealed class PartialFileWriter(SafeFileHandle buffered, SafeFileHandle?
             catch (IOException e) when (DirectIo.IsRefusal(e))
             {
                 if (Interlocked.CompareExchange(ref _direct, null, direct) == direct)
-                    logger.LogWarning("Direct writes to {File} were refused ({Reason}); writing it through the page cache", file, e.Message);
+                    logger.LogWarning("Direct writes to {File} were refused ({Reason}); writing it through the page cache", file,
+                        e.Message);
             }
         }
         await RandomAccess.WriteAsync(buffered, block, offset, cancellationToken);

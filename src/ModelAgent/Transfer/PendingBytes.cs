@@ -46,7 +46,10 @@ internal static class PendingBytes
                     best = Math.Max(best, present.Sum());
             }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or UnsafeStateException) { /* unreadable: what was found so far */ }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or UnsafeStateException)
+        { /* unreadable: what was found
+            so far */
+        }
         return best;
     }
 }

@@ -30,8 +30,11 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
         {
             // Every target is checked before the first byte is written: a symlink in the destination must not lead out.
             var escape = file.Path.ResolveInside(destination, out var full);
-            if (escape is not null) throw new TransferFailedException($"refusing to write: {escape}; remove the symlink or choose another --dest");
-            if (Directory.Exists(full)) throw new TransferFailedException($"'{file.Path}' is a directory in {destination}, the model has a file there; remove the directory or choose another --dest");
+            if (escape is not null)
+                throw new TransferFailedException($"refusing to write: {escape}; remove the symlink or choose another --dest");
+            if (Directory.Exists(full))
+                throw new TransferFailedException($"'{file.Path}' is a directory in {destination}, the model has a file there; remove " +
+                $"the directory or choose another --dest");
             targets[file] = full;
         }
         // Our partial folder, reached without following links and held for the whole transfer: every partial file,
@@ -43,9 +46,11 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
         var budget = new MemoryBudget(options.MemoryBudget);
         // Enough blocks are kept for a full budget plus two per request (one read, one being written): reused for the
         // whole transfer, never a fresh large allocation per block.
-        var blocks = new BlockPool(options.BlockSize, (int)(options.MemoryBudget / options.BlockSize) + 2 * options.MaxConcurrentRequests + 8);
+        var blocks = new BlockPool(options.BlockSize,
+            (int)(options.MemoryBudget / options.BlockSize) + 2 * options.MaxConcurrentRequests + 8);
         var (direct, why) = DiskWriteModeChoice.For(options.WriteMode, destination, StorageProbe.ForThisHost());
-        logger.LogInformation("Writing into {Destination} {How}: {Reason}", destination, direct ? "directly to the device (O_DIRECT)" : "through the page cache", why);
+        logger.LogInformation("Writing into {Destination} {How}: {Reason}", destination,
+            direct ? "directly to the device (O_DIRECT)" : "through the page cache", why);
         var fetcher = new ChunkFetcher(origin, options, budget, blocks, _observer, logger);
         using var fileSlots = new SemaphoreSlim(options.MaxConcurrentRequests);
         using var requestSlots = new SemaphoreSlim(options.MaxConcurrentRequests);
@@ -57,7 +62,11 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
             try
             {
                 await fileSlots.WaitAsync(stop.Token);
-                try { await TransferFileAsync(destination, partials, file, targets[file], fetcher, budget, blocks, direct, requestSlots, stop.Token); }
+                try
+                {
+                    await TransferFileAsync(destination, partials, file, targets[file], fetcher, budget, blocks, direct, requestSlots,
+                    stop.Token);
+                }
                 finally { fileSlots.Release(); }
             }
             catch (Exception e)
@@ -119,7 +128,8 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
         return failure.WithSpace(needed, space.FreeBytes);
     }
 
-    private async Task TransferFileAsync(string destination, StateDirectory partials, SnapshotFile file, string finalPath, ChunkFetcher fetcher,
+    private async Task TransferFileAsync(string destination, StateDirectory partials, SnapshotFile file, string finalPath,
+        ChunkFetcher fetcher,
         MemoryBudget budget, BlockPool blocks, bool direct, SemaphoreSlim requestSlots, CancellationToken cancellationToken)
     {
         if (File.Exists(finalPath) && new FileInfo(finalPath).Length == file.Size)
@@ -133,13 +143,15 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
                 _observer.FileDone(file, transferred: false);
                 return;
             }
-            logger.LogInformation("Replacing {File}: the file in place has digest {Actual}, the snapshot says {Expected}", file.Path.Value, existing.ToString(), file.Digest.ToString());
+            logger.LogInformation("Replacing {File}: the file in place has digest {Actual}, the snapshot says {Expected}", file.Path.Value,
+                existing.ToString(), file.Digest.ToString());
         }
 
         var chunkSize = options.ChunkSize;
         for (var attempt = 1; ; attempt++)
         {
-            var download = FileDownload.Open(destination, partials, file, chunkSize, budget, blocks, allowResume: attempt == 1, _writer, direct, logger);
+            var download = FileDownload.Open(destination, partials, file, chunkSize, budget, blocks, allowResume: attempt == 1, _writer,
+                direct, logger);
             try
             {
                 if (download.BytesPresent > 0)
@@ -156,28 +168,34 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
                 await Task.WhenAll(workers);
                 await download.Hasher.DrainAsync(cancellationToken);
                 if (!download.Hasher.IsComplete)
-                    throw new TransferFailedException($"'{file.Path}': internal error, hashing stopped at byte {download.Hasher.Frontier} of {file.Size}");
+                    throw new TransferFailedException($"'{file.Path}': internal error, hashing stopped at byte " +
+                        $"{download.Hasher.Frontier} of {file.Size}");
                 var actual = download.Hasher.Finish();
                 if (actual == file.Digest)
                 {
                     FileCommit.Commit(download, destination, finalPath);
-                    logger.LogInformation("Stored {File}: {Size} bytes, digest {Digest} verified", file.Path.Value, file.Size, actual.ToString());
+                    logger.LogInformation("Stored {File}: {Size} bytes, digest {Digest} verified", file.Path.Value, file.Size,
+                        actual.ToString());
                     _observer.FileDone(file, transferred: true);
                     return;
                 }
-                logger.LogWarning("Discarding {File}: content digest {Actual} does not match {Expected} (download {Attempt} of {MaxAttempts})",
+                logger.LogWarning("Discarding {File}: content digest {Actual} does not match {Expected} (download {Attempt} of " +
+                    "{MaxAttempts})",
                     file.Path.Value, actual.ToString(), file.Digest.ToString(), attempt, options.MaxDigestAttempts);
                 _observer.BytesDiscarded(file, file.Size);
                 download.Dispose();
                 download.Partial.Delete(partials);
                 if (attempt >= options.MaxDigestAttempts)
                     throw new TransferFailedException(
-                        $"'{file.Path}': the content does not match the listed {FileDigest.Name(file.Digest.Algorithm)} after {attempt} downloads (got {actual.Hex}, expected {file.Digest.Hex}); the origin serves corrupted data or the listing is wrong; nothing was put in place");
+                        $"'{file.Path}': the content does not match the listed {FileDigest.Name(file.Digest.Algorithm)} after {attempt} " +
+                        $"downloads (got {actual.Hex}, expected {file.Digest.Hex}); the origin serves corrupted data or the listing is " +
+                        $"wrong; nothing was put in place");
             }
             catch (OriginException e) when (e.Kind == OriginFailureKind.RangeNotHonoured && download.ChunkCount > 1)
             {
                 // A server that cannot do ranges still serves the whole file from 0: fetch it in one piece.
-                logger.LogWarning("Origin ignores byte ranges for {File} ({Reason}); fetching it in one request", file.Path.Value, e.Message);
+                logger.LogWarning("Origin ignores byte ranges for {File} ({Reason}); fetching it in one request", file.Path.Value,
+                    e.Message);
                 _observer.BytesDiscarded(file, download.BytesPresent);
                 download.Dispose();
                 download.Partial.Delete(partials);
@@ -188,7 +206,8 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
         }
     }
 
-    private static async Task WorkAsync(FileDownload download, ChunkFetcher fetcher, SemaphoreSlim requestSlots, CancellationToken cancellationToken)
+    private static async Task WorkAsync(FileDownload download, ChunkFetcher fetcher, SemaphoreSlim requestSlots,
+        CancellationToken cancellationToken)
     {
         while (true)
         {

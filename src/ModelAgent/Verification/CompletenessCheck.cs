@@ -18,7 +18,8 @@ internal sealed class CompletenessCheck(ILogger<CompletenessCheck>? logger = nul
     {
         var verdict = await InspectCoreAsync(Path.GetFullPath(directory), options, cancellationToken);
         if (verdict.Complete)
-            _logger.LogInformation("Model directory {Directory} is complete ({Layout}, {FileCount} files checked, from record: {FromRecord})",
+            _logger.LogInformation("Model directory {Directory} is complete ({Layout}, {FileCount} files checked, from record: " +
+                "{FromRecord})",
                 directory, verdict.Layout, verdict.FilesChecked.Count, verdict.FromRecord);
         else if (verdict.Unreadable)
             _logger.LogWarning("Model directory {Directory} could not be read: {Reasons}", directory, string.Join("; ", verdict.Reasons));
@@ -58,7 +59,8 @@ internal sealed class CompletenessCheck(ILogger<CompletenessCheck>? logger = nul
 
     private static string RecordName => $"{CompletionRecordStore.DirectoryName}/{CompletionRecordStore.FileName}";
 
-    private static async Task<Verdict> FromRecordAsync(ModelDirectory model, CompletionRecord record, InspectOptions options, CancellationToken cancellationToken)
+    private static async Task<Verdict> FromRecordAsync(ModelDirectory model, CompletionRecord record, InspectOptions options,
+        CancellationToken cancellationToken)
     {
         var findings = new Findings();
         DeepRecordCheck.Outcome? deep = null;
@@ -120,7 +122,10 @@ internal sealed class CompletenessCheck(ILogger<CompletenessCheck>? logger = nul
             else if ((attributes & FileAttributes.Directory) == 0) { problem = $"'{directory}' is not a directory"; found = false; }
             else problem = null;
         }
-        catch (UnauthorizedAccessException) { problem = $"permission denied looking up '{directory}' (a parent directory is not searchable)"; }
+        catch (UnauthorizedAccessException)
+        {
+            problem = $"permission denied looking up '{directory}' (a parent directory is not searchable)";
+        }
         catch (IOException e) { problem = $"cannot look up '{directory}': {e.Message}"; }
         return problem is null
             ? null

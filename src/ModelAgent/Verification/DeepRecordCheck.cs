@@ -23,7 +23,8 @@ internal static class DeepRecordCheck
             if (file.Digest is null) { undigested++; continue; }
             if (!FileDigest.TryParse(file.Digest, out var digest))
             {
-                findings.Reason($"the completion record has an unreadable digest for '{file.Path}': '{file.Digest}' (expected sha256:hex, git-blob-sha1:hex or md5:hex)");
+                findings.Reason($"the completion record has an unreadable digest for '{file.Path}': '{file.Digest}' (expected " +
+                    $"sha256:hex, git-blob-sha1:hex or md5:hex)");
                 continue;
             }
             var entry = model.Find(file.Path, "the completion record");

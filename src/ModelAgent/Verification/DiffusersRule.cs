@@ -22,7 +22,8 @@ internal static class DiffusersRule
             if (value.GetArrayLength() == 0 || value[0].ValueKind == JsonValueKind.Null) continue;
             if (value.GetArrayLength() != 2 || value[0].ValueKind != JsonValueKind.String)
             {
-                findings.Reason($"{WeightFileNames.ModelIndex}: entry '{entry.Name}' is {Shorten(value.GetRawText())}, expected [library, class]");
+                findings.Reason($"{WeightFileNames.ModelIndex}: entry '{entry.Name}' is {Shorten(value.GetRawText())}, expected " +
+                    $"[library, class]");
                 continue;
             }
             components.Add((entry.Name, value[0].GetString()!));

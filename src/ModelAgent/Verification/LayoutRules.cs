@@ -106,11 +106,13 @@ internal sealed class LayoutRules(ModelDirectory model, Findings findings)
         if (listing.Contains(Config))
         {
             RequireConfig(folder, "");
-            findings.Reason($"{display} has {folder}{Config} but no weights: no shard index and no weight file ({ExtensionList}), e.g. {ConventionalWeights(folder, library)}");
+            findings.Reason($"{display} has {folder}{Config} but no weights: no shard index and no weight file ({ExtensionList}), e.g. " +
+                $"{ConventionalWeights(folder, library)}");
             return component is null ? Layouts.None : Layouts.SingleFile;
         }
         if (component is null)
-            findings.Reason($"no model found in the model directory: no completion record, {ModelIndex}, shard index, {Config} or weight file ({ExtensionList})");
+            findings.Reason($"no model found in the model directory: no completion record, {ModelIndex}, shard index, {Config} or " +
+                $"weight file ({ExtensionList})");
         return Layouts.None;
     }
 

@@ -11,7 +11,8 @@ namespace ModelAgent.Verification;
 /// </summary>
 internal sealed class ModelAdoption(TimeProvider time)
 {
-    public async Task<AdoptionResult> AdoptAsync(string directory, Verdict verdict, bool computeDigests, int parallelism, CancellationToken cancellationToken)
+    public async Task<AdoptionResult> AdoptAsync(string directory, Verdict verdict, bool computeDigests, int parallelism,
+        CancellationToken cancellationToken)
     {
         if (!verdict.Adoptable)
             return AdoptionResult.Refused(verdict.FromRecord
@@ -50,7 +51,9 @@ internal sealed class ModelAdoption(TimeProvider time)
     }
 
     private static string ToolName =>
-        "model-agent/" + (typeof(ModelAdoption).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown");
+        "model-agent/"
+            + (typeof(ModelAdoption).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+            ?? "unknown");
 }
 
 /// <summary>What adoption did: the record written and the files it lists, or why nothing was written.</summary>

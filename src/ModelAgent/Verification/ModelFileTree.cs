@@ -34,12 +34,17 @@ internal static class ModelFileTree
             {
                 var relative = folder + name;
                 if (relative == Completion.CompletionRecordStore.DirectoryName) continue;
-                if (!ModelRelativePath.TryCreate(relative, out var path, out var unsafeName)) { skipped.Add($"skipped: {unsafeName}"); continue; }
+                if (!ModelRelativePath.TryCreate(relative, out var path,
+                    out var unsafeName)) { skipped.Add($"skipped: {unsafeName}"); continue; }
                 var entry = model.Find(path!);
                 if (entry.Problem is not null) return new Listing([], [], entry.Problem);
                 bool isLink;
                 try { isLink = (new FileInfo(Path.Combine(model.Root, relative)).Attributes & FileAttributes.ReparsePoint) != 0; }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return new Listing([], [], $"cannot look up '{relative}': {e.Message}"); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    return new Listing([], [],
+                    $"cannot look up '{relative}': {e.Message}");
+                }
                 if (entry.Kind == EntryKind.File) files.Add(new File(relative, entry.FullPath, entry.Size));
                 else if (entry.Kind == EntryKind.Directory && isLink) skipped.Add($"skipped the symlinked folder '{relative}'");
                 else if (entry.Kind == EntryKind.Directory) folders.Push(relative + "/");

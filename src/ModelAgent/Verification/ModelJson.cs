@@ -17,7 +17,8 @@ internal static class ModelJson
         if (entry.Problem is not null) { findings.Reason(entry.Problem); return null; }
         if (entry.Kind == EntryKind.Missing) { findings.Reason($"{entry.Name} missing"); return null; }
         if (entry.Kind == EntryKind.Directory) { findings.Reason($"{entry.Name} is a directory, expected a JSON file"); return null; }
-        if (entry.Size > MaxBytes) { findings.Reason($"{entry.Name} is {entry.Size} bytes, too large for a metadata file (limit {MaxBytes})"); return null; }
+        if (entry.Size > MaxBytes)
+        { findings.Reason($"{entry.Name} is {entry.Size} bytes, too large for a metadata file (limit {MaxBytes})"); return null; }
         findings.Checked(entry.Name);
         if (RegularFile.Refusal(entry.FullPath) is { } refusal) { findings.Reason($"{entry.Name} {refusal}"); return null; }
 
@@ -44,7 +45,8 @@ internal static class ModelJson
         document = null;
         if (bytes.Length == 0) return "empty file, expected JSON";
         // JsonDocument checks structure, not every string's UTF-8: a bad byte in a name would throw later, when read.
-        if (InvalidUtf8At(bytes.Span) is { } bad) return $"not UTF-8: invalid byte 0x{bytes.Span[(int)bad]:x2} at byte {offsetInFile + bad}";
+        if (InvalidUtf8At(bytes.Span) is { } bad)
+            return $"not UTF-8: invalid byte 0x{bytes.Span[(int)bad]:x2} at byte {offsetInFile + bad}";
         try
         {
             document = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 256 });
@@ -65,7 +67,8 @@ internal static class ModelJson
         var offset = 0;
         while (offset < bytes.Length)
         {
-            if (System.Text.Rune.DecodeFromUtf8(bytes[offset..], out _, out var consumed) != System.Buffers.OperationStatus.Done) return offset;
+            if (System.Text.Rune.DecodeFromUtf8(bytes[offset..], out _,
+                out var consumed) != System.Buffers.OperationStatus.Done) return offset;
             offset += consumed;
         }
         return null;

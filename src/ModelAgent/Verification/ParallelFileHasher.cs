@@ -13,7 +13,8 @@ internal static class ParallelFileHasher
     /// <summary>The digest of a job's file, or the reason it could not be read (worded for a person).</summary>
     public sealed record Outcome(Job Job, FileDigest? Digest, string? Problem);
 
-    public static async Task<IReadOnlyList<Outcome>> HashAsync(IReadOnlyList<Job> jobs, int parallelism, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<Outcome>> HashAsync(IReadOnlyList<Job> jobs, int parallelism,
+        CancellationToken cancellationToken)
     {
         var outcomes = new Outcome[jobs.Count];
         var order = Enumerable.Range(0, jobs.Count).OrderByDescending(i => jobs[i].Size).ToList();

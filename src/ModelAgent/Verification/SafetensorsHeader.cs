@@ -26,7 +26,8 @@ internal static class SafetensorsHeader
 
         var headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
         if (headerLength > (ulong)(fileSize - 8))
-            return $"header length {headerLength} runs past the end of the file ({fileSize} bytes): the file is truncated or not safetensors";
+            return $"header length {headerLength} runs past the end of the file ({fileSize} bytes): the file is truncated or not " +
+                $"safetensors";
         if (headerLength > MaxHeaderLength)
             return $"header length {headerLength} is above the safetensors limit of {MaxHeaderLength} bytes";
 
@@ -47,7 +48,8 @@ internal static class SafetensorsHeader
     {
         var names = new HashSet<string>(StringComparer.Ordinal);
         tensorNames = names;
-        if (header.ValueKind != JsonValueKind.Object) return $"header is a JSON {header.ValueKind.ToString().ToLowerInvariant()}, expected an object";
+        if (header.ValueKind != JsonValueKind.Object)
+            return $"header is a JSON {header.ValueKind.ToString().ToLowerInvariant()}, expected an object";
 
         var tensors = new List<(string Name, long Begin, long End)>();
         foreach (var property in header.EnumerateObject())
@@ -64,16 +66,19 @@ internal static class SafetensorsHeader
         {
             if (tensor.Begin != expected)
                 return tensor.Begin < expected
-                    ? $"tensor '{tensor.Name}' data_offsets [{tensor.Begin}, {tensor.End}] overlap the tensor before it (which ends at {expected})"
+                    ? $"tensor '{tensor.Name}' data_offsets [{tensor.Begin}, {tensor.End}] overlap the tensor before it (which ends at " +
+                        $"{expected})"
                     : $"tensor '{tensor.Name}' data_offsets [{tensor.Begin}, {tensor.End}] leave a gap after offset {expected}";
             expected = tensor.End;
         }
 
         var declared = dataStart + expected;
         if (fileSize < declared)
-            return $"is truncated: {fileSize} bytes, the header says {declared} (8 + header {dataStart - 8} + data {expected}), {declared - fileSize} bytes short";
+            return $"is truncated: {fileSize} bytes, the header says {declared} (8 + header {dataStart - 8} + data {expected}), " +
+                $"{declared - fileSize} bytes short";
         if (fileSize > declared)
-            return $"is {fileSize} bytes, {fileSize - declared} more than the header describes (8 + header {dataStart - 8} + data {expected})";
+            return $"is {fileSize} bytes, {fileSize - declared} more than the header describes (8 + header {dataStart - 8} + data " +
+                $"{expected})";
         return null;
     }
 
@@ -84,7 +89,8 @@ internal static class SafetensorsHeader
         if (value.ValueKind != JsonValueKind.Object) return "is not an object";
         if (!value.TryGetProperty("dtype", out var dtype) || dtype.ValueKind != JsonValueKind.String) return "has no dtype";
         if (!value.TryGetProperty("shape", out var shape) || shape.ValueKind != JsonValueKind.Array) return "has no shape";
-        if (!value.TryGetProperty("data_offsets", out var offsets) || offsets.ValueKind != JsonValueKind.Array || offsets.GetArrayLength() != 2
+        if (!value.TryGetProperty("data_offsets", out var offsets) || offsets.ValueKind != JsonValueKind.Array
+            || offsets.GetArrayLength() != 2
             || !offsets[0].TryGetInt64(out begin) || !offsets[1].TryGetInt64(out end))
             return "has no data_offsets [begin, end]";
         if (begin < 0 || end < begin) return $"data_offsets [{begin}, {end}] are inconsistent (begin must be >= 0 and <= end)";
@@ -101,7 +107,8 @@ internal static class SafetensorsHeader
             }
             var bytes = checked(elements * bits) / 8;
             if (checked(elements * bits) % 8 != 0 || bytes != end - begin)
-                return $"is {dtype.GetString()} {shape.GetRawText()} ({bytes} bytes) but its data_offsets [{begin}, {end}] span {end - begin} bytes";
+                return $"is {dtype.GetString()} {shape.GetRawText()} ({bytes} bytes) but its data_offsets [{begin}, {end}] span " +
+                    $"{end - begin} bytes";
         }
         catch (OverflowException) { return $"has a shape {shape.GetRawText()} too large to exist"; }
         return null;

@@ -61,16 +61,19 @@ internal static class ShardIndexRule
         // .bin shards have no structural check; the index's total_size (tensor bytes, always a little below the
         // sum of the files) still catches a badly truncated one.
         if (allPresent && TotalSize(document.RootElement) is { } totalSize && shardBytes < totalSize)
-            findings.Reason($"the shards listed in {indexName} add up to {shardBytes} bytes, less than its total_size {totalSize}: a shard is truncated");
+            findings.Reason($"the shards listed in {indexName} add up to {shardBytes} bytes, less than its total_size {totalSize}: a " +
+                $"shard is truncated");
     }
 
-    private static void CheckTensorsPresent(string shard, string indexName, List<string> expected, IReadOnlySet<string> found, Findings findings)
+    private static void CheckTensorsPresent(string shard, string indexName, List<string> expected, IReadOnlySet<string> found,
+        Findings findings)
     {
         var absent = expected.Where(t => !found.Contains(t)).ToList();
         if (absent.Count == 0) return;
         var sample = string.Join(", ", absent.Take(3).Select(t => $"'{t}'"));
         var more = absent.Count > 3 ? $" and {absent.Count - 3} more" : "";
-        findings.Reason($"shard {shard} lacks {absent.Count} tensor(s) that {indexName} maps to it ({sample}{more}): a shard from another revision?");
+        findings.Reason($"shard {shard} lacks {absent.Count} tensor(s) that {indexName} maps to it ({sample}{more}): a shard from " +
+            $"another revision?");
     }
 
     private static long? TotalSize(JsonElement index) =>

@@ -14,7 +14,8 @@ internal static class WeightFileSniff
     private static readonly byte[] GgufMagic = Encoding.ASCII.GetBytes("GGUF");
 
     public static bool IsLfsPointer(ReadOnlySpan<byte> head) =>
-        head.Length >= 8 && LfsPrefix.AsSpan(0, Math.Min(head.Length, LfsPrefix.Length)).SequenceEqual(head[..Math.Min(head.Length, LfsPrefix.Length)]);
+        head.Length >= 8
+            && LfsPrefix.AsSpan(0, Math.Min(head.Length, LfsPrefix.Length)).SequenceEqual(head[..Math.Min(head.Length, LfsPrefix.Length)]);
 
     /// <summary>A problem worded to follow the file's name, or null when the first bytes look right.</summary>
     public static string? Check(ReadOnlySpan<byte> head, long fileSize, bool gguf)

@@ -35,7 +35,8 @@ internal sealed record HfClientOptions
         endpoint = null;
         problem = null;
         text = string.IsNullOrWhiteSpace(text) ? DefaultEndpoint : text.Trim().TrimEnd('/');
-        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Query.Length > 0 || uri.Fragment.Length > 0)
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Query.Length > 0
+            || uri.Fragment.Length > 0)
         {
             problem = $"endpoint '{text}' is not an http(s) URL like https://huggingface.co; fix --endpoint or HF_ENDPOINT";
             return false;

@@ -73,7 +73,8 @@ internal sealed class HfContentOrigin(HfHttpClient http, HfModelReference model,
                     $"{subject}: asked for bytes {offset}-{offset + length - 1}, the origin answered Content-Range '{contentRange}'");
             if (contentRange.Length is { } total && total != file.Size)
                 throw new OriginException(OriginFailureKind.InvalidResponse,
-                    $"{subject}: the origin says the file has {total} bytes, the listing says {file.Size}; the repository changed, rerun the pull");
+                    $"{subject}: the origin says the file has {total} bytes, the listing says {file.Size}; the repository changed, " +
+                    $"rerun the pull");
             return;
         }
         if (response.StatusCode == HttpStatusCode.OK)
@@ -81,8 +82,10 @@ internal sealed class HfContentOrigin(HfHttpClient http, HfModelReference model,
             var size = response.Content.Headers.ContentLength;
             if (offset == 0 && size == file.Size) return;
             throw new OriginException(OriginFailureKind.RangeNotHonoured,
-                $"{subject}: the origin ignored the byte range (HTTP 200{(size is null ? "" : $", {size} bytes")} instead of 206 for bytes {offset}-{offset + length - 1})");
+                $"{subject}: the origin ignored the byte range (HTTP 200{(size is null ? "" : $", {size} bytes")} instead of 206 for " +
+                $"bytes {offset}-{offset + length - 1})");
         }
-        throw new OriginException(OriginFailureKind.InvalidResponse, $"{subject}: unexpected HTTP {(int)response.StatusCode} to a byte-range request");
+        throw new OriginException(OriginFailureKind.InvalidResponse,
+            $"{subject}: unexpected HTTP {(int)response.StatusCode} to a byte-range request");
     }
 }

@@ -27,37 +27,60 @@ internal static class HfErrorMapper
         switch (code)
         {
             case "RepoNotFound":
-                return new(OriginFailureKind.RepositoryNotFound, $"{subject}: repository not found or not visible with the token given; check the name, or {tokenHint}{detail}");
+                return new(OriginFailureKind.RepositoryNotFound,
+                    $"{subject}: repository not found or not visible with the token given; check the name, or {tokenHint}{detail}");
             case "RevisionNotFound":
-                return new(OriginFailureKind.RevisionNotFound, $"{subject}: revision not found; check the branch, tag or commit after '@' (default is main){detail}");
+                return new(OriginFailureKind.RevisionNotFound,
+                    $"{subject}: revision not found; check the branch, tag or commit after '@' (default is main){detail}");
             case "EntryNotFound":
-                return new(OriginFailureKind.EntryNotFound, $"{subject}: file not found while {action}; the repository changed since it was listed, rerun the pull{detail}");
+                return new(OriginFailureKind.EntryNotFound,
+                    $"{subject}: file not found while {action}; the repository changed since it was listed, rerun the pull{detail}");
             case "GatedRepo":
                 return status == 403
-                    ? new(OriginFailureKind.Gated, $"{subject}: gated repository and the token's account is not on its authorized list; request access on the model page on the Hub, wait for approval, then retry{detail}")
-                    : new(OriginFailureKind.Gated, $"{subject}: gated repository; accept its conditions on the model page on the Hub and set HF_TOKEN or --token-file with a token of that account{detail}");
+                    ? new(OriginFailureKind.Gated,
+                        $"{subject}: gated repository and the token's account is not on its authorized list; request access on the " +
+                        $"model page on the Hub, wait for approval, then retry{detail}")
+                    : new(OriginFailureKind.Gated,
+                        $"{subject}: gated repository; accept its conditions on the model page on the Hub and set HF_TOKEN or " +
+                        $"--token-file with a token of that account{detail}");
         }
 
         return response.StatusCode switch
         {
             HttpStatusCode.Unauthorized when serverMessage == InvalidCredentials || token is not null && serverMessage is null =>
-                new(OriginFailureKind.Unauthorized, $"{subject}: the token was refused (invalid, expired or revoked); create a new read token and set HF_TOKEN or --token-file{detail}"),
+                new(OriginFailureKind.Unauthorized,
+                    $"{subject}: the token was refused (invalid, expired or revoked); create a new read token and set HF_TOKEN or " +
+                    $"--token-file{detail}"),
             HttpStatusCode.Unauthorized when token is null =>
-                new(OriginFailureKind.RepositoryNotFound, $"{subject}: repository not found or not visible without a token; check the name, or set HF_TOKEN or --token-file for a private or gated repo{detail}"),
+                new(OriginFailureKind.RepositoryNotFound,
+                    $"{subject}: repository not found or not visible without a token; check the name, or set HF_TOKEN or --token-file " +
+                    $"for a private or gated repo{detail}"),
             HttpStatusCode.Unauthorized =>
-                new(OriginFailureKind.RepositoryNotFound, $"{subject}: repository not found or not visible with the token given; check the name, and that the token's account can read this repo{detail}"),
+                new(OriginFailureKind.RepositoryNotFound,
+                    $"{subject}: repository not found or not visible with the token given; check the name, and that the token's account " +
+                    $"can read this repo{detail}"),
             HttpStatusCode.Forbidden when serverMessage == Disabled =>
-                new(OriginFailureKind.Forbidden, $"{subject}: the repository is disabled on the Hub; nothing can be downloaded from it{detail}"),
+                new(OriginFailureKind.Forbidden,
+                    $"{subject}: the repository is disabled on the Hub; nothing can be downloaded from it{detail}"),
             HttpStatusCode.Forbidden =>
-                new(OriginFailureKind.Forbidden, $"{subject}: access denied while {action}; check that the token has read access to this repository{detail}"),
+                new(OriginFailureKind.Forbidden,
+                    $"{subject}: access denied while {action}; check that the token has read access to this repository{detail}"),
             HttpStatusCode.NotFound =>
-                new(OriginFailureKind.RepositoryNotFound, $"{subject}: not found while {action}; check the repository name and revision, and the --endpoint / HF_ENDPOINT{detail}"),
+                new(OriginFailureKind.RepositoryNotFound,
+                    $"{subject}: not found while {action}; check the repository name and revision, and the --endpoint / " +
+                    $"HF_ENDPOINT{detail}"),
             HttpStatusCode.TooManyRequests =>
-                new(OriginFailureKind.RateLimited, $"{subject}: still rate-limited by the Hub while {action} after waiting as long as allowed; set HF_TOKEN (authenticated requests have a higher quota), let nodes on shared storage download once (--shared-storage), or retry later{detail}"),
+                new(OriginFailureKind.RateLimited,
+                    $"{subject}: still rate-limited by the Hub while {action} after waiting as long as allowed; set HF_TOKEN " +
+                    $"(authenticated requests have a higher quota), let nodes on shared storage download once (--shared-storage), or " +
+                    $"retry later{detail}"),
             HttpStatusCode.RequestedRangeNotSatisfiable =>
-                new(OriginFailureKind.InvalidResponse, $"{subject}: the origin refused a byte range while {action}; the file is smaller than listed, the repository may have changed{detail}"),
+                new(OriginFailureKind.InvalidResponse,
+                    $"{subject}: the origin refused a byte range while {action}; the file is smaller than listed, the repository may " +
+                    $"have changed{detail}"),
             _ when status >= 500 || status == 408 =>
-                new(OriginFailureKind.Unavailable, $"{subject}: the Hub kept failing while {action} (HTTP {status}) after every retry; retry later{detail}"),
+                new(OriginFailureKind.Unavailable,
+                    $"{subject}: the Hub kept failing while {action} (HTTP {status}) after every retry; retry later{detail}"),
             _ => new(OriginFailureKind.Other, $"{subject}: unexpected HTTP {status} while {action}{detail}"),
         };
     }

@@ -73,11 +73,13 @@ internal sealed class HfHttpClient(HttpClient http, HfClientOptions options, ILo
                             $"{HfErrorMapper.Map(subject, action, response, token).Message}; {Where(url)} asks to wait "
                             + $"{Duration(requested.Value)}, "
                             + $"more than the {Duration(options.Retry.MaxRateLimitedWait)} a pull waits out rate limits");
-                    wait = requested is { } r ? options.Retry.ServerWait(r, options.Random) : options.Retry.Backoff(limited, options.Random);
+                    wait = requested is { } r ? options.Retry.ServerWait(r, options.Random)
+                        : options.Retry.Backoff(limited, options.Random);
                     if (limitedWait + wait > options.Retry.MaxRateLimitedWait)
                         throw HfErrorMapper.Map(subject, action, response, token);
                     limitedWait += wait;
-                    logger.LogWarning("Retrying {Action} for {Subject} after HTTP 429: rate limited {Times} times, waiting {WaitMs} ms{WaitReason} ({WaitedS} s of at most {MaxWaitS} s)",
+                    logger.LogWarning("Retrying {Action} for {Subject} after HTTP 429: rate limited {Times} times, waiting {WaitMs} " +
+                        "ms{WaitReason} ({WaitedS} s of at most {MaxWaitS} s)",
                         action, subject, limited, (long)wait.TotalMilliseconds, requested is null ? "" : " as the server asked",
                         (long)limitedWait.TotalSeconds, (long)options.Retry.MaxRateLimitedWait.TotalSeconds);
                 }
@@ -86,7 +88,8 @@ internal sealed class HfHttpClient(HttpClient http, HfClientOptions options, ILo
                     if (++failures >= options.Retry.MaxAttempts)
                         throw HfErrorMapper.Map(subject, action, response, token);
                     wait = options.Retry.Backoff(failures, options.Random);
-                    logger.LogWarning("Retrying {Action} for {Subject} after HTTP {Status}: attempt {Attempt} of {MaxAttempts}, waiting {WaitMs} ms",
+                    logger.LogWarning("Retrying {Action} for {Subject} after HTTP {Status}: attempt {Attempt} of {MaxAttempts}, waiting " +
+                        "{WaitMs} ms",
                         action, subject, status, failures + 1, options.Retry.MaxAttempts, (long)wait.TotalMilliseconds);
                 }
             }
@@ -96,13 +99,16 @@ internal sealed class HfHttpClient(HttpClient http, HfClientOptions options, ILo
                 var budget = _reachability.Budget;
                 if (down >= budget)
                     throw new OriginException(OriginFailureKind.Unavailable,
-                        $"origin {Origin(url)} unreachable for {budget.TotalSeconds:0.#} s ({OriginReachability.Reason(e)}); rerun later, or check the network and --endpoint / HF_ENDPOINT", e);
+                        $"origin {Origin(url)} unreachable for {budget.TotalSeconds:0.#} s ({OriginReachability.Reason(e)}); rerun " +
+                        $"later, or check the network and --endpoint / HF_ENDPOINT", e);
                 // The last try lands at the end of the budget, not a whole backoff after it. The time down is logged rounded
                 // down: 1.96 s must not read "2 s of at most 2 s" on a line that then tries again.
                 wait = options.Retry.Backoff(++refused, options.Random);
                 if (wait > budget - down) wait = budget - down;
-                logger.LogWarning("Cannot connect to {Origin} for {Action} of {Subject} ({Reason}); unreachable for {DownS:0.#} s of at most {BudgetS:0.#} s, trying again in {WaitMs} ms",
-                    Origin(url), action, subject, OriginReachability.Reason(e), Math.Floor(down.TotalSeconds * 10) / 10, budget.TotalSeconds,
+                logger.LogWarning("Cannot connect to {Origin} for {Action} of {Subject} ({Reason}); unreachable for {DownS:0.#} s of at " +
+                    "most {BudgetS:0.#} s, trying again in {WaitMs} ms",
+                    Origin(url), action, subject, OriginReachability.Reason(e), Math.Floor(down.TotalSeconds * 10) / 10,
+                        budget.TotalSeconds,
                     (long)wait.TotalMilliseconds);
             }
             catch (TimeoutException e) when (!cancellationToken.IsCancellationRequested)
@@ -121,9 +127,11 @@ internal sealed class HfHttpClient(HttpClient http, HfClientOptions options, ILo
             {
                 if (++failures >= options.Retry.MaxAttempts)
                     throw new OriginException(OriginFailureKind.Unavailable,
-                        $"{subject}: cannot reach {Origin(Endpoint)} while {action} after {failures} attempts ({Describe(e, token)}); check the network and the --endpoint / HF_ENDPOINT", e);
+                        $"{subject}: cannot reach {Origin(Endpoint)} while {action} after {failures} attempts ({Describe(e, token)}); " +
+                        $"check the network and the --endpoint / HF_ENDPOINT", e);
                 wait = options.Retry.Backoff(failures, options.Random);
-                logger.LogWarning("Retrying {Action} for {Subject} after {Failure}: attempt {Attempt} of {MaxAttempts}, waiting {WaitMs} ms",
+                logger.LogWarning("Retrying {Action} for {Subject} after {Failure}: attempt {Attempt} of {MaxAttempts}, waiting " +
+                    "{WaitMs} ms",
                     action, subject, Describe(e, token), failures + 1, options.Retry.MaxAttempts, (long)wait.TotalMilliseconds);
             }
             catch
@@ -165,12 +173,15 @@ internal sealed class HfHttpClient(HttpClient http, HfClientOptions options, ILo
             var next = response.Headers.Location.IsAbsoluteUri ? response.Headers.Location : new Uri(current, response.Headers.Location);
             response.Dispose();
             if (hop + 1 >= MaxRedirects)
-                throw new OriginException(OriginFailureKind.InvalidResponse, $"more than {MaxRedirects} redirects starting at {Origin(url)}{url.AbsolutePath}; the endpoint or a proxy loops");
+                throw new OriginException(OriginFailureKind.InvalidResponse,
+                    $"more than {MaxRedirects} redirects starting at {Origin(url)}{url.AbsolutePath}; the endpoint or a proxy loops");
             if (next.Scheme is not ("http" or "https"))
-                throw new OriginException(OriginFailureKind.InvalidResponse, $"{Origin(current)} redirected to a '{next.Scheme}' URL; only http and https are followed");
+                throw new OriginException(OriginFailureKind.InvalidResponse,
+                    $"{Origin(current)} redirected to a '{next.Scheme}' URL; only http and https are followed");
             // Paths only: a signed CDN query string is a credential of its own.
             logger.LogDebug("Following HTTP {Status} redirect from {From} to {To}{Path}; authorization {Authorization}",
-                status, Origin(current), Origin(next), next.AbsolutePath, token is null ? "none" : SameOrigin(next, Endpoint) ? "kept" : "dropped");
+                status, Origin(current), Origin(next), next.AbsolutePath,
+                    token is null ? "none" : SameOrigin(next, Endpoint) ? "kept" : "dropped");
             current = next;
         }
     }

@@ -43,7 +43,8 @@ internal static partial class HfJsonPage
         var stalls = 0;
         for (var attempt = 1; ; attempt++)
         {
-            using var response = await http.GetAsync(url, subject, action, r => r.Headers.Accept.ParseAdd("application/json"), cancellationToken);
+            using var response = await http.GetAsync(url, subject, action, r => r.Headers.Accept.ParseAdd("application/json"),
+                cancellationToken);
             var where = HfHttpClient.Where(response.RequestMessage?.RequestUri ?? url);
             if (response.Content.Headers.ContentLength > limit)
                 throw TooLarge(subject, action, where, limit, response.Content.Headers.ContentLength, new AnswerTooLargeException(limit));
@@ -58,7 +59,8 @@ internal static partial class HfJsonPage
             catch (JsonException e)
             {
                 throw new OriginException(OriginFailureKind.InvalidResponse,
-                    $"{subject}: the answer to {action} is not the expected JSON ({e.Message}); is the endpoint a Hugging Face compatible hub?", e);
+                    $"{subject}: the answer to {action} is not the expected JSON ({e.Message}); is the endpoint a Hugging Face " +
+                    $"compatible hub?", e);
             }
             catch (TimeoutException e) when (!cancellationToken.IsCancellationRequested)
             {

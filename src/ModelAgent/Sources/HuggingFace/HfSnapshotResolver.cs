@@ -22,7 +22,8 @@ internal sealed class HfSnapshotResolver(HfHttpClient http, ILogger logger)
         if (kept.Count == 0)
             throw new OriginException(OriginFailureKind.EntryNotFound, all.Count == 0
                 ? $"{subject}: the repository has no files at commit {commit}"
-                : $"{subject}: none of the {all.Count} files matches --include/--exclude; check the patterns (case-sensitive, '*' also crosses '/')");
+                : $"{subject}: none of the {all.Count} files matches --include/--exclude; check the patterns (case-sensitive, '*' also " +
+                    $"crosses '/')");
         var snapshot = new Snapshot(subject, commit, kept);
         logger.LogInformation("Resolved {Source} to commit {Commit}: {FileCount} files, {Bytes} bytes ({Excluded} excluded by patterns)",
             subject, commit, kept.Count, snapshot.TotalBytes, all.Count - kept.Count);
@@ -34,7 +35,8 @@ internal sealed class HfSnapshotResolver(HfHttpClient http, ILogger logger)
         var url = http.Url($"api/models/{model.RepoId}/revision/{Uri.EscapeDataString(model.Revision)}");
         var (info, _, _) = await http.GetJsonAsync<HfRevisionInfo>(url, model.ToString(), "resolving the revision", cancellationToken);
         if (info?.Sha is not { } sha || !HfModelReference.CommitSha().IsMatch(sha))
-            throw new OriginException(OriginFailureKind.InvalidResponse, $"{model}: the revision answer has no 40-hex 'sha'; is --endpoint a Hugging Face compatible hub?");
+            throw new OriginException(OriginFailureKind.InvalidResponse,
+                $"{model}: the revision answer has no 40-hex 'sha'; is --endpoint a Hugging Face compatible hub?");
         logger.LogDebug("Revision {Revision} of {Repo} is commit {Commit}", model.Revision, model.RepoId, sha);
         return sha;
     }
@@ -49,7 +51,8 @@ internal sealed class HfSnapshotResolver(HfHttpClient http, ILogger logger)
         for (var page = 1; url is not null; page++)
         {
             if (page > MaxPages || !visited.Add(url.AbsoluteUri))
-                throw new OriginException(OriginFailureKind.InvalidResponse, $"{model}: the tree listing's pagination loops (page {page}); the hub is misbehaving");
+                throw new OriginException(OriginFailureKind.InvalidResponse,
+                    $"{model}: the tree listing's pagination loops (page {page}); the hub is misbehaving");
             // Each page may use only what the whole listing has left, so the sum of pages is bounded like one page.
             var left = Math.Min(limits.MaxAnswerBytes, limits.MaxListingBytes - listed);
             List<HfTreeEntry>? pageEntries;

@@ -14,7 +14,8 @@ internal sealed class HfToken
         value = value.Trim();
         if (value.Length == 0) throw new ArgumentException("token is empty", nameof(value));
         if (value.Any(c => char.IsControl(c) || c == ' '))
-            throw new ArgumentException("token contains whitespace or control characters (check the token file for stray characters)", nameof(value));
+            throw new ArgumentException("token contains whitespace or control characters (check the token file for stray characters)",
+                nameof(value));
         _value = value;
     }
 
@@ -67,11 +68,17 @@ internal sealed class FileTokenSource(string path) : IHfTokenSource
                 UnauthorizedAccessException => "permission denied",
                 _ => e.Message,
             };
-            throw new OriginException(OriginFailureKind.Unauthorized, $"cannot read the token file '{path}': {why}; fix the path given to --token-file");
+            throw new OriginException(OriginFailureKind.Unauthorized,
+                $"cannot read the token file '{path}': {why}; fix the path given to --token-file");
         }
         if (string.IsNullOrWhiteSpace(text))
-            throw new OriginException(OriginFailureKind.Unauthorized, $"the token file '{path}' is empty; put the Hugging Face token (hf_...) in it");
+            throw new OriginException(OriginFailureKind.Unauthorized,
+                $"the token file '{path}' is empty; put the Hugging Face token (hf_...) in it");
         try { return new HfToken(text); }
-        catch (ArgumentException e) { throw new OriginException(OriginFailureKind.Unauthorized, $"the token file '{path}' is not usable: {e.Message}"); }
+        catch (ArgumentException e)
+        {
+            throw new OriginException(OriginFailureKind.Unauthorized,
+            $"the token file '{path}' is not usable: {e.Message}");
+        }
     }
 }

@@ -42,7 +42,8 @@ internal sealed record RetryPolicy
     {
         // The request is the origin's number: compare before adding to it, or TimeSpan.MaxValue would overflow.
         if (requested >= MaxServerWait) return MaxServerWait;
-        var spread = TimeSpan.FromMilliseconds(random.NextDouble() * Math.Min(ServerWaitSpread.TotalMilliseconds, Math.Max(requested.TotalMilliseconds, 1000)));
+        var spread = TimeSpan.FromMilliseconds(random.NextDouble() * Math.Min(ServerWaitSpread.TotalMilliseconds,
+            Math.Max(requested.TotalMilliseconds, 1000)));
         var wait = requested + ServerWaitPadding + spread;
         return wait > MaxServerWait ? MaxServerWait : wait;
     }
