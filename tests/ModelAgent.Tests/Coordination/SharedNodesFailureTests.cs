@@ -62,7 +62,8 @@ public sealed class SharedNodesFailureTests(ITestOutputHelper output)
         foreach (var p in processes) Assert.True(await p.WaitAsync(Patience) == 0, p.Stderr);
         foreach (var p in processes)
             output.WriteLine(
-                $"{SharedNodes.Result(p)}: {string.Join("\n  ", p.Stderr.Split('\n').Where(l => l.Contains("ease") || l.Contains("oordinat")))}");
+                $"{SharedNodes.Result(p)}: " +
+                $"{string.Join("\n  ", p.Stderr.Split('\n').Where(l => l.Contains("ease") || l.Contains("oordinat")))}");
         nodes.AssertModelVerifies();
         Assert.Single(processes, p => SharedNodes.Result(p) == "updated");
         // The Lease exists again: someone created it after the deletion, and released it at the end.

@@ -52,7 +52,8 @@ public static class SafetensorsPlaceholder
         {
             var length = i == names.Count - 1 ? data - offset : 1;
             text.Append(
-                $",{System.Text.Json.JsonSerializer.Serialize(names[i])}:{{\"dtype\":\"U8\",\"shape\":[{length}],\"data_offsets\":[{offset},{offset + length}]}}");
+                $",{System.Text.Json.JsonSerializer.Serialize(names[i])}:{{\"dtype\":\"U8\",\"shape\":[{length}]," +
+                $"\"data_offsets\":[{offset},{offset + length}]}}");
             offset += length;
         }
         return Encoding.UTF8.GetBytes(text.Append('}').ToString());

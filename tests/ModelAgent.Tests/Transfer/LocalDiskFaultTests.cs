@@ -132,7 +132,8 @@ public sealed class LocalDiskFaultTests(ITestOutputHelper output)
         var error = Error(pull.Stdout);
         Assert.Equal("no-space", error.GetProperty("kind").GetString());
         Assert.Matches(
-            new Regex($@"^no space left on {Regex.Escape(dest)}: needs [\d.]+ MiB, [\d.]+ \w*B free; .*what was written is kept, rerun to resume$"),
+            new Regex($@"^no space left on {Regex.Escape(dest)}: needs [\d.]+ MiB, [\d.]+ \w*B free; " +
+                @".*what was written is kept, rerun to resume$"),
             error.GetProperty("message").GetString());
         Assert.DoesNotContain("origin", error.GetProperty("message").GetString());
         AssertProgressNeverPastTotal(pull.Stdout);
