@@ -15,7 +15,7 @@ public sealed class DownloadCoordinatorTests : IDisposable
 {
     private static readonly LeaseTimings Steady =
         new(TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(300), TimeSpan.FromMilliseconds(300))
-    { FailureBackoff = TimeSpan.FromSeconds(1) };
+        { FailureBackoff = TimeSpan.FromSeconds(1) };
     private static readonly LeaseTimings Expiring = Steady with { Duration = TimeSpan.FromSeconds(2) };
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
     private readonly TempDirectory _share = new("coord");
@@ -64,7 +64,8 @@ public sealed class DownloadCoordinatorTests : IDisposable
         Assert.True(await holderStarted.WaitAsync(Patience), "the holder never started its download");
         var waiter = await Node("waiter")
             .RunAsync(IsComplete, _ => throw new InvalidOperationException("waiter must not download"), () => null, s
-            => { lock (seen) seen.Add(s.Lease); }, CancellationToken.None)
+            =>
+            { lock (seen) seen.Add(s.Lease); }, CancellationToken.None)
             .WaitAsync(Patience);
         await holder.WaitAsync(Patience);
         Assert.Equal(CoordinatedResult.CompletedElsewhere, waiter.Result);
@@ -98,7 +99,8 @@ public sealed class DownloadCoordinatorTests : IDisposable
         var store = new FlakyStore(new FileLeaseStore(_share.Path)) { Down = true };
         var downloads = 0;
         Task Download(
-            CancellationToken ct) { Interlocked.Increment(ref downloads); File.WriteAllText(Done, ""); return Task.CompletedTask; }
+            CancellationToken ct)
+        { Interlocked.Increment(ref downloads); File.WriteAllText(Done, ""); return Task.CompletedTask; }
         var nodes = Enumerable.Range(0, 4)
             .Select(i => Node($"node-{i}", store).RunAsync(IsComplete, Download, () => null, null, CancellationToken.None)).ToList();
         // Let every node retry the dead backend a few times (no fixed sleep: wait for the calls themselves).
@@ -120,7 +122,8 @@ public sealed class DownloadCoordinatorTests : IDisposable
         Assert.Equal(ClaimState.Held, (await dead.TryAcquireOrRenewAsync(null, CancellationToken.None)).State);
         var downloads = 0;
         Task Download(
-            CancellationToken ct) { Interlocked.Increment(ref downloads); File.WriteAllText(Done, ""); return Task.CompletedTask; }
+            CancellationToken ct)
+        { Interlocked.Increment(ref downloads); File.WriteAllText(Done, ""); return Task.CompletedTask; }
         var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => Node($"node-{i}", timings: Expiring)
             .RunAsync(IsComplete, Download, () => null, null, CancellationToken.None))).WaitAsync(TimeSpan.FromMinutes(2));
         Assert.Equal(1, downloads);
@@ -148,14 +151,19 @@ public sealed class DownloadCoordinatorTests : IDisposable
         private int _calls;
         public volatile bool Down;
         public int Calls => _calls;
-        private void Gate() { Interlocked.Increment(ref _calls); if (Down) throw new LeaseBackendUnavailableException(
-            "HTTP 503 Service Unavailable"); }
+        private void Gate()
+        {
+            Interlocked.Increment(ref _calls); if (Down) throw new LeaseBackendUnavailableException(
+            "HTTP 503 Service Unavailable");
+        }
         public string Describe(string key) => inner.Describe(key);
         public Task<VersionedLease?> GetAsync(string key, CancellationToken ct) { Gate(); return inner.GetAsync(key, ct); }
         public Task<VersionedLease?> TryCreateAsync(string key, LeaseRecord r,
-            CancellationToken ct) { Gate(); return inner.TryCreateAsync(key, r, ct); }
+            CancellationToken ct)
+        { Gate(); return inner.TryCreateAsync(key, r, ct); }
         public Task<VersionedLease?> TryUpdateAsync(string key, VersionedLease c, LeaseRecord n,
-            CancellationToken ct) { Gate(); return inner.TryUpdateAsync(key, c, n, ct); }
+            CancellationToken ct)
+        { Gate(); return inner.TryUpdateAsync(key, c, n, ct); }
     }
 
     public void Dispose() => _share.Dispose();

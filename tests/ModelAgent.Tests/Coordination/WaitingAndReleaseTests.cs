@@ -109,7 +109,7 @@ public sealed class WaitingAndReleaseTests : IDisposable
     {
         var outcome =
             new ModelAgent.Pull.PullOutcome(ModelAgent.Pull.PullResult.CompletedByPeer, "hf://org/m@main", "abc123", null, 0, 3, 0, 100)
-        { CompletedBy = "node-1", Waited = TimeSpan.FromSeconds(23.6) };
+            { CompletedBy = "node-1", Waited = TimeSpan.FromSeconds(23.6) };
         Assert.Equal("complete: hf://org/m@main at abc123 in /models/m: completed by node-1 after 24 s",
             LineProgressView.Summary(outcome, "/models/m"));
     }
@@ -215,9 +215,11 @@ public sealed class WaitingAndReleaseTests : IDisposable
         public string Describe(string key) => inner.Describe(key);
         public Task<VersionedLease?> GetAsync(string key, CancellationToken ct) { Gate(); return inner.GetAsync(key, ct); }
         public Task<VersionedLease?> TryCreateAsync(string key, LeaseRecord r,
-            CancellationToken ct) { Gate(); return inner.TryCreateAsync(key, r, ct); }
+            CancellationToken ct)
+        { Gate(); return inner.TryCreateAsync(key, r, ct); }
         public Task<VersionedLease?> TryUpdateAsync(string key, VersionedLease c, LeaseRecord n,
-            CancellationToken ct) { Gate(); return inner.TryUpdateAsync(key, c, n, ct); }
+            CancellationToken ct)
+        { Gate(); return inner.TryUpdateAsync(key, c, n, ct); }
 
         public void Dispose()
         {

@@ -78,8 +78,11 @@ internal sealed class Kubectl : IDisposable
     {
         using var process =
             Process.Start(
-            new ProcessStartInfo(binary, ["version", "--client", "-o", "json"]) { RedirectStandardOutput = true, UseShellExecute =
-            false })!;
+            new ProcessStartInfo(binary, ["version", "--client", "-o", "json"])
+            {
+                RedirectStandardOutput = true, UseShellExecute =
+            false
+            })!;
         var output = process.StandardOutput.ReadToEnd();
         if (!process.WaitForExit(TimeSpan.FromMinutes(1))) throw new TimeoutException($"{binary} version did not exit within a minute");
         var minor = (string?)System.Text.Json.Nodes.JsonNode.Parse(output)?["clientVersion"]?["minor"] ?? "";

@@ -10,10 +10,17 @@ public class OfficialClientLeaseTests
 {
     private static V1Lease Lease(string name, string holder) => new()
     {
-        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "ome", Labels = new Dictionary<string,
-            string> { ["app"] = "model-agent" } },
-        Spec = new V1LeaseSpec { HolderIdentity = holder, LeaseDurationSeconds = 30, AcquireTime = DateTime.UtcNow, RenewTime =
-            DateTime.UtcNow },
+        Metadata = new V1ObjectMeta
+        {
+            Name = name, NamespaceProperty = "ome", Labels = new Dictionary<string,
+            string>
+            { ["app"] = "model-agent" }
+        },
+        Spec = new V1LeaseSpec
+        {
+            HolderIdentity = holder, LeaseDurationSeconds = 30, AcquireTime = DateTime.UtcNow, RenewTime =
+            DateTime.UtcNow
+        },
     };
 
     [Fact]

@@ -14,8 +14,12 @@ public class OfficialClientResourceTests
     private static async Task<V1Node> CreateNodeAsync(k8s.Kubernetes client) =>
         await client.CoreV1.CreateNodeAsync(new V1Node
         {
-            Metadata = new V1ObjectMeta { Name = "gpu-node-1", Labels = new Dictionary<string,
-                string> { ["kubernetes.io/hostname"] = "gpu-node-1" } },
+            Metadata = new V1ObjectMeta
+            {
+                Name = "gpu-node-1", Labels = new Dictionary<string,
+                string>
+                { ["kubernetes.io/hostname"] = "gpu-node-1" }
+            },
         });
 
     [Fact]

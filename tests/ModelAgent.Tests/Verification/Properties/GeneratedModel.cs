@@ -75,7 +75,8 @@ public sealed class GeneratedModel
             case LayoutKind.ShardedSafetensors: ShardedSafetensors(""); Json("config.json", """{"model_type":"llama"}"""); break;
             case LayoutKind.ShardedBin: ShardedBin(""); Json("config.json", """{"model_type":"llama"}"""); break;
             case LayoutKind.BothIndexes: ShardedSafetensors(""); ShardedBin(""); Json("config.json", """{"model_type":"llama"}"""); break;
-            case LayoutKind.SingleFile: Safetensors("model.safetensors", Tensors("w", 2), namedByIndex: false); Json("config.json",
+            case LayoutKind.SingleFile:
+                Safetensors("model.safetensors", Tensors("w", 2), namedByIndex: false); Json("config.json",
                 """{"model_type":"bert"}"""); break;
             case LayoutKind.GgufSingle: Gguf("model.Q4_K_M.gguf"); break;
             case LayoutKind.GgufSplit:

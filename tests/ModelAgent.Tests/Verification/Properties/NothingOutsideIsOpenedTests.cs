@@ -16,8 +16,11 @@ public class NothingOutsideIsOpenedTests(ITestOutputHelper output)
 {
     private const string EmptySha256 = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
-    public enum Lure { SymlinkedFile, SymlinkedComponentFolder, SymlinkedRecordFolder, SymlinkedRecordFile, DotDotName, AbsoluteName,
-        FifoInside }
+    public enum Lure
+    {
+        SymlinkedFile, SymlinkedComponentFolder, SymlinkedRecordFolder, SymlinkedRecordFile, DotDotName, AbsoluteName,
+        FifoInside
+    }
 
     [Fact]
     public async Task Nothing_outside_the_directory_is_opened()

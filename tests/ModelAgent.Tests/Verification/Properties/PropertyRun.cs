@@ -29,10 +29,16 @@ internal static class PropertyRun
             Task.Run(() => new CompletenessCheck()
             .InspectAsync(directory, new InspectOptions { Deep = deep, Parallelism = 1 }, CancellationToken.None));
         try { return await inspect.WaitAsync(HangLimit); }
-        catch (TimeoutException) { throw new Xunit.Sdk.XunitException(
-            $"InspectAsync(deep: {deep}) did not return within {HangLimit} ({because}): it opened something that blocks"); }
-        catch (Exception e) when (e is not Xunit.Sdk.XunitException) { throw new Xunit.Sdk.XunitException(
-            $"InspectAsync(deep: {deep}) threw ({because}): {e}"); }
+        catch (TimeoutException)
+        {
+            throw new Xunit.Sdk.XunitException(
+            $"InspectAsync(deep: {deep}) did not return within {HangLimit} ({because}): it opened something that blocks");
+        }
+        catch (Exception e) when (e is not Xunit.Sdk.XunitException)
+        {
+            throw new Xunit.Sdk.XunitException(
+            $"InspectAsync(deep: {deep}) threw ({because}): {e}");
+        }
     }
 
     public static readonly Gen<ModelSpec> Spec =
