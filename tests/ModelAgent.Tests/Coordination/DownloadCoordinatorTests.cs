@@ -63,9 +63,8 @@ public sealed class DownloadCoordinatorTests : IDisposable
             .RunAsync(IsComplete, SlowDownload, () => new LeaseProgress(Interlocked.Read(ref done), 1000), null, CancellationToken.None);
         Assert.True(await holderStarted.WaitAsync(Patience), "the holder never started its download");
         var waiter = await Node("waiter")
-            .RunAsync(IsComplete, _ => throw new InvalidOperationException("waiter must not download"), () => null, s
-            =>
-            { lock (seen) seen.Add(s.Lease); }, CancellationToken.None)
+            .RunAsync(IsComplete, _ => throw new InvalidOperationException("waiter must not download"), () => null,
+                s => { lock (seen) seen.Add(s.Lease); }, CancellationToken.None)
             .WaitAsync(Patience);
         await holder.WaitAsync(Patience);
         Assert.Equal(CoordinatedResult.CompletedElsewhere, waiter.Result);
@@ -98,9 +97,12 @@ public sealed class DownloadCoordinatorTests : IDisposable
     {
         var store = new FlakyStore(new FileLeaseStore(_share.Path)) { Down = true };
         var downloads = 0;
-        Task Download(
-            CancellationToken ct)
-        { Interlocked.Increment(ref downloads); File.WriteAllText(Done, ""); return Task.CompletedTask; }
+        Task Download(CancellationToken ct)
+        {
+            Interlocked.Increment(ref downloads);
+            File.WriteAllText(Done, "");
+            return Task.CompletedTask;
+        }
         var nodes = Enumerable.Range(0, 4)
             .Select(i => Node($"node-{i}", store).RunAsync(IsComplete, Download, () => null, null, CancellationToken.None)).ToList();
         // Let every node retry the dead backend a few times (no fixed sleep: wait for the calls themselves).
@@ -121,9 +123,12 @@ public sealed class DownloadCoordinatorTests : IDisposable
             NullLogger.Instance);
         Assert.Equal(ClaimState.Held, (await dead.TryAcquireOrRenewAsync(null, CancellationToken.None)).State);
         var downloads = 0;
-        Task Download(
-            CancellationToken ct)
-        { Interlocked.Increment(ref downloads); File.WriteAllText(Done, ""); return Task.CompletedTask; }
+        Task Download(CancellationToken ct)
+        {
+            Interlocked.Increment(ref downloads);
+            File.WriteAllText(Done, "");
+            return Task.CompletedTask;
+        }
         var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => Node($"node-{i}", timings: Expiring)
             .RunAsync(IsComplete, Download, () => null, null, CancellationToken.None))).WaitAsync(TimeSpan.FromMinutes(2));
         Assert.Equal(1, downloads);
@@ -158,12 +163,16 @@ public sealed class DownloadCoordinatorTests : IDisposable
         }
         public string Describe(string key) => inner.Describe(key);
         public Task<VersionedLease?> GetAsync(string key, CancellationToken ct) { Gate(); return inner.GetAsync(key, ct); }
-        public Task<VersionedLease?> TryCreateAsync(string key, LeaseRecord r,
-            CancellationToken ct)
-        { Gate(); return inner.TryCreateAsync(key, r, ct); }
-        public Task<VersionedLease?> TryUpdateAsync(string key, VersionedLease c, LeaseRecord n,
-            CancellationToken ct)
-        { Gate(); return inner.TryUpdateAsync(key, c, n, ct); }
+        public Task<VersionedLease?> TryCreateAsync(string key, LeaseRecord r, CancellationToken ct)
+        {
+            Gate();
+            return inner.TryCreateAsync(key, r, ct);
+        }
+        public Task<VersionedLease?> TryUpdateAsync(string key, VersionedLease c, LeaseRecord n, CancellationToken ct)
+        {
+            Gate();
+            return inner.TryUpdateAsync(key, c, n, ct);
+        }
     }
 
     public void Dispose() => _share.Dispose();

@@ -214,12 +214,16 @@ public sealed class WaitingAndReleaseTests : IDisposable
 
         public string Describe(string key) => inner.Describe(key);
         public Task<VersionedLease?> GetAsync(string key, CancellationToken ct) { Gate(); return inner.GetAsync(key, ct); }
-        public Task<VersionedLease?> TryCreateAsync(string key, LeaseRecord r,
-            CancellationToken ct)
-        { Gate(); return inner.TryCreateAsync(key, r, ct); }
-        public Task<VersionedLease?> TryUpdateAsync(string key, VersionedLease c, LeaseRecord n,
-            CancellationToken ct)
-        { Gate(); return inner.TryUpdateAsync(key, c, n, ct); }
+        public Task<VersionedLease?> TryCreateAsync(string key, LeaseRecord r, CancellationToken ct)
+        {
+            Gate();
+            return inner.TryCreateAsync(key, r, ct);
+        }
+        public Task<VersionedLease?> TryUpdateAsync(string key, VersionedLease c, LeaseRecord n, CancellationToken ct)
+        {
+            Gate();
+            return inner.TryUpdateAsync(key, c, n, ct);
+        }
 
         public void Dispose()
         {

@@ -12,9 +12,9 @@ public class OfficialClientLeaseTests
     {
         Metadata = new V1ObjectMeta
         {
-            Name = name, NamespaceProperty = "ome", Labels = new Dictionary<string,
-            string>
-            { ["app"] = "model-agent" }
+            Name = name,
+            NamespaceProperty = "ome",
+            Labels = new Dictionary<string, string> { ["app"] = "model-agent" }
         },
         Spec = new V1LeaseSpec
         {

@@ -16,9 +16,8 @@ public class OfficialClientResourceTests
         {
             Metadata = new V1ObjectMeta
             {
-                Name = "gpu-node-1", Labels = new Dictionary<string,
-                string>
-                { ["kubernetes.io/hostname"] = "gpu-node-1" }
+                Name = "gpu-node-1",
+                Labels = new Dictionary<string, string> { ["kubernetes.io/hostname"] = "gpu-node-1" }
             },
         });
 
