@@ -64,8 +64,8 @@ internal sealed class CliProcess : IDisposable
         return cli;
     }
 
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IEnumerable<string> args, IDictionary<string,
-        string?>? environment = null, TimeSpan? timeout = null)
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IEnumerable<string> args,
+        IDictionary<string, string?>? environment = null, TimeSpan? timeout = null)
     {
         using var cli = Start(args, environment);
         var code = await cli.WaitAsync(timeout ?? TimeSpan.FromMinutes(3));

@@ -152,9 +152,9 @@ public class ShardedLayoutTests
     {
         using var dir = new TempDirectory();
         dir.File("config.json", Config);
-        WriteIndex(dir.Path, "pytorch_model.bin.index.json", new Dictionary<string,
-            string>
-        { ["a"] = "pytorch_model-00001-of-00002.bin", ["b"] = "pytorch_model-00002-of-00002.bin" }, totalSize: 2000);
+        WriteIndex(dir.Path, "pytorch_model.bin.index.json",
+            new Dictionary<string, string> { ["a"] = "pytorch_model-00001-of-00002.bin", ["b"] = "pytorch_model-00002-of-00002.bin" },
+            totalSize: 2000);
         dir.File("pytorch_model-00001-of-00002.bin", new string('x', 1100));
         dir.File("pytorch_model-00002-of-00002.bin", new string('x', 1100));
         AssertComplete(await InspectAsync(dir.Path));
