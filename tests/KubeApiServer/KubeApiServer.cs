@@ -65,13 +65,17 @@ internal sealed class KubeApiServer : IAsyncDisposable
         var store = new ObjectStore(time, options.WatchHistoryLimit, namespaces);
         if (namespaces is not null)
             foreach (var ns in options.Namespaces)
-                if (store.Create(namespaces, null, new JsonObject { ["metadata"] = new JsonObject { ["name"] = ns } }, dryRun: false).Error is { } error)
-                    throw new ArgumentException($"namespace '{ns}' in KubeApiServerOptions.Namespaces cannot be created: {error.Message}", nameof(options));
+                if (store.Create(namespaces, null, new JsonObject { ["metadata"] = new JsonObject { ["name"] = ns } }, dryRun: false)
+                    .Error is { } error)
+                    throw new ArgumentException($"namespace '{ns}' in KubeApiServerOptions.Namespaces cannot be created: {error.Message}",
+                        nameof(options));
         var faults = new FaultInjector(time, options.FaultSeed);
         var stats = new RequestStats();
         var logger = loggers.CreateLogger("KubeApiServer");
         var endpoint = new ResourceEndpoint(store, new WatchStream(store, time, options.BookmarkInterval, logger), time);
-        var router = new ApiRouter(options.Catalog, endpoint, new TestControlEndpoint(faults, stats, store), faults, stats, time, logger, app.Lifetime.ApplicationStopping);
+        var router =
+            new ApiRouter(options.Catalog, endpoint, new TestControlEndpoint(faults, stats, store), faults, stats, time, logger,
+            app.Lifetime.ApplicationStopping);
         app.Run(router.HandleAsync);
 
         await app.StartAsync(cancellationToken);

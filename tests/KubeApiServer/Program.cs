@@ -19,11 +19,13 @@ internal static class Program
         {
             switch (args[i])
             {
-                case "--port" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port <= 65535:
+                case "--port" when i + 1 < args.Length
+                    && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port <= 65535:
                     options = options with { Port = port };
                     i++;
                     break;
-                case "--watch-history" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var history) && history > 0:
+                case "--watch-history" when i + 1 < args.Length
+                    && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var history) && history > 0:
                     options = options with { WatchHistoryLimit = history };
                     i++;
                     break;
@@ -31,7 +33,9 @@ internal static class Program
                     verbose = true;
                     break;
                 default:
-                    Console.Error.WriteLine($"error: unexpected argument '{args[i]}'. Usage: KubeApiServer --port N (0 = any free port) [--watch-history N] [--verbose]");
+                    Console.Error.WriteLine(
+                        $"error: unexpected argument '{args[i]}'. Usage: KubeApiServer --port N (0 = any free port) [--watch-history N] " +
+                        $"[--verbose]");
                     return 2;
             }
         }

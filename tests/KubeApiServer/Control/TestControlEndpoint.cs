@@ -50,7 +50,8 @@ internal sealed class TestControlEndpoint(FaultInjector faults, RequestStats sta
                 break;
             case ("/_test/compact", "POST"):
                 store.CompactHistory();
-                await JsonIo.WriteAsync(context, 200, new JsonObject { ["resourceVersion"] = store.CurrentResourceVersion.ToString(CultureInfo.InvariantCulture) });
+                await JsonIo.WriteAsync(context, 200,
+                    new JsonObject { ["resourceVersion"] = store.CurrentResourceVersion.ToString(CultureInfo.InvariantCulture) });
                 break;
             case ("/_test/stats", "GET"):
                 await JsonIo.WriteAsync(context, 200, StatsDocument());
@@ -79,7 +80,10 @@ internal sealed class TestControlEndpoint(FaultInjector faults, RequestStats sta
         }
         catch (JsonException e)
         {
-            await JsonIo.WriteErrorAsync(context, ApiError.BadRequest($"fault rules must be JSON like {{\"rules\":[{{\"resource\":\"leases\",\"verb\":\"update\",\"errorCode\":503,\"rate\":0.5}}]}}: {e.Message}"));
+            await JsonIo.WriteErrorAsync(context,
+                ApiError.BadRequest(
+                $"fault rules must be JSON like " +
+                $"{{\"rules\":[{{\"resource\":\"leases\",\"verb\":\"update\",\"errorCode\":503,\"rate\":0.5}}]}}: {e.Message}"));
             return;
         }
         if (rules.Select(r => r.Problem()).FirstOrDefault(p => p is not null) is { } problem)

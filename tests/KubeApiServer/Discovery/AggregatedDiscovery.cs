@@ -44,7 +44,9 @@ internal sealed class AggregatedDiscovery(ResourceCatalog catalog)
                 ["versions"] = new JsonArray(g.Item2.Select(v => (JsonNode)new JsonObject
                 {
                     ["version"] = v,
-                    ["resources"] = new JsonArray(catalog.All.Where(d => d.Group == g.Item1 && d.Version == v).Select(d => (JsonNode)Resource(d)).ToArray()),
+                    ["resources"] =
+                        new JsonArray(catalog.All.Where(d => d.Group == g.Item1 && d.Version == v).Select(d => (JsonNode)Resource(d))
+                        .ToArray()),
                     ["freshness"] = "Current",
                 }).ToArray()),
             }).ToArray()),
@@ -71,5 +73,6 @@ internal sealed class AggregatedDiscovery(ResourceCatalog catalog)
         return resource;
     }
 
-    private static JsonObject Kind(ResourceDefinition def) => new() { ["group"] = def.Group, ["version"] = def.Version, ["kind"] = def.Kind };
+    private static JsonObject Kind(ResourceDefinition def)
+        => new() { ["group"] = def.Group, ["version"] = def.Version, ["kind"] = def.Kind };
 }

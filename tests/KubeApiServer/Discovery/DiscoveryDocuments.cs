@@ -41,7 +41,8 @@ internal sealed class DiscoveryDocuments(ResourceCatalog catalog)
         ["preferredVersion"] = VersionRef(group, versions[0]),
     };
 
-    private static JsonObject VersionRef(string group, string version) => new() { ["groupVersion"] = $"{group}/{version}", ["version"] = version };
+    private static JsonObject VersionRef(string group, string version)
+        => new() { ["groupVersion"] = $"{group}/{version}", ["version"] = version };
 
     public JsonObject? ResourceList(string group, string version)
     {

@@ -12,7 +12,8 @@ namespace ModelAgent.Testing.KubeApi.Discovery;
 /// </summary>
 internal sealed class OpenApiDocuments(ResourceCatalog catalog)
 {
-    private static string GroupVersionPath(string group, string version) => group.Length == 0 ? $"api/{version}" : $"apis/{group}/{version}";
+    private static string GroupVersionPath(string group, string version) => group.Length == 0 ? $"api/{version}"
+        : $"apis/{group}/{version}";
 
     public JsonObject Root()
     {

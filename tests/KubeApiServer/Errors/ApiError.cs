@@ -59,7 +59,9 @@ internal sealed record ApiError(int Code, string Reason, string Message, JsonObj
     public static ApiError MethodNotAllowed(string message) => new(405, "MethodNotAllowed", message);
 
     public static ApiError UnsupportedMediaType(string contentType) =>
-        new(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got {contentType})");
+        new(415, "UnsupportedMediaType",
+            $"the body of the request was in an unknown format - accepted media types include: application/json-patch+json, " +
+            $"application/merge-patch+json, application/strategic-merge-patch+json (got {contentType})");
 
     /// <summary>The path names no resource the server serves (kube-apiserver's wording for an unknown URL).</summary>
     public static ApiError UnknownPath() => new(404, "NotFound", "the server could not find the requested resource");
@@ -72,14 +74,17 @@ internal sealed record ApiError(int Code, string Reason, string Message, JsonObj
     /// <summary>An error the fault injector produced; reason follows the code as the apiserver would word it.</summary>
     public static ApiError Injected(int code, string resource) => code switch
     {
-        429 => new(429, "TooManyRequests", $"injected fault: too many requests for {resource}, please try again later", new JsonObject { ["retryAfterSeconds"] = 1 }),
+        429 => new(429, "TooManyRequests", $"injected fault: too many requests for {resource}, please try again later",
+            new JsonObject { ["retryAfterSeconds"] = 1 }),
         503 => new(503, "ServiceUnavailable", $"injected fault: the server is currently unable to handle the request ({resource})"),
         504 => new(504, "Timeout", $"injected fault: the server was unable to return a response in the time allotted ({resource})"),
-        _ => new(code, "InternalError", $"injected fault: an error on the server (\"{resource}\") has prevented the request from succeeding"),
+        _ => new(code, "InternalError",
+            $"injected fault: an error on the server (\"{resource}\") has prevented the request from succeeding"),
     };
 }
 
-/// <summary>One invalid field: reason is the kube cause type (FieldValueInvalid, FieldValueRequired, FieldValueTooLong, FieldValueForbidden).</summary>
+/// <summary>One invalid field: reason is the kube cause type (FieldValueInvalid, FieldValueRequired, FieldValueTooLong,
+/// FieldValueForbidden).</summary>
 internal sealed record FieldProblem(string Field, string Reason, string Message)
 {
     public override string ToString() => $"{Field}: {Message}";

@@ -96,7 +96,8 @@ internal sealed class ApiRouter(
         {
             case ["api"] when aggregated is not null:
             case ["apis"] when aggregated is not null:
-                await JsonIo.WriteAsync(context, 200, _aggregated.Document(aggregated, core: segments[0] == "api"), AggregatedDiscovery.ContentType(aggregated));
+                await JsonIo.WriteAsync(context, 200, _aggregated.Document(aggregated, core: segments[0] == "api"),
+                    AggregatedDiscovery.ContentType(aggregated));
                 return true;
             case ["api"]:
                 await JsonIo.WriteAsync(context, 200, _discovery.CoreVersions(context.Request.Host.Value ?? "127.0.0.1"));

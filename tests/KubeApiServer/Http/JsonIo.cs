@@ -37,7 +37,9 @@ internal static class JsonIo
         if (text.Length == 0)
             return optional ? (null, null) : (null, ApiError.BadRequest("the request body is empty; a JSON object is required"));
         if (mediaType is not ("application/json" or "*/*" or ""))
-            return (null, new ApiError(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json (got {mediaType})"));
+            return (null,
+                new ApiError(415, "UnsupportedMediaType",
+                $"the body of the request was in an unknown format - accepted media types include: application/json (got {mediaType})"));
         try
         {
             return JsonNode.Parse(text) is JsonObject obj

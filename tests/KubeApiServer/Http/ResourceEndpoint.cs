@@ -7,7 +7,8 @@ using ModelAgent.Testing.KubeApi.Storage;
 
 namespace ModelAgent.Testing.KubeApi.Http;
 
-/// <summary>Serves the verbs on a resource path (get, list, create, update, patch, delete, deletecollection); watch is <see cref="WatchStream"/>.</summary>
+/// <summary>Serves the verbs on a resource path (get, list, create, update, patch, delete, deletecollection); watch is
+/// <see cref="WatchStream"/>.</summary>
 internal sealed class ResourceEndpoint(ObjectStore store, WatchStream watches, TimeProvider time)
 {
     public async Task HandleAsync(HttpContext context, ResourceRequest request, string verb, TimeSpan? dropWatchAfter)
@@ -38,14 +39,17 @@ internal sealed class ResourceEndpoint(ObjectStore store, WatchStream watches, T
                 {
                     var (body, error) = await JsonIo.ReadObjectAsync(context);
                     if (error is not null) await JsonIo.WriteErrorAsync(context, error);
-                    else await RespondAsync(context, store.Update(def, request.Namespace, request.Name, _ => body!, request.Subresource, fromPatch: false, dryRun), 200);
+                    else await RespondAsync(context,
+                        store.Update(def, request.Namespace, request.Name, _ => body!, request.Subresource, fromPatch: false, dryRun), 200);
                     break;
                 }
             case "patch" when request.Name is not null:
                 {
                     var (patch, error) = PatchDocument.Parse(context.Request.ContentType, await JsonIo.ReadTextAsync(context));
                     if (error is not null) await JsonIo.WriteErrorAsync(context, error);
-                    else await RespondAsync(context, store.Update(def, request.Namespace, request.Name, patch!.ApplyTo, request.Subresource, fromPatch: true, dryRun), 200);
+                    else await RespondAsync(context,
+                        store.Update(def, request.Namespace, request.Name, patch!.ApplyTo, request.Subresource, fromPatch: true, dryRun),
+                        200);
                     break;
                 }
             case "delete" when request.Subresource is null:
@@ -55,7 +59,8 @@ internal sealed class ResourceEndpoint(ObjectStore store, WatchStream watches, T
                 await DeleteCollectionAsync(context, request, dryRun);
                 break;
             default:
-                await JsonIo.WriteErrorAsync(context, ApiError.MethodNotAllowed("the server does not allow this method on the requested resource"));
+                await JsonIo.WriteErrorAsync(context,
+                    ApiError.MethodNotAllowed("the server does not allow this method on the requested resource"));
                 break;
         }
     }
@@ -99,7 +104,8 @@ internal sealed class ResourceEndpoint(ObjectStore store, WatchStream watches, T
         string? after = null;
         if (query["continue"] is [{ Length: > 0 } token] && !ListContinuation.TryDecode(token, out after))
         {
-            await JsonIo.WriteErrorAsync(context, ApiError.BadRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)"));
+            await JsonIo.WriteErrorAsync(context,
+                ApiError.BadRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)"));
             return;
         }
         var page = store.List(request.Resource, request.Namespace, selects!, limit, after);
@@ -113,7 +119,8 @@ internal sealed class ResourceEndpoint(ObjectStore store, WatchStream watches, T
             ["items"] = new JsonArray(page.Items.Select(i => (JsonNode)i).ToArray()),
         };
         if (TableFormat.Requested(context.Request.Headers.Accept))
-            await JsonIo.WriteAsync(context, 200, TableFormat.FromList(request.Resource, page.Items, metadata, time.GetUtcNow(), IncludeObject(context)));
+            await JsonIo.WriteAsync(context, 200,
+                TableFormat.FromList(request.Resource, page.Items, metadata, time.GetUtcNow(), IncludeObject(context)));
         else
             await JsonIo.WriteAsync(context, 200, list);
     }
@@ -140,7 +147,8 @@ internal sealed class ResourceEndpoint(ObjectStore store, WatchStream watches, T
     {
         if (request.Name is not null || (request.Resource.Namespaced && request.Namespace is null))
         {
-            await JsonIo.WriteErrorAsync(context, ApiError.MethodNotAllowed("the server does not allow this method on the requested resource"));
+            await JsonIo.WriteErrorAsync(context,
+                ApiError.MethodNotAllowed("the server does not allow this method on the requested resource"));
             return;
         }
         var (body, error) = await JsonIo.ReadObjectAsync(context);

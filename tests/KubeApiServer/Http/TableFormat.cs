@@ -14,16 +14,17 @@ internal static class TableFormat
     public static bool Requested(StringValues accept) =>
         accept.Any(a => a is not null && a.Split(',')[0].Contains("as=Table", StringComparison.Ordinal));
 
-    public static JsonObject FromList(ResourceDefinition def, IEnumerable<JsonObject> items, JsonObject listMetadata, DateTimeOffset now, bool includeFullObject) => new()
-    {
-        ["kind"] = "Table",
-        ["apiVersion"] = "meta.k8s.io/v1",
-        ["metadata"] = listMetadata.DeepClone(),
-        ["columnDefinitions"] = new JsonArray(
+    public static JsonObject FromList(ResourceDefinition def, IEnumerable<JsonObject> items, JsonObject listMetadata, DateTimeOffset now,
+        bool includeFullObject) => new()
+        {
+            ["kind"] = "Table",
+            ["apiVersion"] = "meta.k8s.io/v1",
+            ["metadata"] = listMetadata.DeepClone(),
+            ["columnDefinitions"] = new JsonArray(
             Column("Name", "name", "Name must be unique within a namespace."),
             Column("Age", "", "CreationTimestamp is a timestamp representing the server time when this object was created.")),
-        ["rows"] = new JsonArray(items.Select(i => (JsonNode)Row(def, i, now, includeFullObject)).ToArray()),
-    };
+            ["rows"] = new JsonArray(items.Select(i => (JsonNode)Row(def, i, now, includeFullObject)).ToArray()),
+        };
 
     private static JsonObject Column(string name, string format, string description) => new()
     {
@@ -32,10 +33,16 @@ internal static class TableFormat
 
     private static JsonObject Row(ResourceDefinition def, JsonObject obj, DateTimeOffset now, bool includeFullObject)
     {
-        var created = DateTimeOffset.TryParse(Text(obj["metadata"]?["creationTimestamp"]), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : now;
+        var created =
+            DateTimeOffset.TryParse(Text(obj["metadata"]?["creationTimestamp"]), CultureInfo.InvariantCulture,
+            DateTimeStyles.AssumeUniversal, out var at) ? at : now;
         var embedded = includeFullObject
             ? obj.DeepClone()
-            : new JsonObject { ["kind"] = "PartialObjectMetadata", ["apiVersion"] = "meta.k8s.io/v1", ["metadata"] = obj["metadata"]?.DeepClone() };
+            : new JsonObject
+            {
+                ["kind"] = "PartialObjectMetadata", ["apiVersion"] = "meta.k8s.io/v1", ["metadata"] =
+                obj["metadata"]?.DeepClone()
+            };
         return new JsonObject
         {
             ["cells"] = new JsonArray(Text(obj["metadata"]?["name"]), HumanDuration(now - created)),

@@ -16,7 +16,8 @@ namespace ModelAgent.Testing.KubeApi.Http;
 /// </summary>
 internal sealed class WatchStream(ObjectStore store, TimeProvider time, TimeSpan bookmarkInterval, ILogger logger)
 {
-    public async Task StreamAsync(HttpContext context, ResourceDefinition def, string? ns, Func<JsonObject, bool> selects, TimeSpan? dropAfter)
+    public async Task StreamAsync(HttpContext context, ResourceDefinition def, string? ns, Func<JsonObject, bool> selects,
+        TimeSpan? dropAfter)
     {
         var query = context.Request.Query;
         long? since = null;
@@ -31,7 +32,8 @@ internal sealed class WatchStream(ObjectStore store, TimeProvider time, TimeSpan
             since = parsed;
         }
         var bookmarks = query["allowWatchBookmarks"] == "true";
-        TimeSpan? timeout = int.TryParse(query["timeoutSeconds"], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds > 0
+        TimeSpan? timeout = int.TryParse(query["timeoutSeconds"], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+            && seconds > 0
             ? TimeSpan.FromSeconds(seconds) : null;
 
         context.Response.StatusCode = 200;
@@ -48,10 +50,12 @@ internal sealed class WatchStream(ObjectStore store, TimeProvider time, TimeSpan
             return;
         }
 
-        var limit = new[] { timeout, dropAfter }.Where(t => t is not null).Select(t => t!.Value).DefaultIfEmpty(Timeout.InfiniteTimeSpan).Min();
+        var limit = new[] { timeout, dropAfter }.Where(t => t is not null).Select(t => t!.Value).DefaultIfEmpty(Timeout.InfiniteTimeSpan)
+            .Min();
         using var deadline = new CancellationTokenSource(limit, time);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, deadline.Token);
-        logger.LogDebug("Watch opened on {Resource} in {Namespace} from {Since}", def.Plural, ns ?? "(all)", since?.ToString(CultureInfo.InvariantCulture) ?? "now");
+        logger.LogDebug("Watch opened on {Resource} in {Namespace} from {Since}", def.Plural, ns ?? "(all)",
+            since?.ToString(CultureInfo.InvariantCulture) ?? "now");
         try
         {
             await PumpAsync(context, sub, def, bookmarks, stop.Token);
@@ -70,7 +74,8 @@ internal sealed class WatchStream(ObjectStore store, TimeProvider time, TimeSpan
         }
     }
 
-    private async Task PumpAsync(HttpContext context, WatchSubscription sub, ResourceDefinition def, bool bookmarks, CancellationToken token)
+    private async Task PumpAsync(HttpContext context, WatchSubscription sub, ResourceDefinition def, bool bookmarks,
+        CancellationToken token)
     {
         Task<bool>? pending = null;
         while (!token.IsCancellationRequested)

@@ -21,9 +21,11 @@ internal static class JsonPatch
             if (path is null) return $"json patch operation \"{kind}\" is missing the \"path\" field";
             var error = kind switch
             {
-                "add" => op.ContainsKey("value") ? Add(target, path, op["value"]?.DeepClone()) : "add operation does not apply: missing value",
+                "add" => op.ContainsKey("value") ? Add(target, path, op["value"]?.DeepClone())
+                    : "add operation does not apply: missing value",
                 "remove" => Remove(target, path, out _),
-                "replace" => op.ContainsKey("value") ? Replace(target, path, op["value"]?.DeepClone()) : "replace operation does not apply: missing value",
+                "replace" => op.ContainsKey("value") ? Replace(target, path, op["value"]?.DeepClone())
+                    : "replace operation does not apply: missing value",
                 "move" => Move(target, Text(op["from"]), path),
                 "copy" => Copy(target, Text(op["from"]), path),
                 "test" => Test(target, path, op["value"]),
@@ -49,7 +51,8 @@ internal static class JsonPatch
             node = node switch
             {
                 JsonObject obj => obj[token],
-                JsonArray arr when int.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out var i) && i < arr.Count => arr[i],
+                JsonArray arr when int.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out var i) && i < arr.Count
+                    => arr[i],
                 _ => null,
             };
             if (node is null) return (null, "", $"doc is missing path: \"{pointer}\": missing value");
@@ -117,7 +120,8 @@ internal static class JsonPatch
     private static string? Move(JsonObject root, string? from, string path)
     {
         if (from is null) return "move operation is missing the \"from\" field";
-        if (path.StartsWith(from + "/", StringComparison.Ordinal)) return $"move operation cannot move \"{from}\" into its own child \"{path}\"";
+        if (path.StartsWith(from + "/",
+            StringComparison.Ordinal)) return $"move operation cannot move \"{from}\" into its own child \"{path}\"";
         var error = Remove(root, from, out var value);
         if (error is not null) return error.Replace("remove", "move", StringComparison.Ordinal);
         return Add(root, path, Detach(value));
@@ -130,7 +134,8 @@ internal static class JsonPatch
         if (error is not null) return error;
         JsonNode? value;
         if (parent is JsonObject obj && obj.ContainsKey(last)) value = obj[last];
-        else if (parent is JsonArray arr && int.TryParse(last, NumberStyles.None, CultureInfo.InvariantCulture, out var i) && i < arr.Count) value = arr[i];
+        else if (parent is JsonArray arr && int.TryParse(last, NumberStyles.None, CultureInfo.InvariantCulture, out var i)
+            && i < arr.Count) value = arr[i];
         else return $"copy operation does not apply: doc is missing from path: \"{from}\"";
         return Add(root, path, value?.DeepClone());
     }

@@ -2,7 +2,8 @@ using System.Text.Json.Nodes;
 
 namespace ModelAgent.Testing.KubeApi.Patching;
 
-/// <summary>RFC 7386 JSON Merge Patch (<c>application/merge-patch+json</c>): objects merge, null deletes, everything else replaces.</summary>
+/// <summary>RFC 7386 JSON Merge Patch (<c>application/merge-patch+json</c>): objects merge, null deletes, everything else
+/// replaces.</summary>
 internal static class MergePatch
 {
     public static JsonNode? Apply(JsonNode? target, JsonNode? patch)

@@ -17,7 +17,10 @@ internal sealed record PatchDocument(string MediaType, JsonNode? Body)
     {
         var mediaType = (contentType ?? "").Split(';')[0].Trim().ToLowerInvariant();
         if (mediaType == Apply)
-            return (null, new ApiError(415, "UnsupportedMediaType", "server-side apply (application/apply-patch+yaml) is not supported by this test API server; use client-side apply (kubectl apply without --server-side)"));
+            return (null,
+                new ApiError(415, "UnsupportedMediaType",
+                "server-side apply (application/apply-patch+yaml) is not supported by this test API server; use client-side apply " +
+                "(kubectl apply without --server-side)"));
         if (mediaType is not (Json or Merge or Strategic)) return (null, ApiError.UnsupportedMediaType(mediaType));
         try
         {
@@ -35,7 +38,8 @@ internal sealed record PatchDocument(string MediaType, JsonNode? Body)
         {
             case Json:
                 var error = JsonPatch.Apply(current, Body);
-                return error is null ? current : new ApiError(422, "Invalid", $"the server rejected our request due to an error in our request: {error}");
+                return error is null ? current
+                    : new ApiError(422, "Invalid", $"the server rejected our request due to an error in our request: {error}");
             case Merge:
                 if (Body is not JsonObject) return ApiError.BadRequest("merge patch must be a JSON object");
                 return MergePatch.Apply(current, Body) as JsonObject ?? new JsonObject();

@@ -43,7 +43,9 @@ internal static class KubeProtobufDecoder
                 ("v1", "Namespace") => (Namespace(obj, raw), null),
                 ("v1", "ConfigMap") => (ConfigMap(obj, raw), null),
                 ("v1", "Secret") => (Secret(obj, raw), null),
-                _ => (null, $"this test API server decodes protobuf only for v1 Namespace, ConfigMap and Secret, not {apiVersion} {kind}; send application/json"),
+                _ => (null,
+                    $"this test API server decodes protobuf only for v1 Namespace, ConfigMap and Secret, not {apiVersion} {kind}; send " +
+                    $"application/json"),
             };
         }
         catch (FormatException e)

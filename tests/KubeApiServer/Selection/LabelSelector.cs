@@ -91,5 +91,6 @@ internal sealed class LabelSelector
             : labels => Value(labels, k) is { } v && values.Contains(v);
     }
 
-    private static bool ValidKey(string key) => key.Length > 0 && !key.Any(c => char.IsWhiteSpace(c) || c is '(' or ')' or '=' or '!' or ',');
+    private static bool ValidKey(string key) => key.Length > 0
+        && !key.Any(c => char.IsWhiteSpace(c) || c is '(' or ')' or '=' or '!' or ',');
 }

@@ -36,7 +36,8 @@ internal sealed class RequestStats
     /// <summary>Requests of one verb for one resource (subresources are counted as "plural/sub").</summary>
     public long Count(string verb, string resource) => _byVerbResource.GetValueOrDefault($"{verb} {resource}");
 
-    public IReadOnlyDictionary<string, long> ByVerbAndResource => new SortedDictionary<string, long>(_byVerbResource, StringComparer.Ordinal);
+    public IReadOnlyDictionary<string, long> ByVerbAndResource =>
+        new SortedDictionary<string, long>(_byVerbResource, StringComparer.Ordinal);
     public IReadOnlyDictionary<string, long> ByUserAgent => new SortedDictionary<string, long>(_byUserAgent, StringComparer.Ordinal);
 
     public void Reset()

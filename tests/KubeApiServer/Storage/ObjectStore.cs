@@ -106,7 +106,8 @@ internal sealed class ObjectStore(TimeProvider time, int watchHistoryLimit, Reso
     /// Replaces an object with what <paramref name="propose"/> makes of the stored one (PUT returns its body;
     /// PATCH applies the patch). Runs under the lock, so the compare-and-swap on resourceVersion is exact.
     /// </summary>
-    public Outcome Update(ResourceDefinition def, string? ns, string name, Func<JsonObject, Outcome> propose, string? subresource, bool fromPatch, bool dryRun)
+    public Outcome Update(ResourceDefinition def, string? ns, string name, Func<JsonObject, Outcome> propose, string? subresource,
+        bool fromPatch, bool dryRun)
     {
         lock (_lock)
         {
@@ -138,7 +139,8 @@ internal sealed class ObjectStore(TimeProvider time, int watchHistoryLimit, Reso
     /// Deletes an object, or (with finalizers) marks it with deletionTimestamp and leaves it until the
     /// finalizers are removed. <c>Removed</c> says which happened.
     /// </summary>
-    public DeleteResult Delete(ResourceDefinition def, string? ns, string name, string? uidPrecondition, string? rvPrecondition, bool dryRun)
+    public DeleteResult Delete(ResourceDefinition def, string? ns, string name, string? uidPrecondition, string? rvPrecondition,
+        bool dryRun)
     {
         lock (_lock)
         {
@@ -198,7 +200,8 @@ internal sealed class ObjectStore(TimeProvider time, int watchHistoryLimit, Reso
     /// Opens a watch. Without a starting version the current objects arrive first as ADDED (kube-apiserver's
     /// "get state and start at most recent"); with one, the history after it is replayed, or 410 if it is gone.
     /// </summary>
-    public (WatchSubscription? Subscription, ApiError? Error) Watch(ResourceDefinition def, string? ns, Func<JsonObject, bool> selects, long? since)
+    public (WatchSubscription? Subscription, ApiError? Error) Watch(ResourceDefinition def, string? ns, Func<JsonObject, bool> selects,
+        long? since)
     {
         var sub = new WatchSubscription(def, ns, selects);
         lock (_lock)
@@ -206,7 +209,9 @@ internal sealed class ObjectStore(TimeProvider time, int watchHistoryLimit, Reso
             if (since is null)
             {
                 foreach (var obj in Table(def).Values.Where(sub.Matches))
-                    sub.Enqueue(new WatchEvent(WatchEvent.Added, def, (JsonObject)obj.DeepClone(), null, long.Parse(ServerMetadata.ResourceVersion(obj), CultureInfo.InvariantCulture)));
+                    sub.Enqueue(
+                        new WatchEvent(WatchEvent.Added, def, (JsonObject)obj.DeepClone(), null,
+                        long.Parse(ServerMetadata.ResourceVersion(obj), CultureInfo.InvariantCulture)));
             }
             var error = _hub.Subscribe(sub, since ?? _revision, _revision);
             return error is null ? (sub, null) : (null, error);

@@ -14,11 +14,23 @@ namespace ModelAgent.Testing.KubeApi.Storage;
 /// </summary>
 internal static partial class ObjectValidation
 {
-    private const string Rfc1123Subdomain = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
-    private const string Rfc1123Label = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
-    private const string LabelValueRule = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
-    private const string LabelNameRule = "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
-    private const string ConfigKeyRule = "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')";
+    private const string Rfc1123Subdomain =
+        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an " +
+        "alphanumeric character (e.g. 'example.com', regex used for validation is " +
+        "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+    private const string Rfc1123Label =
+        "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an " +
+        "alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+    private const string LabelValueRule =
+        "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an " +
+        "alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is " +
+        "'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
+    private const string LabelNameRule =
+        "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. " +
+        "'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+    private const string ConfigKeyRule =
+        "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', " +
+        "regex used for validation is '[-._a-zA-Z0-9]+')";
     private const int MaxAnnotationBytes = 256 * 1024;
     private const int MaxConfigMapBytes = 1024 * 1024;
 
@@ -40,18 +52,29 @@ internal static partial class ObjectValidation
     public static ApiError? CheckShape(ResourceDefinition def, JsonObject obj)
     {
         if (obj["metadata"] is not null and not JsonObject)
-            return ApiError.BadRequest($"{def.Kind} in version \"{def.Version}\" cannot be handled as a {def.Kind}: metadata must be an object");
+            return ApiError.BadRequest(
+                $"{def.Kind} in version \"{def.Version}\" cannot be handled as a {def.Kind}: metadata must be an object");
         var meta = obj["metadata"] as JsonObject;
         foreach (var field in new[] { "name", "namespace", "generateName", "resourceVersion", "uid" })
             if (meta?[field] is { } value && value.GetValueKind() != JsonValueKind.String)
-                return ApiError.BadRequest($"{def.Kind} in version \"{def.Version}\" cannot be handled as a {def.Kind}: json: cannot unmarshal {value.GetValueKind().ToString().ToLowerInvariant()} into Go struct field ObjectMeta.metadata.{field} of type string");
-        if (meta?["finalizers"] is { } finalizers && (finalizers is not JsonArray list || list.Any(f => f?.GetValueKind() != JsonValueKind.String)))
-            return ApiError.BadRequest($"{def.Kind} in version \"{def.Version}\" cannot be handled as a {def.Kind}: json: cannot unmarshal into Go struct field ObjectMeta.metadata.finalizers of type []string");
+                return ApiError.BadRequest(
+                    $"{def.Kind} in version \"{def.Version}\" cannot be handled as a {def.Kind}: json: cannot " +
+                    $"unmarshal {value.GetValueKind().ToString().ToLowerInvariant()} into Go struct field ObjectMeta.metadata.{field} of " +
+                    $"type string");
+        if (meta?["finalizers"] is { } finalizers
+            && (finalizers is not JsonArray list || list.Any(f => f?.GetValueKind() != JsonValueKind.String)))
+            return ApiError.BadRequest(
+                $"{def.Kind} in version \"{def.Version}\" cannot be handled as a {def.Kind}: json: cannot unmarshal into Go struct field " +
+                $"ObjectMeta.metadata.finalizers of type []string");
         foreach (var map in new[] { "labels", "annotations" })
             if (!IsStringMap(meta?[map]))
-                return ApiError.BadRequest($"{def.Kind} in version \"{def.Version}\" cannot be handled as a {def.Kind}: json: cannot unmarshal into Go struct field ObjectMeta.metadata.{map} of type map[string]string");
+                return ApiError.BadRequest(
+                    $"{def.Kind} in version \"{def.Version}\" cannot be handled as a {def.Kind}: json: cannot unmarshal into Go struct " +
+                    $"field ObjectMeta.metadata.{map} of type map[string]string");
         if (def is { Group: "", Plural: "configmaps" or "secrets" } && !IsStringMap(obj["data"]))
-            return ApiError.BadRequest($"{def.Kind} in version \"{def.Version}\" cannot be handled as a {def.Kind}: json: cannot unmarshal into Go struct field {def.Kind}.data of type map[string]string");
+            return ApiError.BadRequest(
+                $"{def.Kind} in version \"{def.Version}\" cannot be handled as a {def.Kind}: json: cannot unmarshal into Go struct " +
+                $"field {def.Kind}.data of type map[string]string");
         return null;
     }
 

@@ -11,7 +11,8 @@ namespace ModelAgent.Testing.KubeApi.Storage;
 /// </summary>
 internal static class ServerMetadata
 {
-    private static readonly string[] Carried = ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"];
+    private static readonly string[] Carried =
+        ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"];
 
     public static JsonObject Meta(JsonObject obj) => obj["metadata"] as JsonObject ?? (JsonObject)(obj["metadata"] = new JsonObject());
 

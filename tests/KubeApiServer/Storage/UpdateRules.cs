@@ -24,7 +24,8 @@ internal static class UpdateRules
 
         var wanted = ServerMetadata.ResourceVersion(proposed);
         if (wanted.Length == 0 && def.IsCustomResource && !fromPatch)
-            return ApiError.Invalid(def, name, [new FieldProblem("metadata.resourceVersion", "FieldValueInvalid", "Invalid value: 0x0: must be specified for an update")]);
+            return ApiError.Invalid(def, name,
+                [new FieldProblem("metadata.resourceVersion", "FieldValueInvalid", "Invalid value: 0x0: must be specified for an update")]);
         if (wanted.Length > 0 && wanted != ServerMetadata.ResourceVersion(stored))
             return ApiError.StaleResourceVersion(def, name);
 
@@ -54,7 +55,10 @@ internal static class UpdateRules
         {
             var added = ServerMetadata.Finalizers(next).Except(ServerMetadata.Finalizers(stored)).ToList();
             if (added.Count > 0)
-                problems.Add(FieldProblem.Forbidden("metadata.finalizers", $"no new finalizers can be added if the object is being deleted, found new finalizers []string{{\"{string.Join("\", \"", added)}\"}}"));
+                problems.Add(
+                    FieldProblem.Forbidden("metadata.finalizers",
+                    $"no new finalizers can be added if the object is being deleted, found new finalizers " +
+                    $"[]string{{\"{string.Join("\", \"", added)}\"}}"));
         }
         problems.AddRange(ObjectValidation.Check(def, next));
         if (problems.Count > 0) return ApiError.Invalid(def, name, problems);
@@ -73,7 +77,8 @@ internal static class UpdateRules
             return ApiError.Conflict(def, name, $"Precondition failed: UID in precondition: {uid}, UID in object meta: {storedUid}");
         var storedRv = ServerMetadata.ResourceVersion(stored);
         if (!string.IsNullOrEmpty(resourceVersion) && resourceVersion != storedRv)
-            return ApiError.Conflict(def, name, $"Precondition failed: ResourceVersion in precondition: {resourceVersion}, ResourceVersion in object meta: {storedRv}");
+            return ApiError.Conflict(def, name,
+                $"Precondition failed: ResourceVersion in precondition: {resourceVersion}, ResourceVersion in object meta: {storedRv}");
         return null;
     }
 }

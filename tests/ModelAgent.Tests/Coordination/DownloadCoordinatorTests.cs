@@ -13,15 +13,17 @@ namespace ModelAgent.Tests.Coordination;
 /// </summary>
 public sealed class DownloadCoordinatorTests : IDisposable
 {
-    private static readonly LeaseTimings Steady = new(TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(300), TimeSpan.FromMilliseconds(300))
-    { FailureBackoff = TimeSpan.FromSeconds(1) };
+    private static readonly LeaseTimings Steady =
+        new(TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(300), TimeSpan.FromMilliseconds(300))
+        { FailureBackoff = TimeSpan.FromSeconds(1) };
     private static readonly LeaseTimings Expiring = Steady with { Duration = TimeSpan.FromSeconds(2) };
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
     private readonly TempDirectory _share = new("coord");
     private string Done => Path.Combine(_share.Path, "done");
 
     private DownloadCoordinator Node(string name, ILeaseStore? store = null, LeaseTimings? timings = null) =>
-        new(new LeaseClaim(store ?? new FileLeaseStore(_share.Path), "model-download-x-1", name, timings ?? Steady, TimeProvider.System, NullLogger.Instance),
+        new(new LeaseClaim(store ?? new FileLeaseStore(_share.Path), "model-download-x-1", name, timings ?? Steady, TimeProvider.System,
+            NullLogger.Instance),
             timings ?? Steady, TimeProvider.System, NullLogger.Instance);
 
     private bool IsComplete() => File.Exists(Done);
@@ -36,7 +38,9 @@ public sealed class DownloadCoordinatorTests : IDisposable
             await Task.Delay(1000, ct);
             File.WriteAllText(Done, "");
         }
-        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Node($"node-{i}").RunAsync(IsComplete, Download, () => null, null, CancellationToken.None)))
+        var results =
+            await Task.WhenAll(Enumerable.Range(0, 8)
+            .Select(i => Node($"node-{i}").RunAsync(IsComplete, Download, () => null, null, CancellationToken.None)))
             .WaitAsync(Patience);
         Assert.Equal(1, downloads);
         Assert.Single(results, r => r.Result == CoordinatedResult.DownloadedHere);
@@ -55,9 +59,12 @@ public sealed class DownloadCoordinatorTests : IDisposable
             for (var i = 1; i <= 10; i++) { Interlocked.Exchange(ref done, i * 100); await Task.Delay(150, ct); }
             File.WriteAllText(Done, "");
         }
-        var holder = Node("holder").RunAsync(IsComplete, SlowDownload, () => new LeaseProgress(Interlocked.Read(ref done), 1000), null, CancellationToken.None);
+        var holder = Node("holder")
+            .RunAsync(IsComplete, SlowDownload, () => new LeaseProgress(Interlocked.Read(ref done), 1000), null, CancellationToken.None);
         Assert.True(await holderStarted.WaitAsync(Patience), "the holder never started its download");
-        var waiter = await Node("waiter").RunAsync(IsComplete, _ => throw new InvalidOperationException("waiter must not download"), () => null, s => { lock (seen) seen.Add(s.Lease); }, CancellationToken.None)
+        var waiter = await Node("waiter")
+            .RunAsync(IsComplete, _ => throw new InvalidOperationException("waiter must not download"), () => null,
+                s => { lock (seen) seen.Add(s.Lease); }, CancellationToken.None)
             .WaitAsync(Patience);
         await holder.WaitAsync(Patience);
         Assert.Equal(CoordinatedResult.CompletedElsewhere, waiter.Result);
@@ -77,7 +84,9 @@ public sealed class DownloadCoordinatorTests : IDisposable
         }
         var first = Node("node-0").RunAsync(IsComplete, FailOnceThenSucceed, () => null, null, CancellationToken.None);
         await Assert.ThrowsAsync<IOException>(() => first.WaitAsync(Patience));
-        var results = await Task.WhenAll(Enumerable.Range(1, 6).Select(i => Node($"node-{i}").RunAsync(IsComplete, FailOnceThenSucceed, () => null, null, CancellationToken.None)))
+        var results =
+            await Task.WhenAll(Enumerable.Range(1, 6)
+            .Select(i => Node($"node-{i}").RunAsync(IsComplete, FailOnceThenSucceed, () => null, null, CancellationToken.None)))
             .WaitAsync(Patience);
         Assert.Equal(2, attempts);
         Assert.Single(results, r => r.Result == CoordinatedResult.DownloadedHere);
@@ -88,8 +97,14 @@ public sealed class DownloadCoordinatorTests : IDisposable
     {
         var store = new FlakyStore(new FileLeaseStore(_share.Path)) { Down = true };
         var downloads = 0;
-        Task Download(CancellationToken ct) { Interlocked.Increment(ref downloads); File.WriteAllText(Done, ""); return Task.CompletedTask; }
-        var nodes = Enumerable.Range(0, 4).Select(i => Node($"node-{i}", store).RunAsync(IsComplete, Download, () => null, null, CancellationToken.None)).ToList();
+        Task Download(CancellationToken ct)
+        {
+            Interlocked.Increment(ref downloads);
+            File.WriteAllText(Done, "");
+            return Task.CompletedTask;
+        }
+        var nodes = Enumerable.Range(0, 4)
+            .Select(i => Node($"node-{i}", store).RunAsync(IsComplete, Download, () => null, null, CancellationToken.None)).ToList();
         // Let every node retry the dead backend a few times (no fixed sleep: wait for the calls themselves).
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (store.Calls < 12 && DateTime.UtcNow < deadline) await Task.Delay(50);
@@ -104,10 +119,16 @@ public sealed class DownloadCoordinatorTests : IDisposable
     public async Task A_dead_holders_lease_expires_and_one_waiter_takes_over()
     {
         // The holder "dies": it acquired the lease and never renews or releases.
-        var dead = new LeaseClaim(new FileLeaseStore(_share.Path), "model-download-x-1", "dead-node", Expiring, TimeProvider.System, NullLogger.Instance);
+        var dead = new LeaseClaim(new FileLeaseStore(_share.Path), "model-download-x-1", "dead-node", Expiring, TimeProvider.System,
+            NullLogger.Instance);
         Assert.Equal(ClaimState.Held, (await dead.TryAcquireOrRenewAsync(null, CancellationToken.None)).State);
         var downloads = 0;
-        Task Download(CancellationToken ct) { Interlocked.Increment(ref downloads); File.WriteAllText(Done, ""); return Task.CompletedTask; }
+        Task Download(CancellationToken ct)
+        {
+            Interlocked.Increment(ref downloads);
+            File.WriteAllText(Done, "");
+            return Task.CompletedTask;
+        }
         var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => Node($"node-{i}", timings: Expiring)
             .RunAsync(IsComplete, Download, () => null, null, CancellationToken.None))).WaitAsync(TimeSpan.FromMinutes(2));
         Assert.Equal(1, downloads);
@@ -135,11 +156,23 @@ public sealed class DownloadCoordinatorTests : IDisposable
         private int _calls;
         public volatile bool Down;
         public int Calls => _calls;
-        private void Gate() { Interlocked.Increment(ref _calls); if (Down) throw new LeaseBackendUnavailableException("HTTP 503 Service Unavailable"); }
+        private void Gate()
+        {
+            Interlocked.Increment(ref _calls); if (Down) throw new LeaseBackendUnavailableException(
+            "HTTP 503 Service Unavailable");
+        }
         public string Describe(string key) => inner.Describe(key);
         public Task<VersionedLease?> GetAsync(string key, CancellationToken ct) { Gate(); return inner.GetAsync(key, ct); }
-        public Task<VersionedLease?> TryCreateAsync(string key, LeaseRecord r, CancellationToken ct) { Gate(); return inner.TryCreateAsync(key, r, ct); }
-        public Task<VersionedLease?> TryUpdateAsync(string key, VersionedLease c, LeaseRecord n, CancellationToken ct) { Gate(); return inner.TryUpdateAsync(key, c, n, ct); }
+        public Task<VersionedLease?> TryCreateAsync(string key, LeaseRecord r, CancellationToken ct)
+        {
+            Gate();
+            return inner.TryCreateAsync(key, r, ct);
+        }
+        public Task<VersionedLease?> TryUpdateAsync(string key, VersionedLease c, LeaseRecord n, CancellationToken ct)
+        {
+            Gate();
+            return inner.TryUpdateAsync(key, c, n, ct);
+        }
     }
 
     public void Dispose() => _share.Dispose();

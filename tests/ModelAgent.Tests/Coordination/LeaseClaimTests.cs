@@ -61,7 +61,8 @@ public sealed class KubernetesLeaseClaimTests : LeaseClaimTests
         _server.Faults.Add(new FaultRule { Resource = "leases", ErrorCode = 403 });
         var e = await Assert.ThrowsAsync<LeaseBackendUnavailableException>(() => Look(a));
         Assert.Contains("HTTP 403", e.Message);
-        Assert.Contains("grant the agent's service account get, create and update on coordination.k8s.io leases in namespace ome", e.Message);
+        Assert.Contains("grant the agent's service account get, create and update on coordination.k8s.io leases in namespace ome",
+            e.Message);
     }
 
     [Fact]
@@ -212,7 +213,8 @@ public abstract class LeaseClaimTests : IAsyncLifetime
         await a.ReleaseAsync(succeeded: false, "origin answered 503", CancellationToken.None);
         var seen = await Look(b);
         Assert.Equal(ClaimState.BackingOff, seen.State);
-        Assert.Equal((1, 30, "origin answered 503"), (seen.Seen!.Outcome!.Failures, seen.Seen.Outcome.RetryAfterSeconds, seen.Seen.Outcome.Message));
+        Assert.Equal((1, 30, "origin answered 503"),
+            (seen.Seen!.Outcome!.Failures, seen.Seen.Outcome.RetryAfterSeconds, seen.Seen.Outcome.Message));
         clockB.Advance(TimeSpan.FromSeconds(30));
         Assert.Equal(ClaimState.Held, (await Look(b)).State);
         await b.ReleaseAsync(succeeded: false, "again", CancellationToken.None);

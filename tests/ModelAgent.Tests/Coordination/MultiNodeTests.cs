@@ -51,7 +51,8 @@ public sealed class MultiNodeTests(ITestOutputHelper output)
     public async Task Killing_the_holder_at_ten_random_points_leaves_the_download_to_another_node(string backend)
     {
         const int kills = 10, seed = 20261127;
-        await using var nodes = await SharedNodes.StartAsync(backend, SharedNodes.Model(seed: 2, shards: 4, shardBytes: 6 << 20), leaseSeconds: 3);
+        await using var nodes =
+            await SharedNodes.StartAsync(backend, SharedNodes.Model(seed: 2, shards: 4, shardBytes: 6 << 20), leaseSeconds: 3);
         nodes.Hub.Server.Faults.Settings = new FaultSettings { BandwidthBytesPerSecond = 4 << 20 };
         var processes = Enumerable.Range(0, kills + 2).ToDictionary(i => $"node-{i}", i => nodes.Start($"node-{i}"));
         var random = new Random(seed);
@@ -65,7 +66,8 @@ public sealed class MultiNodeTests(ITestOutputHelper output)
             if (holder is null || killed.Contains(holder) || processes[holder].HasExited) { await Task.Delay(20); continue; }
             var from = nodes.Hub.Server.Stats.Snapshot().Kind("resolve").Bytes;
             var at = from + (long)((0.5 + random.NextDouble() * 2) * (1 << 20)); // a random point of this holder's download
-            while (nodes.Hub.Server.Stats.Snapshot().Kind("resolve").Bytes < at && !processes[holder].HasExited && DateTime.UtcNow < deadline) await Task.Delay(5);
+            while (nodes.Hub.Server.Stats.Snapshot().Kind("resolve").Bytes < at && !processes[holder].HasExited
+                && DateTime.UtcNow < deadline) await Task.Delay(5);
             if (processes[holder].HasExited) break; // it finished: nothing left to kill
             processes[holder].KillHard();
             Assert.Equal(128 + 9, await processes[holder].WaitAsync(TimeSpan.FromSeconds(30))); // it died of the signal
@@ -95,7 +97,9 @@ public sealed class MultiNodeTests(ITestOutputHelper output)
         }
         var served = (await HubQuiet.StatsAsync(nodes.Hub.Server)).Kind("resolve").Bytes;
         var refetched = served - nodes.ModelSize;
-        output.WriteLine($"{backend}: model {nodes.ModelSize}, served {served}, fetched twice {refetched}, served before the last kill {servedToKilled}");
+        output.WriteLine(
+            $"{backend}: model {nodes.ModelSize}, served {served}, fetched twice {refetched}, served before the last " +
+            $"kill {servedToKilled}");
         // Every holder starting over would refetch all the killed holders were served; a takeover refetches only what was in flight.
         Assert.InRange(refetched, 0, servedToKilled - 1);
     }
@@ -106,14 +110,16 @@ public sealed class MultiNodeTests(ITestOutputHelper output)
     [InlineData(0.85)]
     public async Task A_paused_holder_that_wakes_up_after_a_takeover_corrupts_nothing(double pauseAt)
     {
-        await using var nodes = await SharedNodes.StartAsync("file", SharedNodes.Model(seed: 3, shards: 3, shardBytes: 4 << 20), leaseSeconds: 3);
+        await using var nodes =
+            await SharedNodes.StartAsync("file", SharedNodes.Model(seed: 3, shards: 3, shardBytes: 4 << 20), leaseSeconds: 3);
         nodes.Hub.Server.Faults.Settings = new FaultSettings { BandwidthBytesPerSecond = 4 << 20 };
         var processes = Enumerable.Range(0, 3).ToDictionary(i => $"node-{i}", i => nodes.Start($"node-{i}"));
         var deadline = DateTime.UtcNow + Patience;
         string? holder = null;
         while (holder is null && DateTime.UtcNow < deadline) { holder = await nodes.HolderAsync(); await Task.Delay(10); }
         Assert.NotNull(holder);
-        while (nodes.Hub.Server.Stats.Snapshot().Kind("resolve").Bytes < pauseAt * nodes.ModelSize && DateTime.UtcNow < deadline) await Task.Delay(5);
+        while (nodes.Hub.Server.Stats.Snapshot().Kind("resolve").Bytes < pauseAt * nodes.ModelSize
+            && DateTime.UtcNow < deadline) await Task.Delay(5);
         SharedNodes.Signal(processes[holder].Id, "STOP");
         Assert.Equal('T', await SharedNodes.StateAsync(processes[holder].Id, 'T')); // the pause was delivered: the process is stopped
         output.WriteLine($"paused {holder} at {pauseAt:P0}");
@@ -139,7 +145,8 @@ public sealed class MultiNodeTests(ITestOutputHelper output)
         Assert.Single(processes, p => p.Key != holder && SharedNodes.Result(p.Value) == "updated"); // the takeover finished the model
         nodes.AssertModelVerifies();
         // A check after everyone stopped: the record still matches the files, byte for byte.
-        var verdict = await new ModelAgent.Verification.CompletenessCheck().InspectAsync(nodes.Destination, new ModelAgent.Verification.InspectOptions { Deep = true }, CancellationToken.None);
+        var verdict = await new ModelAgent.Verification.CompletenessCheck()
+            .InspectAsync(nodes.Destination, new ModelAgent.Verification.InspectOptions { Deep = true }, CancellationToken.None);
         Assert.True(verdict.Complete, string.Join("; ", verdict.Reasons));
     }
 }

@@ -87,7 +87,9 @@ public sealed class NodeLocalPullTests(ITestOutputHelper output)
 
         var served = (await HubQuiet.StatsAsync(hub.Server)).Kind("resolve").Bytes;
         var results = new[] { SharedNodes.Result(a), SharedNodes.Result(b) };
-        output.WriteLine($"--shared-storage {sharedStorage}: model {model}, served {served} ({(double)served / model:0.00}x), results {string.Join(", ", results)}");
+        output.WriteLine(
+            $"--shared-storage {sharedStorage}: model {model}, served {served} ({(double)served / model:0.00}x), " +
+            $"results {string.Join(", ", results)}");
         Assert.True(served < 1.5 * model, $"served {served} bytes for a {model}-byte model"); // each downloading its own copy is 2.0x
         Assert.Single(results, r => r == "updated");
         Assert.Single(results, r => r is "completed-by-peer" or "already-complete");

@@ -27,7 +27,8 @@ public sealed class SharedNodesFailureTests(ITestOutputHelper output)
 
         // Then, once the download runs, the API fails again for 4 s: renewals and waiters' reads fail.
         var deadline = DateTime.UtcNow + Patience;
-        while (nodes.Hub.Server.Stats.Snapshot().Kind("resolve").Bytes < nodes.ModelSize / 4 && DateTime.UtcNow < deadline) await Task.Delay(20);
+        while (nodes.Hub.Server.Stats.Snapshot().Kind("resolve").Bytes < nodes.ModelSize / 4
+            && DateTime.UtcNow < deadline) await Task.Delay(20);
         nodes.Api.Faults.Add(new FaultRule { Resource = "leases", ErrorCode = 500, ForSeconds = 4 });
 
         foreach (var p in processes) Assert.True(await p.WaitAsync(Patience) == 0, p.Stderr);
@@ -47,18 +48,22 @@ public sealed class SharedNodesFailureTests(ITestOutputHelper output)
         nodes.Hub.Server.Faults.Settings = new FaultSettings { BandwidthBytesPerSecond = 2 << 20 }; // ~8 s: time to delete mid-way
         var processes = Enumerable.Range(0, 3).Select(i => nodes.Start($"node-{i}")).ToList();
         var deadline = DateTime.UtcNow + Patience;
-        while (nodes.Hub.Server.Stats.Snapshot().Kind("resolve").Bytes < nodes.ModelSize / 4 && DateTime.UtcNow < deadline) await Task.Delay(20);
+        while (nodes.Hub.Server.Stats.Snapshot().Kind("resolve").Bytes < nodes.ModelSize / 4
+            && DateTime.UtcNow < deadline) await Task.Delay(20);
         var holder = await nodes.HolderAsync();
         Assert.NotNull(holder);
         // What `kubectl delete lease` by an operator (or a namespace cleanup) does in the middle of the download.
         await nodes.Api!.Client().CoordinationV1.DeleteNamespacedLeaseAsync(nodes.LeaseKey()!, "ome");
         var servedAtDeletion = nodes.Hub.Server.Stats.Snapshot().Kind("resolve").Bytes;
         output.WriteLine($"deleted the lease held by {holder} after {servedAtDeletion} of {nodes.ModelSize} bytes");
-        Assert.True(servedAtDeletion < nodes.ModelSize * 9 / 10, "the lease was deleted too late to be mid-download: the test proved nothing");
+        Assert.True(servedAtDeletion < nodes.ModelSize * 9 / 10,
+            "the lease was deleted too late to be mid-download: the test proved nothing");
 
         foreach (var p in processes) Assert.True(await p.WaitAsync(Patience) == 0, p.Stderr);
         foreach (var p in processes)
-            output.WriteLine($"{SharedNodes.Result(p)}: {string.Join("\n  ", p.Stderr.Split('\n').Where(l => l.Contains("ease") || l.Contains("oordinat")))}");
+            output.WriteLine(
+                $"{SharedNodes.Result(p)}: " +
+                $"{string.Join("\n  ", p.Stderr.Split('\n').Where(l => l.Contains("ease") || l.Contains("oordinat")))}");
         nodes.AssertModelVerifies();
         Assert.Single(processes, p => SharedNodes.Result(p) == "updated");
         // The Lease exists again: someone created it after the deletion, and released it at the end.
@@ -81,8 +86,12 @@ public sealed class SharedNodesFailureTests(ITestOutputHelper output)
         Mount($"--bind {nodes.Share.Path} {boundRoot}");
         try
         {
-            var sameShare = new[] { nodes.Start("a-0"), nodes.Start("a-1", Path.Combine(boundRoot, "org-tiny")), nodes.Start("a-2", Path.Combine(boundRoot, "org-tiny")) };
-            var otherShare = new[] { nodes.Start("b-0", Path.Combine(other.Path, "org-tiny")), nodes.Start("b-1", Path.Combine(other.Path, "org-tiny")) };
+            var sameShare =
+                new[] { nodes.Start("a-0"), nodes.Start("a-1", Path.Combine(boundRoot, "org-tiny")),
+                nodes.Start("a-2", Path.Combine(boundRoot, "org-tiny")) };
+            var otherShare =
+                new[] { nodes.Start("b-0", Path.Combine(other.Path, "org-tiny")),
+                nodes.Start("b-1", Path.Combine(other.Path, "org-tiny")) };
             foreach (var p in sameShare.Concat(otherShare)) Assert.True(await p.WaitAsync(Patience) == 0, p.Stderr);
 
             Assert.Single(sameShare, p => SharedNodes.Result(p) == "updated");  // one download through two mount points

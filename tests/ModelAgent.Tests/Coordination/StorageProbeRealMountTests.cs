@@ -52,7 +52,9 @@ public sealed class StorageProbeRealMountTests : IDisposable
     public void Overlay_is_local()
     {
         foreach (var d in new[] { "lower", "upper", "work" }) _root.Sub(d);
-        var merged = Mount($"-t overlay overlay -o lowerdir={_root.Path}/lower,upperdir={_root.Path}/upper,workdir={_root.Path}/work", Path.Combine(_root.Path, "merged"));
+        var merged =
+            Mount($"-t overlay overlay -o lowerdir={_root.Path}/lower,upperdir={_root.Path}/upper,workdir={_root.Path}/work",
+            Path.Combine(_root.Path, "merged"));
         var result = Probe(merged);
         Assert.Equal("overlay", result.FsType);
         Assert.False(result.Shared);

@@ -29,11 +29,14 @@ public sealed class WaitingAndReleaseTests : IDisposable
     {
         var clock = new FakeTimeProvider(Start);
         var timings = LeaseTimings.Default; // renewals every 15 s, early progress 2 s after the first bytes
-        var coordinator = new DownloadCoordinator(new LeaseClaim(Leases, Key, "node-a/1", timings, clock, NullLogger.Instance), timings, clock, NullLogger.Instance);
+        var coordinator =
+            new DownloadCoordinator(new LeaseClaim(Leases, Key, "node-a/1", timings, clock, NullLogger.Instance), timings, clock,
+            NullLogger.Instance);
         long done = 0;
         var finish = new TaskCompletionSource();
         var run = coordinator.RunAsync(() => false, ct => finish.Task.WaitAsync(ct),
-            () => Interlocked.Read(ref done) > 0 ? new LeaseProgress(Interlocked.Read(ref done), 1000) : null, null, CancellationToken.None);
+            () => Interlocked.Read(ref done) > 0 ? new LeaseProgress(Interlocked.Read(ref done), 1000) : null, null,
+                CancellationToken.None);
         await Eventually(async () => (await Leases.GetAsync(Key, CancellationToken.None))?.Record.HolderIdentity == "node-a/1");
 
         await AdvanceAsync(clock, TimeSpan.FromSeconds(3));
@@ -88,7 +91,8 @@ public sealed class WaitingAndReleaseTests : IDisposable
     {
         var clock = new FakeTimeProvider(Start);
         var report = new WaitReport(clock, WaitReport.DefaultInterval);
-        var a = new WaitStatus(new LeaseRecord { HolderIdentity = "node-1/x", LeaseDurationSeconds = 60 }, TimeSpan.Zero, TimeSpan.FromSeconds(60));
+        var a = new WaitStatus(new LeaseRecord { HolderIdentity = "node-1/x", LeaseDurationSeconds = 60 }, TimeSpan.Zero,
+            TimeSpan.FromSeconds(60));
         var b = a with { Lease = a.Lease! with { HolderIdentity = "node-2/y" } };
         Assert.True(report.Due(a));
         clock.Advance(TimeSpan.FromSeconds(5));
@@ -103,9 +107,11 @@ public sealed class WaitingAndReleaseTests : IDisposable
     [Fact]
     public void A_pull_that_waited_ends_saying_who_completed_the_model_and_after_how_long()
     {
-        var outcome = new ModelAgent.Pull.PullOutcome(ModelAgent.Pull.PullResult.CompletedByPeer, "hf://org/m@main", "abc123", null, 0, 3, 0, 100)
-        { CompletedBy = "node-1", Waited = TimeSpan.FromSeconds(23.6) };
-        Assert.Equal("complete: hf://org/m@main at abc123 in /models/m: completed by node-1 after 24 s", LineProgressView.Summary(outcome, "/models/m"));
+        var outcome =
+            new ModelAgent.Pull.PullOutcome(ModelAgent.Pull.PullResult.CompletedByPeer, "hf://org/m@main", "abc123", null, 0, 3, 0, 100)
+            { CompletedBy = "node-1", Waited = TimeSpan.FromSeconds(23.6) };
+        Assert.Equal("complete: hf://org/m@main at abc123 in /models/m: completed by node-1 after 24 s",
+            LineProgressView.Summary(outcome, "/models/m"));
     }
 
     [Fact]
@@ -115,7 +121,9 @@ public sealed class WaitingAndReleaseTests : IDisposable
         var timings = Fast();
         var coordinator = new DownloadCoordinator(new LeaseClaim(stuck, Key, "node-a/1", timings, TimeProvider.System, NullLogger.Instance),
             timings, TimeProvider.System, NullLogger.Instance);
-        var outcome = await coordinator.RunAsync(() => false, _ => { stuck.Block(); return Task.CompletedTask; }, () => null, null, CancellationToken.None)
+        var outcome =
+            await coordinator.RunAsync(() => false, _ => { stuck.Block(); return Task.CompletedTask; }, () => null, null,
+            CancellationToken.None)
             .WaitAsync(Bound);
         Assert.Equal(CoordinatedResult.DownloadedHere, outcome.Result);
         Assert.True(stuck.Blocked > 0, "the release reached the backend and blocked there");
@@ -206,8 +214,16 @@ public sealed class WaitingAndReleaseTests : IDisposable
 
         public string Describe(string key) => inner.Describe(key);
         public Task<VersionedLease?> GetAsync(string key, CancellationToken ct) { Gate(); return inner.GetAsync(key, ct); }
-        public Task<VersionedLease?> TryCreateAsync(string key, LeaseRecord r, CancellationToken ct) { Gate(); return inner.TryCreateAsync(key, r, ct); }
-        public Task<VersionedLease?> TryUpdateAsync(string key, VersionedLease c, LeaseRecord n, CancellationToken ct) { Gate(); return inner.TryUpdateAsync(key, c, n, ct); }
+        public Task<VersionedLease?> TryCreateAsync(string key, LeaseRecord r, CancellationToken ct)
+        {
+            Gate();
+            return inner.TryCreateAsync(key, r, ct);
+        }
+        public Task<VersionedLease?> TryUpdateAsync(string key, VersionedLease c, LeaseRecord n, CancellationToken ct)
+        {
+            Gate();
+            return inner.TryUpdateAsync(key, c, n, ct);
+        }
 
         public void Dispose()
         {

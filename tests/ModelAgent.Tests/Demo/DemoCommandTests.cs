@@ -9,7 +9,8 @@ public class DemoCommandTests
     public async Task The_demo_pulls_twice_verifies_and_reports_a_second_pull_without_requests()
     {
         using var work = new TempDirectory("demo");
-        var (code, stdout, stderr) = await CliProcess.RunAsync(["demo", "--workdir", Path.Combine(work.Path, "run")], timeout: TimeSpan.FromMinutes(5));
+        var (code, stdout, stderr) =
+            await CliProcess.RunAsync(["demo", "--workdir", Path.Combine(work.Path, "run")], timeout: TimeSpan.FromMinutes(5));
         Assert.True(code == 0, $"demo exited {code}\n{stdout}\n{stderr}");
         Assert.Contains("(1.00x of the model)", stdout);
         Assert.Matches(@"Pull 2: [0-9.]+s, 0 requests, 0\.00 MiB from the origin, result already-complete", stdout);
@@ -22,7 +23,9 @@ public class DemoCommandTests
     public async Task The_cluster_demo_downloads_once_for_four_nodes_and_restarts_without_requests()
     {
         using var work = new TempDirectory("demo");
-        var (code, stdout, stderr) = await CliProcess.RunAsync(["demo", "--nodes", "4", "--workdir", Path.Combine(work.Path, "run")], timeout: TimeSpan.FromMinutes(5));
+        var (code, stdout, stderr) =
+            await CliProcess.RunAsync(["demo", "--nodes", "4", "--workdir", Path.Combine(work.Path, "run")],
+            timeout: TimeSpan.FromMinutes(5));
         Assert.True(code == 0, $"demo exited {code}\n{stdout}\n{stderr}");
         Assert.Contains("= 1.00x the model; downloaded by node-", stdout);
         // The other three waited for it (completed-by-peer), or started after it finished (already-complete).

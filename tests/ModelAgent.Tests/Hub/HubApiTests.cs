@@ -53,7 +53,8 @@ public sealed class HubApiTests
     public async Task Expand_returns_exactly_id_fields_plus_the_requested_ones_in_both_spellings()
     {
         await using var hub = await HubFixtureModel.StartAsync();
-        var info = await hub.Client.GetFromJsonAsync<JsonObject>("api/models/org/tiny/revision/main?expand=sha&expand[]=private&expand=pipeline_tag");
+        var info = await hub.Client.GetFromJsonAsync<JsonObject>(
+            "api/models/org/tiny/revision/main?expand=sha&expand[]=private&expand=pipeline_tag");
         Assert.Equal(["_id", "id", "private", "sha"], info!.Select(p => p.Key).Order(StringComparer.Ordinal));
     }
 
@@ -139,7 +140,9 @@ public sealed class HubApiTests
         Assert.Equal(["config.json", "tokenizer/special/added tokens.txt"], fromForm!.Select(e => (string)e!["path"]!));
         Assert.Null(fromForm![0]!["lastCommit"]);
 
-        using var bad = await hub.Client.PostAsync("api/models/org/tiny/paths-info/main", new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"));
+        using var bad =
+            await hub.Client.PostAsync("api/models/org/tiny/paths-info/main",
+            new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
     }
 

@@ -68,7 +68,8 @@ public sealed class HubFaultTests
     [Fact]
     public async Task Cut_body_is_shorter_than_its_content_length()
     {
-        await using var hub = await HubFixtureModel.StartAsync(o => o with { Faults = new FaultSettings { CutFraction = 1, CutAfterBytes = 1000 } });
+        await using var hub =
+            await HubFixtureModel.StartAsync(o => o with { Faults = new FaultSettings { CutFraction = 1, CutAfterBytes = 1000 } });
         using var response = await hub.Client.GetAsync("org/tiny/resolve/main/model.safetensors", HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(300_000, response.Content.Headers.ContentLength);
         await using var body = await response.Content.ReadAsStreamAsync();
@@ -113,7 +114,8 @@ public sealed class HubFaultTests
     public async Task Bandwidth_cap_needs_size_over_rate_seconds_of_clock_time()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
-        await using var hub = await HubFixtureModel.StartAsync(o => o with { Time = time, Faults = new FaultSettings { ConnectionBytesPerSecond = 10_000 } });
+        await using var hub =
+            await HubFixtureModel.StartAsync(o => o with { Time = time, Faults = new FaultSettings { ConnectionBytesPerSecond = 10_000 } });
         var download = hub.Client.GetByteArrayAsync("org/tiny/resolve/main/weights/part-1.bin");
         var advanced = TimeSpan.Zero;
         while (!download.IsCompleted)

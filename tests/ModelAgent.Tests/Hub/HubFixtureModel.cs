@@ -43,7 +43,8 @@ internal sealed class HubFixtureModel : IAsyncDisposable
         };
     }
 
-    public static async Task<HubFixtureModel> StartAsync(Func<HubServerOptions, HubServerOptions>? configure = null, Dictionary<string, byte[]>? files = null)
+    public static async Task<HubFixtureModel> StartAsync(Func<HubServerOptions, HubServerOptions>? configure = null,
+        Dictionary<string, byte[]>? files = null)
     {
         files ??= DefaultFiles();
         var root = new TempDirectory("hub");

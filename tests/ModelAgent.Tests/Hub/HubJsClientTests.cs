@@ -47,7 +47,8 @@ public sealed class HubJsClientTests
             Assert.Equal(hub.Files[path].Length, (long)output["size"]!);
             Assert.Equal(hub.Files[path], await File.ReadAllBytesAsync(target));
         }
-        var missing = await RunNodeAsync(["file", Origin(hub), HubFixtureModel.RepoId, "nope.bin", Path.Combine(work.Path, "x")], token: null);
+        var missing =
+            await RunNodeAsync(["file", Origin(hub), HubFixtureModel.RepoId, "nope.bin", Path.Combine(work.Path, "x")], token: null);
         Assert.True((bool)missing["missing"]!);
     }
 

@@ -142,11 +142,13 @@ public sealed class HubResolveTests
         try
         {
             File.CreateSymbolicLink(Path.Combine(hub.Root.Path, "org/tiny/leak.txt"), outside);
-            File.CreateSymbolicLink(Path.Combine(hub.Root.Path, "org/tiny/inside-link.json"), Path.Combine(hub.Root.Path, "org/tiny/config.json"));
+            File.CreateSymbolicLink(Path.Combine(hub.Root.Path, "org/tiny/inside-link.json"),
+                Path.Combine(hub.Root.Path, "org/tiny/config.json"));
             foreach (var url in new[]
                      {
                          "org/tiny/resolve/main/..%2F..%2Fsecret.txt", "org/tiny/resolve/main/%2E%2E/%2E%2E/secret.txt",
-                         "org/tiny/resolve/main/leak.txt", "org/tiny/resolve/main/%2Fetc%2Fpasswd", "org/..%2F..%2Fsecret.txt/resolve/main/x",
+                         "org/tiny/resolve/main/leak.txt", "org/tiny/resolve/main/%2Fetc%2Fpasswd",
+                             "org/..%2F..%2Fsecret.txt/resolve/main/x",
                      })
             {
                 using var response = await hub.Client.GetAsync(url);

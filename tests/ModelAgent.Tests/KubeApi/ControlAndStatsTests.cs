@@ -44,7 +44,9 @@ public class ControlAndStatsTests
     {
         await using var server = await KubeApiTestServer.StartAsync();
         using var http = new HttpClient { BaseAddress = server.BaseAddress };
-        var put = await http.PutAsync("_test/faults", new StringContent("""{"rules":[{"resource":"leases","errorCode":500,"count":1},{"verb":"list","hangSeconds":0.1}]}""", Encoding.UTF8, "application/json"));
+        var put = await http.PutAsync("_test/faults",
+            new StringContent("""{"rules":[{"resource":"leases","errorCode":500,"count":1},{"verb":"list","hangSeconds":0.1}]}""",
+            Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
         var rules = JsonNode.Parse(await http.GetStringAsync("_test/faults"))!["rules"]!.AsArray();
         Assert.Equal(2, rules.Count);
@@ -59,7 +61,9 @@ public class ControlAndStatsTests
 
         using var watch = await http.GetAsync("api/v1/namespaces/ome/configmaps?watch=1", HttpCompletionOption.ResponseHeadersRead);
         while (server.Store.OpenWatches == 0) await Task.Delay(20);
-        var dropped = JsonNode.Parse(await (await http.PostAsync("_test/faults/drop-watches?resource=configmaps", null)).Content.ReadAsStringAsync())!;
+        var dropped =
+            JsonNode.Parse(await (await http.PostAsync("_test/faults/drop-watches?resource=configmaps", null))
+            .Content.ReadAsStringAsync())!;
         Assert.Equal(1, (int)dropped["dropped"]!);
         Assert.Equal("", await watch.Content.ReadAsStringAsync()); // the stream ended
 

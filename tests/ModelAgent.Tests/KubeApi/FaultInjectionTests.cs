@@ -119,7 +119,8 @@ public class FaultInjectionTests
         var received = 0;
         var watching = Task.Run(async () =>
         {
-            await foreach (var _ in client.CoordinationV1.WatchListNamespacedLeaseAsync("ome", cancellationToken: timeout.Token)) received++;
+            await foreach (var _ in client.CoordinationV1.WatchListNamespacedLeaseAsync("ome",
+                cancellationToken: timeout.Token)) received++;
         }, timeout.Token);
 
         await WaitForOpenWatchesAsync(server, 1, timeout.Token);
@@ -141,7 +142,8 @@ public class FaultInjectionTests
         server.Faults.Add(new FaultRule { Resource = "leases", DropWatchAfterSeconds = 0.2 });
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var received = new List<string>();
-        await foreach (var (_, lease) in client.CoordinationV1.WatchListNamespacedLeaseAsync("ome", cancellationToken: timeout.Token)) received.Add(lease.Metadata.Name);
+        await foreach (var (_, lease) in client.CoordinationV1.WatchListNamespacedLeaseAsync("ome",
+            cancellationToken: timeout.Token)) received.Add(lease.Metadata.Name);
         Assert.False(timeout.IsCancellationRequested);
         Assert.Equal(["a"], received);
     }
@@ -170,7 +172,8 @@ public class FaultInjectionTests
         var faults = new FaultInjector(TimeProvider.System, 1);
         Assert.Contains("rate", Assert.Throws<ArgumentException>(() => faults.Add(new FaultRule { ErrorCode = 500, Rate = 2 })).Message);
         Assert.Contains("errorCode", Assert.Throws<ArgumentException>(() => faults.Add(new FaultRule { ErrorCode = 200 })).Message);
-        Assert.Contains("needs errorCode", Assert.Throws<ArgumentException>(() => faults.Add(new FaultRule { Resource = "leases" })).Message);
+        Assert.Contains("needs errorCode", Assert.Throws<ArgumentException>(() => faults.Add(new FaultRule { Resource = "leases" }))
+            .Message);
     }
 
     internal static async Task WaitForOpenWatchesAsync(KubeApiServer server, int count, CancellationToken token)

@@ -14,7 +14,8 @@ internal sealed class Kubectl : IDisposable
     public Kubectl(Uri server)
     {
         Binary = Find() ?? throw new InvalidOperationException(
-            "kubectl not found on PATH or at /usr/bin/kubectl: these tests run the real kubectl against the test API server; install it (Debian package 'kubectl', see .ci/install)");
+            "kubectl not found on PATH or at /usr/bin/kubectl: these tests run the real kubectl against the test API server; install it " +
+                "(Debian package 'kubectl', see .ci/install)");
         RequireSupportedVersion(Binary);
         KubeconfigPath = Kubeconfig.Write(_home, server);
     }
@@ -75,12 +76,20 @@ internal sealed class Kubectl : IDisposable
     /// </summary>
     private static void RequireSupportedVersion(string binary)
     {
-        using var process = Process.Start(new ProcessStartInfo(binary, ["version", "--client", "-o", "json"]) { RedirectStandardOutput = true, UseShellExecute = false })!;
+        using var process =
+            Process.Start(
+            new ProcessStartInfo(binary, ["version", "--client", "-o", "json"])
+            {
+                RedirectStandardOutput = true, UseShellExecute =
+            false
+            })!;
         var output = process.StandardOutput.ReadToEnd();
         if (!process.WaitForExit(TimeSpan.FromMinutes(1))) throw new TimeoutException($"{binary} version did not exit within a minute");
         var minor = (string?)System.Text.Json.Nodes.JsonNode.Parse(output)?["clientVersion"]?["minor"] ?? "";
         if (!int.TryParse(minor.TrimEnd('+'), out var number) || number < 26)
-            throw new InvalidOperationException($"{binary} is kubectl 1.{minor}; these tests need kubectl 1.26 or newer (.ci/install installs 1.32 where kubectl is missing)");
+            throw new InvalidOperationException(
+                $"{binary} is kubectl 1.{minor}; these tests need kubectl 1.26 or newer (.ci/install installs 1.32 where kubectl is " +
+                $"missing)");
     }
 
     /// <summary>$KUBECTL if set (to test another kubectl version), else kubectl on PATH, else /usr/bin/kubectl.</summary>

@@ -62,12 +62,16 @@ public class KubectlTests
         Assert.Equal("model-agent", (string?)lease["metadata"]!["labels"]!["app"]);
         Assert.NotNull(lease["metadata"]!["annotations"]!["kubectl.kubernetes.io/last-applied-configuration"]);
 
-        var merge = await kubectl.RunAsync("patch", "lease", "model-download-llama", "--type=merge", "-p", """{"spec":{"holderIdentity":"node-3"}}""");
+        var merge =
+            await kubectl.RunAsync("patch", "lease", "model-download-llama", "--type=merge", "-p",
+            """{"spec":{"holderIdentity":"node-3"}}""");
         Assert.True(merge.ExitCode == 0, merge.ToString());
         Assert.Contains("patched", merge.Stdout);
-        var json = await kubectl.RunAsync("patch", "lease", "model-download-llama", "--type=json", "-p", """[{"op":"replace","path":"/spec/leaseDurationSeconds","value":60}]""");
+        var json = await kubectl.RunAsync("patch", "lease", "model-download-llama", "--type=json", "-p",
+            """[{"op":"replace","path":"/spec/leaseDurationSeconds","value":60}]""");
         Assert.True(json.ExitCode == 0, json.ToString());
-        var strategic = await kubectl.RunAsync("patch", "lease", "model-download-llama", "-p", """{"metadata":{"labels":{"tier":"gpu"}}}""");
+        var strategic =
+            await kubectl.RunAsync("patch", "lease", "model-download-llama", "-p", """{"metadata":{"labels":{"tier":"gpu"}}}""");
         Assert.True(strategic.ExitCode == 0, strategic.ToString());
         var patched = Json(await kubectl.RunAsync("get", "lease", "model-download-llama", "-o", "json"));
         Assert.Equal("node-3", (string?)patched["spec"]!["holderIdentity"]);
@@ -79,7 +83,9 @@ public class KubectlTests
         var conflict = await kubectl.RunAsync("replace", "-f", stale);
         Assert.Equal(1, conflict.ExitCode);
         Assert.Contains("Error from server (Conflict)", conflict.Stderr);
-        Assert.Contains("Operation cannot be fulfilled on leases.coordination.k8s.io \"model-download-llama\": the object has been modified; please apply your changes to the latest version and try again", conflict.Stderr);
+        Assert.Contains(
+            "Operation cannot be fulfilled on leases.coordination.k8s.io \"model-download-llama\": the object has been modified; please " +
+            "apply your changes to the latest version and try again", conflict.Stderr);
 
         var fresh = kubectl.Manifest("fresh.json", patched.ToJsonString());
         var replaced = await kubectl.RunAsync("replace", "-f", fresh);
@@ -116,7 +122,9 @@ public class KubectlTests
         Assert.Equal("/raid/models/llama3", (string?)item["spec"]!["storage"]!["path"]);
         Assert.Equal(2, (int)item["metadata"]!["generation"]!);
 
-        var status = await kubectl.RunAsync("patch", "basemodel", "llama-3-8b", "-n", "default", "--subresource=status", "--type=merge", "-p", """{"status":{"state":"Ready"}}""");
+        var status =
+            await kubectl.RunAsync("patch", "basemodel", "llama-3-8b", "-n", "default", "--subresource=status", "--type=merge", "-p",
+            """{"status":{"state":"Ready"}}""");
         Assert.True(status.ExitCode == 0, status.ToString());
         var withStatus = Json(await kubectl.RunAsync("get", "basemodel", "llama-3-8b", "-n", "default", "-o", "json"));
         Assert.Equal("Ready", (string?)withStatus["status"]!["state"]);
@@ -145,7 +153,9 @@ public class KubectlTests
         Assert.Equal(1, again.ExitCode);
         Assert.Contains("Error from server (AlreadyExists)", again.Stderr);
 
-        var invalid = await kubectl.RunAsync("create", "-f", kubectl.Manifest("bad.yaml", LeaseYaml.Replace("model-download-llama", "Model_Download")));
+        var invalid =
+            await kubectl.RunAsync("create", "-f",
+            kubectl.Manifest("bad.yaml", LeaseYaml.Replace("model-download-llama", "Model_Download")));
         Assert.Equal(1, invalid.ExitCode);
         Assert.Contains("is invalid: metadata.name: Invalid value: \"Model_Download\"", invalid.Stderr);
     }
@@ -168,7 +178,8 @@ public class KubectlTests
         Assert.Equal("node/gpu-node-1", selected.Stdout.Trim());
         var unlabelled = await kubectl.RunAsync("label", "node", "gpu-node-1", "models.ome.io/default.basemodel.llama-3-8b-");
         Assert.True(unlabelled.ExitCode == 0, unlabelled.ToString());
-        Assert.Equal("", (await kubectl.RunAsync("get", "nodes", "-l", "models.ome.io/default.basemodel.llama-3-8b", "-o", "name")).Stdout.Trim());
+        Assert.Equal("", (await kubectl.RunAsync("get", "nodes", "-l", "models.ome.io/default.basemodel.llama-3-8b", "-o", "name"))
+            .Stdout.Trim());
     }
 
     [Fact]
@@ -176,7 +187,9 @@ public class KubectlTests
     {
         await using var server = await KubeApiTestServer.StartAsync();
         using var kubectl = new Kubectl(server.BaseAddress);
-        using var watch = kubectl.Start("get", "leases", "--watch-only", "-o", "custom-columns=NAME:.metadata.name,HOLDER:.spec.holderIdentity", "--no-headers");
+        using var watch =
+            kubectl.Start("get", "leases", "--watch-only", "-o", "custom-columns=NAME:.metadata.name,HOLDER:.spec.holderIdentity",
+            "--no-headers");
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -192,11 +205,14 @@ public class KubectlTests
                 var done = await Task.WhenAny(readLine, Task.Delay(TimeSpan.FromMilliseconds(500), timeout.Token));
                 if (done == readLine)
                 {
-                    lines.Add((await readLine) ?? throw new InvalidOperationException("kubectl watch ended: " + await watch.StandardError.ReadToEndAsync()));
+                    lines.Add((await readLine)
+                        ?? throw new InvalidOperationException("kubectl watch ended: " + await watch.StandardError.ReadToEndAsync()));
                     break;
                 }
                 timeout.Token.ThrowIfCancellationRequested();
-                var patch = await kubectl.RunAsync("patch", "lease", "model-download-llama", "--type=merge", "-p", "{\"spec\":{\"holderIdentity\":\"node-" + ++holder + "\"}}");
+                var patch =
+                    await kubectl.RunAsync("patch", "lease", "model-download-llama", "--type=merge", "-p",
+                    "{\"spec\":{\"holderIdentity\":\"node-" + ++holder + "\"}}");
                 Assert.True(patch.ExitCode == 0, patch.ToString());
             }
             Assert.Matches(@"^model-download-llama\s+node-\d+$", lines[0]);

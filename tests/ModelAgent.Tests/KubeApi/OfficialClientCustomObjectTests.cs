@@ -37,14 +37,18 @@ public class OfficialClientCustomObjectTests
     {
         await using var server = await KubeApiTestServer.StartAsync();
         using var client = server.Client();
-        var created = Node(await client.CustomObjects.CreateNamespacedCustomObjectAsync(BaseModel("llama-3-8b", "hf://meta-llama/Meta-Llama-3-8B"), Group, Version, "default", "basemodels"));
+        var created =
+            Node(await client.CustomObjects.CreateNamespacedCustomObjectAsync(BaseModel("llama-3-8b", "hf://meta-llama/Meta-Llama-3-8B"),
+            Group, Version, "default", "basemodels"));
         Assert.Null(created["status"]);
         Assert.Equal(1, (long)created["metadata"]!["generation"]!);
 
         // A spec change bumps generation; a status change in the same PUT is dropped.
         created["spec"]!["storage"]!["storageUri"] = "hf://meta-llama/Meta-Llama-3-8B@main";
         created["status"] = new JsonObject { ["state"] = "Ready" };
-        var replaced = Node(await client.CustomObjects.ReplaceNamespacedCustomObjectAsync(created, Group, Version, "default", "basemodels", "llama-3-8b"));
+        var replaced =
+            Node(await client.CustomObjects.ReplaceNamespacedCustomObjectAsync(created, Group, Version, "default", "basemodels",
+            "llama-3-8b"));
         Assert.Equal(2, (long)replaced["metadata"]!["generation"]!);
         Assert.Null(replaced["status"]);
 
@@ -58,7 +62,9 @@ public class OfficialClientCustomObjectTests
         // A status write cannot sneak in spec changes.
         statusPatched["spec"]!["storage"]!["path"] = "/elsewhere";
         statusPatched["status"]!["state"] = "Ready";
-        var statusReplaced = Node(await client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync(statusPatched, Group, Version, "default", "basemodels", "llama-3-8b"));
+        var statusReplaced =
+            Node(await client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync(statusPatched, Group, Version, "default", "basemodels",
+            "llama-3-8b"));
         Assert.Equal("Ready", (string?)statusReplaced["status"]!["state"]);
         Assert.Equal("/raid/models/llama-3-8b", (string?)statusReplaced["spec"]!["storage"]!["path"]);
     }
@@ -68,14 +74,21 @@ public class OfficialClientCustomObjectTests
     {
         await using var server = await KubeApiTestServer.StartAsync();
         using var client = server.Client();
-        var created = Node(await client.CustomObjects.CreateNamespacedCustomObjectAsync(BaseModel("m", "hf://a/b"), Group, Version, "default", "basemodels"));
+        var created =
+            Node(await client.CustomObjects.CreateNamespacedCustomObjectAsync(BaseModel("m", "hf://a/b"), Group, Version, "default",
+            "basemodels"));
 
         var blind = BaseModel("m", "hf://a/c");
-        var unconditional = await Assert.ThrowsAsync<HttpOperationException>(() => client.CustomObjects.ReplaceNamespacedCustomObjectAsync(blind, Group, Version, "default", "basemodels", "m"));
+        var unconditional =
+            await Assert.ThrowsAsync<HttpOperationException>(()
+            => client.CustomObjects.ReplaceNamespacedCustomObjectAsync(blind, Group, Version, "default", "basemodels", "m"));
         Assert.Equal(HttpStatusCode.UnprocessableEntity, unconditional.Response.StatusCode);
 
-        await client.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch("""{"spec":{"displayName":"x"}}""", V1Patch.PatchType.MergePatch), Group, Version, "default", "basemodels", "m");
-        var stale = await Assert.ThrowsAsync<HttpOperationException>(() => client.CustomObjects.ReplaceNamespacedCustomObjectAsync(created, Group, Version, "default", "basemodels", "m"));
+        await client.CustomObjects.PatchNamespacedCustomObjectAsync(
+            new V1Patch("""{"spec":{"displayName":"x"}}""", V1Patch.PatchType.MergePatch), Group, Version, "default", "basemodels", "m");
+        var stale =
+            await Assert.ThrowsAsync<HttpOperationException>(()
+            => client.CustomObjects.ReplaceNamespacedCustomObjectAsync(created, Group, Version, "default", "basemodels", "m"));
         Assert.Equal(HttpStatusCode.Conflict, stale.Response.StatusCode);
         Assert.Contains("basemodels.ome.io \\u0022m\\u0022", stale.Response.Content);
     }
@@ -96,7 +109,8 @@ public class OfficialClientCustomObjectTests
 
         var deleted = Node(await client.CustomObjects.DeleteClusterCustomObjectAsync(Group, Version, "clusterbasemodels", "qwen-72b"));
         Assert.Equal("ClusterBaseModel", (string?)deleted["kind"]);
-        var gone = await Assert.ThrowsAsync<HttpOperationException>(() => client.CustomObjects.GetClusterCustomObjectAsync(Group, Version, "clusterbasemodels", "qwen-72b"));
+        var gone = await Assert.ThrowsAsync<HttpOperationException>(()
+            => client.CustomObjects.GetClusterCustomObjectAsync(Group, Version, "clusterbasemodels", "qwen-72b"));
         Assert.Equal(HttpStatusCode.NotFound, gone.Response.StatusCode);
     }
 
@@ -107,18 +121,22 @@ public class OfficialClientCustomObjectTests
         using var client = server.Client();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         // Watch from the list's resourceVersion so no change can slip in before the watch is open.
-        var start = (string?)Node(await client.CustomObjects.ListCustomObjectForAllNamespacesAsync(Group, Version, "basemodels"))["metadata"]!["resourceVersion"];
+        var start =
+            (string?)Node(
+            await client.CustomObjects.ListCustomObjectForAllNamespacesAsync(Group, Version, "basemodels"))["metadata"]!["resourceVersion"];
         var events = new List<(WatchEventType Type, JsonObject Object)>();
         var watching = Task.Run(async () =>
         {
-            await foreach (var (type, obj) in client.CustomObjects.WatchListCustomObjectForAllNamespacesAsync(Group, Version, "basemodels", resourceVersion: start, cancellationToken: timeout.Token))
+            await foreach (var (type, obj) in client.CustomObjects.WatchListCustomObjectForAllNamespacesAsync(Group, Version, "basemodels",
+                resourceVersion: start, cancellationToken: timeout.Token))
             {
                 events.Add((type, Node(obj)));
                 if (type == WatchEventType.Deleted) return;
             }
         }, timeout.Token);
 
-        await client.CustomObjects.CreateNamespacedCustomObjectAsync(BaseModel("m", "hf://a/b", "ome.io/model-agent-cleanup"), Group, Version, "ome", "basemodels");
+        await client.CustomObjects.CreateNamespacedCustomObjectAsync(BaseModel("m", "hf://a/b", "ome.io/model-agent-cleanup"), Group,
+            Version, "ome", "basemodels");
         var marked = Node(await client.CustomObjects.DeleteNamespacedCustomObjectAsync(Group, Version, "ome", "basemodels", "m"));
         Assert.NotNull(marked["metadata"]!["deletionTimestamp"]);
 
@@ -126,12 +144,15 @@ public class OfficialClientCustomObjectTests
         Assert.NotNull(stillThere["metadata"]!["deletionTimestamp"]);
 
         var addFinalizer = await Assert.ThrowsAsync<HttpOperationException>(() => client.CustomObjects.PatchNamespacedCustomObjectAsync(
-            new V1Patch("""{"metadata":{"finalizers":["ome.io/model-agent-cleanup","another"]}}""", V1Patch.PatchType.MergePatch), Group, Version, "ome", "basemodels", "m"));
+            new V1Patch("""{"metadata":{"finalizers":["ome.io/model-agent-cleanup","another"]}}""", V1Patch.PatchType.MergePatch), Group,
+                Version, "ome", "basemodels", "m"));
         Assert.Equal(HttpStatusCode.UnprocessableEntity, addFinalizer.Response.StatusCode);
 
         await client.CustomObjects.PatchNamespacedCustomObjectAsync(
-            new V1Patch("""[{"op":"remove","path":"/metadata/finalizers/0"}]""", V1Patch.PatchType.JsonPatch), Group, Version, "ome", "basemodels", "m");
-        var gone = await Assert.ThrowsAsync<HttpOperationException>(() => client.CustomObjects.GetNamespacedCustomObjectAsync(Group, Version, "ome", "basemodels", "m"));
+            new V1Patch("""[{"op":"remove","path":"/metadata/finalizers/0"}]""", V1Patch.PatchType.JsonPatch), Group, Version, "ome",
+                "basemodels", "m");
+        var gone = await Assert.ThrowsAsync<HttpOperationException>(()
+            => client.CustomObjects.GetNamespacedCustomObjectAsync(Group, Version, "ome", "basemodels", "m"));
         Assert.Equal(HttpStatusCode.NotFound, gone.Response.StatusCode);
 
         await watching;
@@ -151,7 +172,9 @@ public class OfficialClientCustomObjectTests
 
         var all = Node(await client.CustomObjects.ListCustomObjectForAllNamespacesAsync(Group, Version, "basemodels"));
         Assert.Equal(["b", "a"], all["items"]!.AsArray().Select(i => (string?)i!["metadata"]!["name"]));
-        var reserved = Node(await client.CustomObjects.ListCustomObjectForAllNamespacesAsync(Group, Version, "basemodels", labelSelector: "models.ome/reserve-model-artifact"));
+        var reserved =
+            Node(await client.CustomObjects.ListCustomObjectForAllNamespacesAsync(Group, Version, "basemodels",
+            labelSelector: "models.ome/reserve-model-artifact"));
         Assert.Equal("a", (string?)Assert.Single(reserved["items"]!.AsArray())!["metadata"]!["name"]);
     }
 }

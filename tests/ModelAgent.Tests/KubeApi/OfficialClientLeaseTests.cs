@@ -10,8 +10,17 @@ public class OfficialClientLeaseTests
 {
     private static V1Lease Lease(string name, string holder) => new()
     {
-        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "ome", Labels = new Dictionary<string, string> { ["app"] = "model-agent" } },
-        Spec = new V1LeaseSpec { HolderIdentity = holder, LeaseDurationSeconds = 30, AcquireTime = DateTime.UtcNow, RenewTime = DateTime.UtcNow },
+        Metadata = new V1ObjectMeta
+        {
+            Name = name,
+            NamespaceProperty = "ome",
+            Labels = new Dictionary<string, string> { ["app"] = "model-agent" }
+        },
+        Spec = new V1LeaseSpec
+        {
+            HolderIdentity = holder, LeaseDurationSeconds = 30, AcquireTime = DateTime.UtcNow, RenewTime =
+            DateTime.UtcNow
+        },
     };
 
     [Fact]
@@ -59,13 +68,19 @@ public class OfficialClientLeaseTests
         first.Spec.HolderIdentity = "node-2";
         await client.CoordinationV1.ReplaceNamespacedLeaseAsync(first, "model-download-a", "ome");
         second.Spec.HolderIdentity = "node-3";
-        var error = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoordinationV1.ReplaceNamespacedLeaseAsync(second, "model-download-a", "ome"));
+        var error =
+            await Assert.ThrowsAsync<HttpOperationException>(()
+            => client.CoordinationV1.ReplaceNamespacedLeaseAsync(second, "model-download-a", "ome"));
 
         Assert.Equal(HttpStatusCode.Conflict, error.Response.StatusCode);
         var status = KubernetesJson.Deserialize<V1Status>(error.Response.Content);
-        Assert.Equal(("Status", "v1", "Failure", "Conflict", 409), (status.Kind, status.ApiVersion, status.Status, status.Reason, status.Code!.Value));
-        Assert.Equal("Operation cannot be fulfilled on leases.coordination.k8s.io \"model-download-a\": the object has been modified; please apply your changes to the latest version and try again", status.Message);
-        Assert.Equal(("model-download-a", "coordination.k8s.io", "leases"), (status.Details.Name, status.Details.Group, status.Details.Kind));
+        Assert.Equal(("Status", "v1", "Failure", "Conflict", 409),
+            (status.Kind, status.ApiVersion, status.Status, status.Reason, status.Code!.Value));
+        Assert.Equal(
+            "Operation cannot be fulfilled on leases.coordination.k8s.io \"model-download-a\": the object has been modified; please " +
+            "apply your changes to the latest version and try again", status.Message);
+        Assert.Equal(("model-download-a", "coordination.k8s.io", "leases"),
+            (status.Details.Name, status.Details.Group, status.Details.Kind));
 
         var now = await client.CoordinationV1.ReadNamespacedLeaseAsync("model-download-a", "ome");
         Assert.Equal("node-2", now.Spec.HolderIdentity);
@@ -115,12 +130,15 @@ public class OfficialClientLeaseTests
         Assert.Equal(HttpStatusCode.NotFound, error.Response.StatusCode);
         Assert.Equal("leases.coordination.k8s.io \"nope\" not found", KubernetesJson.Deserialize<V1Status>(error.Response.Content).Message);
 
-        var deleteMissing = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoordinationV1.DeleteNamespacedLeaseAsync("nope", "ome"));
+        var deleteMissing =
+            await Assert.ThrowsAsync<HttpOperationException>(() => client.CoordinationV1.DeleteNamespacedLeaseAsync("nope", "ome"));
         Assert.Equal(HttpStatusCode.NotFound, deleteMissing.Response.StatusCode);
 
         var elsewhere = Lease("a", "n");
         elsewhere.Metadata.NamespaceProperty = null;
-        var noNamespace = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoordinationV1.CreateNamespacedLeaseAsync(elsewhere, "missing-ns"));
+        var noNamespace =
+            await Assert.ThrowsAsync<HttpOperationException>(()
+            => client.CoordinationV1.CreateNamespacedLeaseAsync(elsewhere, "missing-ns"));
         Assert.Equal(HttpStatusCode.NotFound, noNamespace.Response.StatusCode);
         Assert.Equal("namespaces \"missing-ns\" not found", KubernetesJson.Deserialize<V1Status>(noNamespace.Response.Content).Message);
     }
@@ -130,15 +148,20 @@ public class OfficialClientLeaseTests
     {
         await using var server = await KubeApiTestServer.StartAsync();
         using var client = server.Client();
-        var badName = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoordinationV1.CreateNamespacedLeaseAsync(Lease("Model_Download", "n"), "ome"));
+        var badName =
+            await Assert.ThrowsAsync<HttpOperationException>(()
+            => client.CoordinationV1.CreateNamespacedLeaseAsync(Lease("Model_Download", "n"), "ome"));
         Assert.Equal(HttpStatusCode.UnprocessableEntity, badName.Response.StatusCode);
-        Assert.Contains("metadata.name: Invalid value: \"Model_Download\"", KubernetesJson.Deserialize<V1Status>(badName.Response.Content).Message);
+        Assert.Contains("metadata.name: Invalid value: \"Model_Download\"", KubernetesJson.Deserialize<V1Status>(badName.Response.Content)
+            .Message);
 
         var lease = Lease("ok", "n");
         lease.Metadata.Labels["models.ome.io/" + new string('x', 64)] = "Ready";
-        var badLabel = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoordinationV1.CreateNamespacedLeaseAsync(lease, "ome"));
+        var badLabel =
+            await Assert.ThrowsAsync<HttpOperationException>(() => client.CoordinationV1.CreateNamespacedLeaseAsync(lease, "ome"));
         Assert.Equal(HttpStatusCode.UnprocessableEntity, badLabel.Response.StatusCode);
-        Assert.Contains("name part must be no more than 63 characters", KubernetesJson.Deserialize<V1Status>(badLabel.Response.Content).Message);
+        Assert.Contains("name part must be no more than 63 characters", KubernetesJson.Deserialize<V1Status>(badLabel.Response.Content)
+            .Message);
     }
 
     [Fact]

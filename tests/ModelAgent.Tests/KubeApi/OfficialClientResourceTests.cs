@@ -14,7 +14,11 @@ public class OfficialClientResourceTests
     private static async Task<V1Node> CreateNodeAsync(k8s.Kubernetes client) =>
         await client.CoreV1.CreateNodeAsync(new V1Node
         {
-            Metadata = new V1ObjectMeta { Name = "gpu-node-1", Labels = new Dictionary<string, string> { ["kubernetes.io/hostname"] = "gpu-node-1" } },
+            Metadata = new V1ObjectMeta
+            {
+                Name = "gpu-node-1",
+                Labels = new Dictionary<string, string> { ["kubernetes.io/hostname"] = "gpu-node-1" }
+            },
         });
 
     [Fact]
@@ -45,7 +49,8 @@ public class OfficialClientResourceTests
         var escaped = ReadyLabel.Replace("~", "~0").Replace("/", "~1");
 
         var added = await client.CoreV1.PatchNodeAsync(
-            new V1Patch($$"""[{"op":"add","path":"/metadata/labels/{{escaped}}","value":"Updating"}]""", V1Patch.PatchType.JsonPatch), "gpu-node-1");
+            new V1Patch($$"""[{"op":"add","path":"/metadata/labels/{{escaped}}","value":"Updating"}]""", V1Patch.PatchType.JsonPatch),
+                "gpu-node-1");
         Assert.Equal("Updating", added.Metadata.Labels[ReadyLabel]);
 
         var removed = await client.CoreV1.PatchNodeAsync(
@@ -65,7 +70,8 @@ public class OfficialClientResourceTests
         using var client = server.Client();
         await CreateNodeAsync(client);
         var patched = await client.CoreV1.PatchNodeAsync(
-            new V1Patch("""{"metadata":{"labels":{"extra":"yes"}},"spec":{"unschedulable":true}}""", V1Patch.PatchType.StrategicMergePatch), "gpu-node-1");
+            new V1Patch("""{"metadata":{"labels":{"extra":"yes"}},"spec":{"unschedulable":true}}""", V1Patch.PatchType.StrategicMergePatch),
+                "gpu-node-1");
         Assert.Equal("yes", patched.Metadata.Labels["extra"]);
         Assert.True(patched.Spec.Unschedulable);
 
@@ -79,9 +85,11 @@ public class OfficialClientResourceTests
         await using var server = await KubeApiTestServer.StartAsync();
         using var client = server.Client();
         var node = await CreateNodeAsync(client);
-        await client.CoreV1.PatchNodeAsync(new V1Patch("""{"metadata":{"labels":{"a":"1"}}}""", V1Patch.PatchType.MergePatch), "gpu-node-1");
+        await client.CoreV1.PatchNodeAsync(new V1Patch("""{"metadata":{"labels":{"a":"1"}}}""", V1Patch.PatchType.MergePatch),
+            "gpu-node-1");
         var error = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.PatchNodeAsync(
-            new V1Patch("{\"metadata\":{\"resourceVersion\":\"" + node.Metadata.ResourceVersion + "\",\"labels\":{\"a\":\"2\"}}}", V1Patch.PatchType.MergePatch), "gpu-node-1"));
+            new V1Patch("{\"metadata\":{\"resourceVersion\":\"" + node.Metadata.ResourceVersion + "\",\"labels\":{\"a\":\"2\"}}}",
+                V1Patch.PatchType.MergePatch), "gpu-node-1"));
         Assert.Equal(HttpStatusCode.Conflict, error.Response.StatusCode);
     }
 
@@ -109,7 +117,9 @@ public class OfficialClientResourceTests
             new V1Patch("""{"data":{"clusterbasemodel.qwen":null}}""", V1Patch.PatchType.MergePatch), "gpu-node-1", "ome");
         Assert.Equal(["default.basemodel.llama-3-8b"], patched.Data.Keys);
 
-        var byLabel = await client.CoreV1.ListNamespacedConfigMapAsync("ome", labelSelector: "models.ome/basemodel-status=true,node in (gpu-node-1,gpu-node-2)");
+        var byLabel =
+            await client.CoreV1.ListNamespacedConfigMapAsync("ome",
+            labelSelector: "models.ome/basemodel-status=true,node in (gpu-node-1,gpu-node-2)");
         Assert.Single(byLabel.Items);
         Assert.Empty((await client.CoreV1.ListNamespacedConfigMapAsync("ome", labelSelector: "node!=gpu-node-1")).Items);
     }
@@ -179,7 +189,9 @@ public class OfficialClientResourceTests
         var events = await client.CoreV1.ListNamespacedEventAsync("ome", fieldSelector: "involvedObject.name=llama,type=Normal");
         Assert.Equal("llama.1", Assert.Single(events.Items).Metadata.Name);
 
-        var unsupported = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.ListNamespacedEventAsync("ome", fieldSelector: "message=x"));
+        var unsupported =
+            await Assert.ThrowsAsync<HttpOperationException>(()
+            => client.CoreV1.ListNamespacedEventAsync("ome", fieldSelector: "message=x"));
         Assert.Equal(HttpStatusCode.BadRequest, unsupported.Response.StatusCode);
         Assert.Contains("field label not supported: message", unsupported.Response.Content);
     }
@@ -231,7 +243,9 @@ public class OfficialClientResourceTests
         await client.CoreV1.DeleteNamespaceAsync("scratch");
         Assert.Empty((await client.CoreV1.ListNamespacedConfigMapAsync("scratch")).Items);
         Assert.Single((await client.CoreV1.ListNamespacedConfigMapAsync("ome")).Items);
-        var create = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "c" } }, "scratch"));
+        var create =
+            await Assert.ThrowsAsync<HttpOperationException>(()
+            => client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "c" } }, "scratch"));
         Assert.Equal(HttpStatusCode.NotFound, create.Response.StatusCode);
     }
 }

@@ -13,7 +13,8 @@ public class OfficialClientWatchTests
         Spec = new V1LeaseSpec { HolderIdentity = holder, LeaseDurationSeconds = 30 },
     };
 
-    /// <summary>Reads events until <paramref name="count"/> arrived or the stream ended; fails the test if neither happens in time.</summary>
+    /// <summary>Reads events until <paramref name="count"/> arrived or the stream ended; fails the test if neither happens in
+    /// time.</summary>
     private static async Task<List<(WatchEventType Type, V1Lease Lease)>> CollectAsync(
         IAsyncEnumerable<(WatchEventType, V1Lease)> stream, int count, CancellationToken token)
     {
@@ -32,7 +33,8 @@ public class OfficialClientWatchTests
     /// that need live events first read an event the server sends on its own (an initial ADDED), which proves the
     /// watch is established, and only then make the changes.
     /// </summary>
-    private static async Task<List<(WatchEventType Type, V1Lease Lease)>> NextAsync(IAsyncEnumerator<(WatchEventType, V1Lease)> open, int count)
+    private static async Task<List<(WatchEventType Type, V1Lease Lease)>> NextAsync(IAsyncEnumerator<(WatchEventType, V1Lease)> open,
+        int count)
     {
         var events = new List<(WatchEventType, V1Lease)>();
         while (events.Count < count && await open.MoveNextAsync()) events.Add(open.Current);
@@ -47,10 +49,14 @@ public class OfficialClientWatchTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var list = await client.CoordinationV1.ListNamespacedLeaseAsync("ome", cancellationToken: timeout.Token);
 
-        var watch = client.CoordinationV1.WatchListNamespacedLeaseAsync("ome", resourceVersion: list.Metadata.ResourceVersion, cancellationToken: timeout.Token);
+        var watch =
+            client.CoordinationV1.WatchListNamespacedLeaseAsync("ome", resourceVersion: list.Metadata.ResourceVersion,
+            cancellationToken: timeout.Token);
         var collecting = CollectAsync(watch, 3, timeout.Token);
 
-        var created = await client.CoordinationV1.CreateNamespacedLeaseAsync(Lease("model-download-a", "node-1"), "ome", cancellationToken: timeout.Token);
+        var created =
+            await client.CoordinationV1.CreateNamespacedLeaseAsync(Lease("model-download-a", "node-1"), "ome",
+            cancellationToken: timeout.Token);
         created.Spec.HolderIdentity = "node-2";
         await client.CoordinationV1.ReplaceNamespacedLeaseAsync(created, "model-download-a", "ome", cancellationToken: timeout.Token);
         await client.CoordinationV1.DeleteNamespacedLeaseAsync("model-download-a", "ome", cancellationToken: timeout.Token);
@@ -73,7 +79,9 @@ public class OfficialClientWatchTests
         await client.CoordinationV1.CreateNamespacedLeaseAsync(Lease("b", "node-1"), "ome");
         await client.CoordinationV1.CreateNamespacedLeaseAsync(Lease("c", "node-1"), "ome");
 
-        var watch = client.CoordinationV1.WatchListNamespacedLeaseAsync("ome", resourceVersion: first.Metadata.ResourceVersion, cancellationToken: timeout.Token);
+        var watch =
+            client.CoordinationV1.WatchListNamespacedLeaseAsync("ome", resourceVersion: first.Metadata.ResourceVersion,
+            cancellationToken: timeout.Token);
         var events = await CollectAsync(watch, 2, timeout.Token);
         Assert.Equal(["b", "c"], events.Select(e => e.Lease.Metadata.Name));
         Assert.All(events, e => Assert.Equal(WatchEventType.Added, e.Type));
@@ -104,7 +112,9 @@ public class OfficialClientWatchTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         // A labelled object from before the watch: its initial ADDED says the watch is open before anything changes.
         await client.CoordinationV1.CreateNamespacedLeaseAsync(Lease("before", "n"), "ome");
-        var watch = client.CoordinationV1.WatchListNamespacedLeaseAsync("ome", labelSelector: "app=model-agent", resourceVersion: "0", cancellationToken: timeout.Token);
+        var watch =
+            client.CoordinationV1.WatchListNamespacedLeaseAsync("ome", labelSelector: "app=model-agent", resourceVersion: "0",
+            cancellationToken: timeout.Token);
         await using var open = watch.GetAsyncEnumerator(timeout.Token);
         Assert.Equal([(WatchEventType.Added, "before")], (await NextAsync(open, 1)).Select(e => (e.Type, e.Lease.Metadata.Name)));
 
@@ -130,7 +140,9 @@ public class OfficialClientWatchTests
         server.CompactHistory();
 
         var errors = new List<Exception>();
-        var watch = client.CoordinationV1.WatchListNamespacedLeaseAsync("ome", resourceVersion: old.Metadata.ResourceVersion, onError: errors.Add, cancellationToken: timeout.Token);
+        var watch =
+            client.CoordinationV1.WatchListNamespacedLeaseAsync("ome", resourceVersion: old.Metadata.ResourceVersion, onError: errors.Add,
+            cancellationToken: timeout.Token);
         var events = await CollectAsync(watch, 1, timeout.Token);
 
         Assert.Empty(events);
@@ -149,12 +161,16 @@ public class OfficialClientWatchTests
         foreach (var name in new[] { "b", "c", "d" }) await client.CoordinationV1.CreateNamespacedLeaseAsync(Lease(name, "node-1"), "ome");
 
         var errors = new List<Exception>();
-        var stale = client.CoordinationV1.WatchListNamespacedLeaseAsync("ome", resourceVersion: first.Metadata.ResourceVersion, onError: errors.Add, cancellationToken: timeout.Token);
+        var stale =
+            client.CoordinationV1.WatchListNamespacedLeaseAsync("ome", resourceVersion: first.Metadata.ResourceVersion, onError: errors.Add,
+            cancellationToken: timeout.Token);
         Assert.Empty(await CollectAsync(stale, 1, timeout.Token));
         Assert.Equal(410, Assert.IsType<KubernetesException>(Assert.Single(errors)).Status.Code);
 
         // The last two changes are still there: resuming just before them works.
-        var recent = client.CoordinationV1.WatchListNamespacedLeaseAsync("ome", resourceVersion: (long.Parse(first.Metadata.ResourceVersion) + 1).ToString(), cancellationToken: timeout.Token);
+        var recent =
+            client.CoordinationV1.WatchListNamespacedLeaseAsync("ome", resourceVersion: (long.Parse(first.Metadata.ResourceVersion) + 1)
+            .ToString(), cancellationToken: timeout.Token);
         Assert.Equal(["c", "d"], (await CollectAsync(recent, 2, timeout.Token)).Select(e => e.Lease.Metadata.Name));
     }
 }

@@ -23,7 +23,8 @@ public class PatchAndSelectorTests
              {"op":"replace","path":"/metadata/labels/a~1b","value":"2"}]
             """));
         Assert.Null(error);
-        Assert.True(JsonNode.DeepEquals(Doc("""{"metadata":{"labels":{"a/b":"2","c~d":"1"}},"moved":[0,1,2,3]}"""), doc), doc.ToJsonString());
+        Assert.True(JsonNode.DeepEquals(Doc("""{"metadata":{"labels":{"a/b":"2","c~d":"1"}},"moved":[0,1,2,3]}"""), doc),
+            doc.ToJsonString());
 
         Assert.Contains("test failed", JsonPatch.Apply(doc, JsonNode.Parse("""[{"op":"test","path":"/moved/0","value":9}]""")));
         Assert.Contains("missing", JsonPatch.Apply(doc, JsonNode.Parse("""[{"op":"remove","path":"/nope"}]""")));
@@ -34,7 +35,9 @@ public class PatchAndSelectorTests
     [Fact]
     public void Merge_patch_follows_rfc_7386()
     {
-        var result = MergePatch.Apply(Doc("""{"a":{"b":1,"c":2},"d":[1,2],"e":"x"}"""), JsonNode.Parse("""{"a":{"b":null,"f":3},"d":[9],"e":null}"""));
+        var result =
+            MergePatch.Apply(Doc("""{"a":{"b":1,"c":2},"d":[1,2],"e":"x"}"""),
+            JsonNode.Parse("""{"a":{"b":null,"f":3},"d":[9],"e":null}"""));
         Assert.True(JsonNode.DeepEquals(Doc("""{"a":{"c":2,"f":3},"d":[9]}"""), result), result!.ToJsonString());
     }
 

@@ -32,7 +32,8 @@ public partial class StandaloneServerTests
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             var first = await process.StandardOutput.ReadLineAsync(timeout.Token);
             var match = ListeningLine().Match(first ?? "");
-            Assert.True(match.Success, $"first stdout line was '{first}'; stderr: {(process.HasExited ? await process.StandardError.ReadToEndAsync() : "")}");
+            Assert.True(match.Success,
+                $"first stdout line was '{first}'; stderr: {(process.HasExited ? await process.StandardError.ReadToEndAsync() : "")}");
             var address = new Uri(match.Groups[1].Value);
             using var http = new HttpClient { BaseAddress = address };
             using var kubectl = new Kubectl(address);
@@ -47,13 +48,17 @@ public partial class StandaloneServerTests
             var token = await kubectl.RunAsync("get", "secret", "hf-token", "-o", "jsonpath={.data.token}");
             Assert.Equal("hf_abc", Encoding.UTF8.GetString(Convert.FromBase64String(token.Stdout)));
 
-            var install = await http.PutAsync("_test/faults", new StringContent("""{"rules":[{"resource":"configmaps","verb":"get","errorCode":503}]}""", Encoding.UTF8, "application/json"), timeout.Token);
+            var install =
+                await http.PutAsync("_test/faults",
+                new StringContent("""{"rules":[{"resource":"configmaps","verb":"get","errorCode":503}]}""", Encoding.UTF8,
+                "application/json"), timeout.Token);
             Assert.Equal(HttpStatusCode.OK, install.StatusCode);
             var failing = await kubectl.RunAsync("get", "configmap", "gpu-node-1");
             Assert.Equal(1, failing.ExitCode);
             Assert.Contains("ServiceUnavailable", failing.Stderr);
 
-            var bad = await http.PostAsync("_test/faults", new StringContent("""{"errorCode":700}""", Encoding.UTF8, "application/json"), timeout.Token);
+            var bad = await http.PostAsync("_test/faults", new StringContent("""{"errorCode":700}""", Encoding.UTF8, "application/json"),
+                timeout.Token);
             Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
             Assert.Contains("errorCode must be an HTTP error status", await bad.Content.ReadAsStringAsync(timeout.Token));
 

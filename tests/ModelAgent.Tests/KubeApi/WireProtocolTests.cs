@@ -14,12 +14,19 @@ public class WireProtocolTests
     [Fact]
     public async Task Watch_streams_one_json_event_per_line_and_bookmarks_when_asked()
     {
-        await using var server = await KubeApiTestServer.StartAsync(new KubeApiServerOptions { BookmarkInterval = TimeSpan.FromMilliseconds(100) });
+        await using var server =
+            await KubeApiTestServer.StartAsync(new KubeApiServerOptions { BookmarkInterval = TimeSpan.FromMilliseconds(100) });
         using var http = new HttpClient { BaseAddress = server.BaseAddress };
-        var created = JsonNode.Parse(await (await http.PostAsync("apis/coordination.k8s.io/v1/namespaces/ome/leases", Json("""{"metadata":{"name":"a"},"spec":{}}"""))).Content.ReadAsStringAsync())!;
+        var created =
+            JsonNode.Parse(
+            await (await http.PostAsync("apis/coordination.k8s.io/v1/namespaces/ome/leases",
+            Json("""{"metadata":{"name":"a"},"spec":{}}"""))).Content.ReadAsStringAsync())!;
         var rv = (string?)created["metadata"]!["resourceVersion"];
 
-        using var response = await http.GetAsync($"apis/coordination.k8s.io/v1/namespaces/ome/leases?watch=1&resourceVersion=0&allowWatchBookmarks=true&timeoutSeconds=30", HttpCompletionOption.ResponseHeadersRead);
+        using var response =
+            await http.GetAsync(
+            $"apis/coordination.k8s.io/v1/namespaces/ome/leases?watch=1&resourceVersion=0&allowWatchBookmarks=true&timeoutSeconds=30",
+            HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
@@ -45,7 +52,8 @@ public class WireProtocolTests
         var expired = (await http.GetStringAsync("api/v1/namespaces/ome/configmaps?watch=true&resourceVersion=1")).Trim();
         var error = JsonNode.Parse(expired)!;
         Assert.Equal("ERROR", (string?)error["type"]);
-        Assert.Equal(("Status", 410, "Expired"), ((string?)error["object"]!["kind"], (int)error["object"]!["code"]!, (string?)error["object"]!["reason"]));
+        Assert.Equal(("Status", 410, "Expired"),
+            ((string?)error["object"]!["kind"], (int)error["object"]!["code"]!, (string?)error["object"]!["reason"]));
     }
 
     [Fact]
@@ -58,7 +66,8 @@ public class WireProtocolTests
         Assert.Equal(["coordination.k8s.io", "ome.io"], groups["groups"]!.AsArray().Select(g => (string?)g!["name"]));
 
         var ome = JsonNode.Parse(await http.GetStringAsync("apis/ome.io/v1beta1"))!;
-        Assert.Equal(["basemodels", "basemodels/status", "clusterbasemodels", "clusterbasemodels/status"], ome["resources"]!.AsArray().Select(r => (string?)r!["name"]));
+        Assert.Equal(["basemodels", "basemodels/status", "clusterbasemodels", "clusterbasemodels/status"], ome["resources"]!.AsArray()
+            .Select(r => (string?)r!["name"]));
         Assert.False((bool)ome["resources"]![2]!["namespaced"]!);
 
         var core = JsonNode.Parse(await http.GetStringAsync("api/v1"))!;
@@ -72,7 +81,8 @@ public class WireProtocolTests
         Assert.Contains("as=APIGroupDiscoveryList", aggregated.Content.Headers.ContentType!.ToString());
         var list = JsonNode.Parse(await aggregated.Content.ReadAsStringAsync())!;
         Assert.Equal("apidiscovery.k8s.io/v2", (string?)list["apiVersion"]);
-        var cbm = list["items"]!.AsArray().Single(i => (string?)i!["metadata"]!["name"] == "ome.io")!["versions"]![0]!["resources"]!.AsArray()
+        var cbm = list["items"]!.AsArray()
+            .Single(i => (string?)i!["metadata"]!["name"] == "ome.io")!["versions"]![0]!["resources"]!.AsArray()
             .Single(r => (string?)r!["resource"] == "clusterbasemodels")!;
         Assert.Equal("Cluster", (string?)cbm["scope"]);
         Assert.Equal("status", (string?)cbm["subresources"]![0]!["subresource"]);
@@ -91,12 +101,17 @@ public class WireProtocolTests
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("api/v1/namespaces/ome/configmaps/a")).StatusCode);
 
         Assert.Equal(HttpStatusCode.BadRequest, (await http.PostAsync("api/v1/namespaces/ome/configmaps", Json("{not json"))).StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, (await http.PostAsync("api/v1/namespaces/ome/configmaps", Json("""{"metadata":{"name":5}}"""))).StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, (await http.PostAsync("api/v1/namespaces/ome/configmaps", Json("""{"metadata":{"name":"a","labels":{"x":1}}}"""))).StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, (await http.PostAsync("api/v1/namespaces/ome/configmaps", Json("""{"metadata":{"name":"a","namespace":"other"}}"""))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest,
+            (await http.PostAsync("api/v1/namespaces/ome/configmaps", Json("""{"metadata":{"name":5}}"""))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest,
+            (await http.PostAsync("api/v1/namespaces/ome/configmaps", Json("""{"metadata":{"name":"a","labels":{"x":1}}}"""))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest,
+            (await http.PostAsync("api/v1/namespaces/ome/configmaps", Json("""{"metadata":{"name":"a","namespace":"other"}}""")))
+            .StatusCode);
 
         await http.PostAsync("api/v1/namespaces/ome/configmaps", Json("""{"metadata":{"name":"a"}}"""));
-        using var apply = new HttpRequestMessage(HttpMethod.Patch, "api/v1/namespaces/ome/configmaps/a") { Content = new StringContent("{}") };
+        using var apply =
+            new HttpRequestMessage(HttpMethod.Patch, "api/v1/namespaces/ome/configmaps/a") { Content = new StringContent("{}") };
         apply.Content.Headers.ContentType = new MediaTypeHeaderValue("application/apply-patch+yaml");
         var ssa = await http.SendAsync(apply);
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, ssa.StatusCode);
@@ -115,7 +130,8 @@ public class WireProtocolTests
         await http.PostAsync("api/v1/namespaces/ome/configmaps", Json("""{"metadata":{"name":"a"}}"""));
         await http.PostAsync("api/v1/namespaces/ome/configmaps", Json("""{"metadata":{"name":"b"}}"""));
 
-        var selected = await http.GetStringAsync("api/v1/namespaces/ome/configmaps?watch=true&fieldSelector=metadata.name%3Db&timeoutSeconds=1");
+        var selected =
+            await http.GetStringAsync("api/v1/namespaces/ome/configmaps?watch=true&fieldSelector=metadata.name%3Db&timeoutSeconds=1");
         var legacy = await http.GetStringAsync("api/v1/watch/namespaces/ome/configmaps/b?timeoutSeconds=1");
         foreach (var body in new[] { selected, legacy })
         {

@@ -42,12 +42,15 @@ public sealed class AuthAndErrorTests
             }
             if (request.Target.StartsWith("/moved/"))
             {
-                await RawHttpServer.WriteAsync(stream, 302, [("Location", $"{origin.BaseAddress}{request.Target["/moved/".Length..].Replace("a.bin", "a.bin?hop=2")}"), ("Content-Length", "0")], []);
+                await RawHttpServer.WriteAsync(stream, 302,
+                    [("Location", $"{origin.BaseAddress}{request.Target["/moved/".Length..].Replace("a.bin", "a.bin?hop=2")}"),
+                    ("Content-Length", "0")], []);
                 return true;
             }
             if (request.Target.Contains("/resolve/") && request.Target.EndsWith("b.bin"))
             {
-                await RawHttpServer.WriteAsync(stream, 302, [("Location", $"{other.BaseAddress}{request.Target.TrimStart('/')}"), ("Content-Length", "0")], []);
+                await RawHttpServer.WriteAsync(stream, 302,
+                    [("Location", $"{other.BaseAddress}{request.Target.TrimStart('/')}"), ("Content-Length", "0")], []);
                 return true;
             }
             return false;
@@ -119,13 +122,15 @@ public sealed class AuthAndErrorTests
         await using var origin = new CraftedHub(new() { ["a.bin"] = [1] });
         origin.Intercept = async (request, stream) =>
         {
-            await RawHttpServer.WriteAsync(stream, 403, [("X-Error-Message", $"token {request.Header("Authorization")} lacks scope"), ("Content-Length", "0")], []);
+            await RawHttpServer.WriteAsync(stream, 403,
+                [("X-Error-Message", $"token {request.Header("Authorization")} lacks scope"), ("Content-Length", "0")], []);
             return true;
         };
         using var dest = new TempDirectory("err");
         var log = new CapturingLogger();
 
-        var e = await Assert.ThrowsAsync<OriginException>(() => HubPull.RunAsync(origin.BaseAddress, "hf://org/m", dest.Path, token: Token, logger: log));
+        var e = await Assert.ThrowsAsync<OriginException>(()
+            => HubPull.RunAsync(origin.BaseAddress, "hf://org/m", dest.Path, token: Token, logger: log));
 
         Assert.Equal(OriginFailureKind.Forbidden, e.Kind);
         Assert.Contains("hf_***", e.Message);
@@ -142,7 +147,8 @@ public sealed class AuthAndErrorTests
         {
             if (!request.Target.Contains("/revision/")) return false;
             if (Interlocked.Increment(ref calls) > 2) return false;
-            await RawHttpServer.WriteAsync(stream, 429, [("RateLimit", "\"api\";r=0;t=0"), ("RateLimit-Policy", "\"fixed window\";\"api\";q=1;w=1"), ("Content-Length", "0")], []);
+            await RawHttpServer.WriteAsync(stream, 429,
+                [("RateLimit", "\"api\";r=0;t=0"), ("RateLimit-Policy", "\"fixed window\";\"api\";q=1;w=1"), ("Content-Length", "0")], []);
             return true;
         };
         using var dest = new TempDirectory("err");

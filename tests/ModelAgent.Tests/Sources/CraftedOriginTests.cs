@@ -84,7 +84,8 @@ public sealed class CraftedOriginTests
             var page = request.Target.Contains("cursor=") ? int.Parse(request.Target.Split("cursor=")[1]) : 0;
             var next = page + 1 < entries.Count
                 ? page % 2 == 0 ? $"</api/models/org/m/tree/{CraftedHub.Commit}?recursive=true&cursor={page + 1}>; rel=\"next\""
-                                : $"<{origin.BaseAddress}api/models/org/m/tree/{CraftedHub.Commit}?recursive=true&cursor={page + 1}>; rel=\"next\""
+                                : $"<{origin.BaseAddress}api/models/org/m/tree/{CraftedHub.Commit}?recursive=true&cursor={page + 1}>; " +
+                                    $"rel=\"next\""
                 : null;
             await RawHttpServer.JsonAsync(stream, entries[page], next is null ? [] : [("Link", next)]);
             return true;

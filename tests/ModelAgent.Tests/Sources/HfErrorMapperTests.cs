@@ -22,7 +22,8 @@ public sealed class HfErrorMapperTests
     [InlineData(403, null, "Access to this resource is disabled.", true, "Forbidden", "disabled")]
     [InlineData(429, null, null, false, "RateLimited", "set HF_TOKEN")]
     [InlineData(503, null, null, false, "Unavailable", "retry later")]
-    public void Each_answer_maps_to_a_kind_and_an_instruction(int status, string? code, string? message, bool withToken, string kind, string text)
+    public void Each_answer_maps_to_a_kind_and_an_instruction(int status, string? code, string? message, bool withToken, string kind,
+        string text)
     {
         using var response = Answer(status, code, message);
         var token = withToken ? new ModelAgent.Sources.HuggingFace.HfToken("hf_abcdefghijklmnop") : null;

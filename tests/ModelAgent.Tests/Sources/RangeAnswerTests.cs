@@ -20,7 +20,8 @@ public sealed class RangeAnswerTests
     private static async Task AssertRefusedAsync(CraftedHub origin, params string[] message)
     {
         using var dest = new TempDirectory("range");
-        var e = await Assert.ThrowsAnyAsync<Exception>(() => HubPull.RunAsync(origin.BaseAddress, "hf://org/m", dest.Path).WaitAsync(TimeSpan.FromMinutes(2)));
+        var e = await Assert.ThrowsAnyAsync<Exception>(() => HubPull.RunAsync(origin.BaseAddress, "hf://org/m", dest.Path)
+            .WaitAsync(TimeSpan.FromMinutes(2)));
         Assert.True(e is ModelAgent.Sources.OriginException or ModelAgent.Transfer.TransferFailedException, e.ToString());
         Assert.Contains("model.safetensors", e.Message);
         foreach (var part in message) Assert.Contains(part, e.Message);

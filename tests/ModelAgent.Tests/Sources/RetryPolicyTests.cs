@@ -65,7 +65,12 @@ public sealed class RetryPolicyTests
     [Fact]
     public void A_server_wait_is_padded_spread_so_nodes_do_not_come_back_together_and_capped()
     {
-        var policy = new RetryPolicy { ServerWaitPadding = TimeSpan.FromSeconds(1), ServerWaitSpread = TimeSpan.FromSeconds(10), MaxServerWait = TimeSpan.FromMinutes(6) };
+        var policy =
+            new RetryPolicy
+            {
+                ServerWaitPadding = TimeSpan.FromSeconds(1), ServerWaitSpread = TimeSpan.FromSeconds(10), MaxServerWait =
+            TimeSpan.FromMinutes(6)
+            };
         var random = new Random(3);
 
         var waits = Enumerable.Range(0, 200).Select(_ => policy.ServerWait(TimeSpan.FromSeconds(42), random).TotalSeconds).ToList();

@@ -59,7 +59,8 @@ public sealed class StalledOriginTests
             var (start, end) = Range(request, origin.Files["model.safetensors"].Length);
             var body = origin.Files["model.safetensors"][(int)start..(int)(end + 1)];
             await RawHttpServer.WriteAsync(stream, 206,
-                [("Content-Length", body.Length.ToString()), ("Content-Range", $"bytes {start}-{end}/{origin.Files["model.safetensors"].Length}")], body, sendOnly: sent);
+                [("Content-Length", body.Length.ToString()),
+                    ("Content-Range", $"bytes {start}-{end}/{origin.Files["model.safetensors"].Length}")], body, sendOnly: sent);
             await stream.FlushAsync();
             await silence.Task.WaitAsync(TimeSpan.FromMinutes(3)); // the connection stays open, no more bytes come
             return true;

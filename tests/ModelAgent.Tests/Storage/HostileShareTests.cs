@@ -203,7 +203,9 @@ public sealed class HostileShareTests(ITestOutputHelper output)
             Plant.PartFile => Swap(names.DataPath, sentinel.File1, folder: false),
             Plant.Journal => Swap(names.JournalPath, sentinel.Trap, folder: false),
             Plant.Lock => Swap(WriterLock.PathFor(dest, writer), Path.Combine(sentinel.Path, "app.lock"), folder: false),
-            Plant.LeaseFile => Swap(Directory.EnumerateFiles(Path.Combine(state, "leases"), "*.json").Max(StringComparer.Ordinal)!, sentinel.Trap, folder: false),
+            Plant.LeaseFile
+                => Swap(Directory.EnumerateFiles(Path.Combine(state, "leases"), "*.json").Max(StringComparer.Ordinal)!, sentinel.Trap,
+                folder: false),
             Plant.RootStateFolder => Swap(rootState, sentinel.Path, folder: true),
             Plant.RootLeasesFolder => Swap(Path.Combine(rootState, "leases"), sentinel.Path, folder: true),
             Plant.ShareId => Swap(Path.Combine(root, ".model-agent-share-id"), sentinel.Trap, folder: false),

@@ -60,7 +60,8 @@ internal sealed class SentinelFolder
             if (info.LinkTarget is { } target) lines.Add($"{name} link -> {target}");
             else if (Directory.Exists(entry)) lines.Add($"{name}/ dir mtime {mtime}");
             else if (entry == Trap) lines.Add($"{name} fifo mtime {mtime}");
-            else lines.Add($"{name} file {info.Length} {Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(entry)))} mtime {mtime}");
+            else lines.Add(
+                $"{name} file {info.Length} {Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(entry)))} mtime {mtime}");
         }
         lines.Sort(StringComparer.Ordinal);
         return lines;

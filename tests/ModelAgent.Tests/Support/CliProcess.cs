@@ -24,7 +24,8 @@ internal sealed class CliProcess : IDisposable
 
     /// <param name="cliDll">Another build of the CLI (e.g. <see cref="UnprivilegedCli.Dll"/>); the one beside the tests by default.</param>
     /// <param name="asNobody">Run as uid/gid 65534 through setpriv, so permission checks apply as they do for a non-root user.</param>
-    public static CliProcess Start(IEnumerable<string> args, IDictionary<string, string?>? environment = null, string? cliDll = null, bool asNobody = false)
+    public static CliProcess Start(IEnumerable<string> args, IDictionary<string, string?>? environment = null, string? cliDll = null,
+        bool asNobody = false)
     {
         var info = new ProcessStartInfo
         {
@@ -37,7 +38,8 @@ internal sealed class CliProcess : IDisposable
         {
             // setpriv drops to nobody for real: DAC checks apply, unlike for root, so chmod 000 denies reads.
             info.FileName = "setpriv";
-            foreach (var a in new[] { $"--reuid={NobodyId}", $"--regid={NobodyId}", "--clear-groups", "--", "dotnet" }) info.ArgumentList.Add(a);
+            foreach (var a in new[] { $"--reuid={NobodyId}", $"--regid={NobodyId}", "--clear-groups", "--",
+                "dotnet" }) info.ArgumentList.Add(a);
         }
         else info.FileName = "dotnet";
         info.ArgumentList.Add(cliDll ?? RepositoryPaths.CliDll);
@@ -62,7 +64,8 @@ internal sealed class CliProcess : IDisposable
         return cli;
     }
 
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IEnumerable<string> args, IDictionary<string, string?>? environment = null, TimeSpan? timeout = null)
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IEnumerable<string> args,
+        IDictionary<string, string?>? environment = null, TimeSpan? timeout = null)
     {
         using var cli = Start(args, environment);
         var code = await cli.WaitAsync(timeout ?? TimeSpan.FromMinutes(3));

@@ -50,7 +50,8 @@ internal sealed class CraftedHub : IAsyncDisposable
             return;
         }
         var prefix = $"/org/m/resolve/{Commit}/";
-        if (path.StartsWith(prefix, StringComparison.Ordinal) && Files.TryGetValue(Uri.UnescapeDataString(path[prefix.Length..]), out var content))
+        if (path.StartsWith(prefix, StringComparison.Ordinal)
+            && Files.TryGetValue(Uri.UnescapeDataString(path[prefix.Length..]), out var content))
         {
             await FileAsync(request, stream, content);
             return;

@@ -53,8 +53,10 @@ internal static class HubPull
     }
 
     public static Task<PullOutcome> RunAsync(HubServer hub, string destination, TransferOptions? options = null, string? token = null,
-        PathPatternFilter? filter = null, bool refresh = false, ILogger? logger = null, string repo = "org/tiny", CancellationToken cancellationToken = default) =>
-        RunAsync(hub.BaseAddress, $"hf://{repo}", destination, options, token, filter, refresh, logger, cancellationToken: cancellationToken);
+        PathPatternFilter? filter = null, bool refresh = false, ILogger? logger = null, string repo = "org/tiny",
+            CancellationToken cancellationToken = default) =>
+        RunAsync(hub.BaseAddress, $"hf://{repo}", destination, options, token, filter, refresh, logger,
+            cancellationToken: cancellationToken);
 
     /// <summary>Asserts the destination holds exactly <paramref name="files"/> byte for byte (besides .model-agent/).</summary>
     public static void AssertIdentical(IReadOnlyDictionary<string, byte[]> files, string destination)

@@ -57,7 +57,8 @@ internal sealed class RawHttpServer : IAsyncDisposable
                 }
                 var lines = head.ToString().Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
                 var first = lines[0].Split(' ');
-                var headers = lines.Skip(1).Select(l => l.Split(':', 2)).ToDictionary(p => p[0].Trim(), p => p[1].Trim(), StringComparer.OrdinalIgnoreCase);
+                var headers = lines.Skip(1).Select(l => l.Split(':', 2))
+                    .ToDictionary(p => p[0].Trim(), p => p[1].Trim(), StringComparer.OrdinalIgnoreCase);
                 var request = new RawRequest(first[0], first[1], headers);
                 lock (_requests) _requests.Add(request);
                 await _handler(request, stream);

@@ -9,7 +9,8 @@ public static class RepositoryPaths
         {
             for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
                 if (File.Exists(Path.Combine(dir.FullName, "ModelAgent.sln"))) return dir.FullName;
-            throw new InvalidOperationException($"no ModelAgent.sln above {AppContext.BaseDirectory}: run the tests from a clone of the repository");
+            throw new InvalidOperationException(
+                $"no ModelAgent.sln above {AppContext.BaseDirectory}: run the tests from a clone of the repository");
         }
     }
 
@@ -20,7 +21,9 @@ public static class RepositoryPaths
         {
             var path = Path.Combine(Root, "tests", "fixtures", "real-models");
             if (!Directory.Exists(path) || !File.Exists(Path.Combine(path, "README.md")))
-                throw new InvalidOperationException($"the real-model fixtures are missing at {path}: they are part of the repository (tests/fixtures/real-models); restore them with git checkout");
+                throw new InvalidOperationException(
+                    $"the real-model fixtures are missing at {path}: they are part of the repository (tests/fixtures/real-models); " +
+                    $"restore them with git checkout");
             return path;
         }
     }

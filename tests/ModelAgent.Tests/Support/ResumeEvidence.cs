@@ -38,7 +38,8 @@ internal sealed record ResumeEvidence(IReadOnlyDictionary<string, IReadOnlyList<
                     var start = index * chunk;
                     var length = Math.Min(chunk, size - start);
                     if (parts[0] == "done") list.Add((start, start + length - 1));
-                    else if (parts[0] == "part" && parts.Length == 3 && long.TryParse(parts[2], CultureInfo.InvariantCulture, out var bytes) && bytes > 0)
+                    else if (parts[0] == "part" && parts.Length == 3 && long.TryParse(parts[2], CultureInfo.InvariantCulture, out var bytes)
+                        && bytes > 0)
                         list.Add((start, start + Math.Min(bytes, length) - 1));
                 }
             }

@@ -28,7 +28,8 @@ public static class SafetensorsPlaceholder
         for (var attempt = 0; attempt < 10; attempt++)
         {
             var data = size - 8 - length;
-            if (data < tensorNames.Count - 1) throw new ArgumentException($"{size} bytes cannot hold a header for {tensorNames.Count} tensors");
+            if (data < tensorNames.Count - 1) throw new ArgumentException(
+                $"{size} bytes cannot hold a header for {tensorNames.Count} tensors");
             var json = Json(tensorNames, data);
             if (json.Length <= length)
             {
@@ -50,7 +51,9 @@ public static class SafetensorsPlaceholder
         for (var i = 0; i < names.Count; i++)
         {
             var length = i == names.Count - 1 ? data - offset : 1;
-            text.Append($",{System.Text.Json.JsonSerializer.Serialize(names[i])}:{{\"dtype\":\"U8\",\"shape\":[{length}],\"data_offsets\":[{offset},{offset + length}]}}");
+            text.Append(
+                $",{System.Text.Json.JsonSerializer.Serialize(names[i])}:{{\"dtype\":\"U8\",\"shape\":[{length}]," +
+                $"\"data_offsets\":[{offset},{offset + length}]}}");
             offset += length;
         }
         return Encoding.UTF8.GetBytes(text.Append('}').ToString());

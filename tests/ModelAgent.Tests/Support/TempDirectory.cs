@@ -31,7 +31,8 @@ public sealed class TempDirectory : IDisposable
         try
         {
             foreach (var entry in new DirectoryInfo(Path).EnumerateFileSystemInfos("*", SearchOption.AllDirectories))
-                if (entry.LinkTarget is null) entry.UnixFileMode |= UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+                if (entry.LinkTarget is null)
+                    entry.UnixFileMode |= UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
             Directory.Delete(Path, recursive: true);
         }
         catch (IOException) { }

@@ -12,7 +12,8 @@ internal static class TestSeed
     public const int Default = 20261127;
 
     public static int Value =>
-        int.TryParse(Environment.GetEnvironmentVariable("MODEL_AGENT_TEST_SEED"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var seed)
+        int.TryParse(Environment.GetEnvironmentVariable("MODEL_AGENT_TEST_SEED"), NumberStyles.Integer, CultureInfo.InvariantCulture,
+            out var seed)
             ? seed : Default;
 
     /// <summary>"seed N" for failure messages: the value to put in MODEL_AGENT_TEST_SEED to replay.</summary>

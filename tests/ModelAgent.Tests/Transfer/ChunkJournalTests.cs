@@ -8,7 +8,8 @@ namespace ModelAgent.Tests.Transfer;
 
 public sealed class ChunkJournalTests
 {
-    private static readonly SnapshotFile File1 = new(ModelRelativePath.Parse("w/model.safetensors"), 10_000, new FileDigest(DigestAlgorithm.Sha256, new string('a', 64)));
+    private static readonly SnapshotFile File1 =
+        new(ModelRelativePath.Parse("w/model.safetensors"), 10_000, new FileDigest(DigestAlgorithm.Sha256, new string('a', 64)));
 
     [Fact]
     public void Resume_finds_done_chunks_and_partial_prefixes_and_ignores_a_torn_last_line()

@@ -25,7 +25,8 @@ public sealed class CliPullTests
         Assert.True(code == 0, stderr);
         HubPull.AssertIdentical(hub.Files, dest.Path);
         var events = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
-        Assert.Equal(hub.Files.Keys.Order(), events.Where(e => e.GetProperty("event").GetString() == "file-done").Select(e => e.GetProperty("path").GetString()!).Order());
+        Assert.Equal(hub.Files.Keys.Order(), events.Where(e => e.GetProperty("event").GetString() == "file-done")
+            .Select(e => e.GetProperty("path").GetString()!).Order());
         var complete = events.Last();
         Assert.Equal("complete", complete.GetProperty("event").GetString());
         Assert.Equal("updated", complete.GetProperty("result").GetString());
@@ -138,7 +139,8 @@ public sealed class CliPullTests
     [Fact]
     public async Task The_token_never_appears_in_output_logs_or_errors_and_the_cdn_never_receives_it()
     {
-        await using var hub = await HubFixtureModel.StartAsync(o => o with { Token = Token, Cdn = true, GatedRepos = new HashSet<string> { "org/gated" } });
+        await using var hub =
+            await HubFixtureModel.StartAsync(o => o with { Token = Token, Cdn = true, GatedRepos = new HashSet<string> { "org/gated" } });
         Directory.CreateDirectory(Path.Combine(hub.Root.Path, "org/gated"));
         File.WriteAllText(Path.Combine(hub.Root.Path, "org/gated/config.json"), "{}");
         using var dest = new TempDirectory("cli");
@@ -157,7 +159,9 @@ public sealed class CliPullTests
         using var secrets = new TempDirectory("secret");
         var wrong = "hf_WrongTokenAlsoSecret0000000000000";
         var tokenFile = secrets.File("token", wrong + "\n");
-        var refused = await CliProcess.RunAsync(Pull(hub, Path.Combine(dest.Path, "other"), "--token-file", tokenFile, "--json", "--log-level", "trace"));
+        var refused =
+            await CliProcess.RunAsync(
+            Pull(hub, Path.Combine(dest.Path, "other"), "--token-file", tokenFile, "--json", "--log-level", "trace"));
         outputs.Add(refused.Stdout + refused.Stderr);
         Assert.Equal(2, refused.ExitCode);
         Assert.Contains("the token was refused", refused.Stdout);
@@ -179,7 +183,8 @@ public sealed class CliPullTests
         File.WriteAllText(Path.Combine(hub.Root.Path, "org/gated/config.json"), "{}");
         using var dest = new TempDirectory("cli");
 
-        var (code, stdout, stderr) = await CliProcess.RunAsync(["pull", uri, "--dest", dest.Path, "--endpoint", hub.Server.BaseAddress.ToString()]);
+        var (code, stdout, stderr) =
+            await CliProcess.RunAsync(["pull", uri, "--dest", dest.Path, "--endpoint", hub.Server.BaseAddress.ToString()]);
 
         Assert.Equal(2, code);
         Assert.Contains(message, stdout);

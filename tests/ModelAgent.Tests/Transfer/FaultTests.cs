@@ -22,7 +22,8 @@ public sealed class FaultTests
         foreach (var (path, content) in hub.Files)
         {
             var full = Path.Combine(dest, path);
-            if (File.Exists(full)) Assert.True(content.AsSpan().SequenceEqual(File.ReadAllBytes(full)), $"{path} is at its final path with wrong content");
+            if (File.Exists(full)) Assert.True(content.AsSpan().SequenceEqual(File.ReadAllBytes(full)),
+                $"{path} is at its final path with wrong content");
         }
         var record = CompletionRecordStore.Read(dest).Record;
         if (record is not null)
@@ -153,7 +154,8 @@ public sealed class FaultTests
 
         var pull = PullAsync(hub, dest.Path);
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
-        while (hub.Server.Stats.Snapshot().Faults.CorruptedBodies == 0 && !pull.IsCompleted && DateTime.UtcNow < deadline) await Task.Delay(1);
+        while (hub.Server.Stats.Snapshot().Faults.CorruptedBodies == 0 && !pull.IsCompleted && DateTime.UtcNow < deadline) await Task.Delay(
+            1);
         hub.Server.Faults.Settings = FaultSettings.None;
         var (outcome, error, log) = await pull.WaitAsync(TimeSpan.FromMinutes(2));
 
@@ -171,7 +173,8 @@ public sealed class FaultTests
     public async Task Latency_and_a_bandwidth_cap_slow_the_pull_but_it_verifies()
     {
         await using var hub = await HubFixtureModel.StartAsync();
-        hub.Server.Faults.Settings = new FaultSettings { LatencyMs = 50, BandwidthBytesPerSecond = 2_000_000, ConnectionBytesPerSecond = 1_000_000 };
+        hub.Server.Faults.Settings =
+            new FaultSettings { LatencyMs = 50, BandwidthBytesPerSecond = 2_000_000, ConnectionBytesPerSecond = 1_000_000 };
         using var dest = new TempDirectory("fault");
 
         var (_, error, _) = await PullAsync(hub, dest.Path);
@@ -213,7 +216,8 @@ public sealed class FaultTests
         var options = HubPull.SmallChunks with { ChunkSize = 1 << 20, BlockSize = 16 << 10 };
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-            HubPull.RunAsync(hub.Server.BaseAddress, "hf://org/tiny", dest.Path, options, observer: progress, cancellationToken: cancel.Token));
+            HubPull.RunAsync(hub.Server.BaseAddress, "hf://org/tiny", dest.Path, options, observer: progress,
+                cancellationToken: cancel.Token));
 
         Assert.Null(CompletionRecordStore.Read(dest.Path).Record);
         Assert.False(File.Exists(Path.Combine(dest.Path, "big.safetensors")));
@@ -229,7 +233,8 @@ public sealed class FaultTests
         Assert.Contains(log.Lines, l => l.Contains("Resuming big.safetensors"));
         // The client's own account: the rerun asked only for bytes the stopped run had not written, except at most
         // the block each request was filling when it stopped.
-        var requested = hub.Server.Stats.Requests().Where(r => r.Target.EndsWith("/big.safetensors") && r.Range is not null).Sum(r => RangeLength(r.Range!));
+        var requested = hub.Server.Stats.Requests().Where(r => r.Target.EndsWith("/big.safetensors") && r.Range is not null)
+            .Sum(r => RangeLength(r.Range!));
         var refetched = requested - (big.Length - written);
         Assert.InRange(refetched, 0, options.MaxRequestsPerFile * options.BlockSize);
     }

@@ -23,7 +23,9 @@ public sealed class InterruptTests
         await using var hub = await HubFixtureModel.StartAsync(files: files);
         hub.Server.Faults.Settings = new FaultSettings { BandwidthBytesPerSecond = 2 << 20 };
         using var dest = new TempDirectory("int");
-        string[] args = ["pull", "hf://org/tiny", "--dest", dest.Path, "--endpoint", hub.Server.BaseAddress.ToString(), "--chunk-size", "1M", "--connections-per-file", "2"];
+        string[] args =
+            ["pull", "hf://org/tiny", "--dest", dest.Path, "--endpoint", hub.Server.BaseAddress.ToString(), "--chunk-size", "1M",
+            "--connections-per-file", "2"];
 
         using (var cli = CliProcess.Start(args))
         {
@@ -37,7 +39,8 @@ public sealed class InterruptTests
         Assert.Null(CompletionRecordStore.Read(dest.Path).Record);
         Assert.False(File.Exists(Path.Combine(dest.Path, "big.safetensors")));
         var kept = ResumeEvidence.Read(dest.Path);
-        Assert.True(kept.Journaled.TryGetValue("big.safetensors", out var ranges) && ranges.Count > 0, "no journaled bytes of big.safetensors were kept");
+        Assert.True(kept.Journaled.TryGetValue("big.safetensors", out var ranges) && ranges.Count > 0,
+            "no journaled bytes of big.safetensors were kept");
         var servedBefore = (await HubQuiet.StatsAsync(hub.Server)).File("org/tiny/big.safetensors").Bytes;
 
         hub.Server.Faults.Settings = FaultSettings.None;

@@ -78,7 +78,8 @@ public sealed class KillResumeTests(ITestOutputHelper output)
         AssertSkipped(previous, hub.Server.Stats.Requests().Skip(logBefore), $"final run (seed {Seed})");
 
         foreach (var (path, content) in files)
-            Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(content)), Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(dest.Path, path)))));
+            Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(content)),
+                Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(dest.Path, path)))));
         Assert.Empty(RecordCheck.Compare(dest.Path, CompletionRecordStore.Read(dest.Path).Record!));
         var total = (await HubQuiet.StatsAsync(hub.Server)).Kind("resolve").Bytes;
         var refetched = total - modelSize;

@@ -50,7 +50,8 @@ public sealed class LargeOffsetTests(ITestOutputHelper output)
             else if (path == $"/api/models/org/big/tree/{Commit}")
                 await RawHttpServer.JsonAsync(stream, JsonSerializer.Serialize(new[]
                 {
-                    new { type = "file", path = "huge.safetensors", size = Size, oid = new string('1', 40), lfs = new { oid = sha256, size = Size, pointerSize = 134 } },
+                    new { type = "file", path = "huge.safetensors", size = Size, oid = new string('1', 40), lfs =
+                        new { oid = sha256, size = Size, pointerSize = 134 } },
                 }));
             else if (path == $"/org/big/resolve/{Commit}/huge.safetensors" && request.Header("Range") is { } range)
             {

@@ -39,7 +39,8 @@ public sealed class LocalDiskFaultTests(ITestOutputHelper output)
             "--concurrency", $"{Concurrency}", "--connections-per-file", "2", "--json", .. extra];
 
     private static List<JsonElement> Events(string stdout) =>
-        [.. stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement)];
+        [.. stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith('{'))
+            .Select(l => JsonDocument.Parse(l).RootElement)];
 
     private static JsonElement Error(string stdout) => Events(stdout).Single(e => e.GetProperty("event").GetString() == "error");
 
@@ -95,13 +96,15 @@ public sealed class LocalDiskFaultTests(ITestOutputHelper output)
         var error = Error(stdout);
         Assert.Equal("no-space", error.GetProperty("kind").GetString());
         // 24 MiB of files and a few KiB of journals and record, against a 16 MiB tmpfs.
-        Assert.Matches(new Regex($@"^no space left on {Regex.Escape(dest)}: needs 24\.\d MiB, 16\.0 MiB free; "), error.GetProperty("message").GetString());
+        Assert.Matches(new Regex($@"^no space left on {Regex.Escape(dest)}: needs 24\.\d MiB, 16\.0 MiB free; "),
+            error.GetProperty("message").GetString());
         var stats = await HubQuiet.StatsAsync(hub.Server);
         Assert.True(stats.Requests > 0, "the listing was asked for: this is the admission after it, not the --dest check");
         Assert.Equal(0, FileBytes(stats));
         // Only the node-local lease file (released, so the next pull on this host takes it at once) may remain.
         var leases = Path.Combine(dest, ".model-agent", "leases") + Path.DirectorySeparatorChar;
-        Assert.DoesNotContain(Directory.EnumerateFiles(disk.Path, "*", SearchOption.AllDirectories), f => !f.StartsWith(leases, StringComparison.Ordinal));
+        Assert.DoesNotContain(Directory.EnumerateFiles(disk.Path, "*", SearchOption.AllDirectories), f
+            => !f.StartsWith(leases, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -128,7 +131,9 @@ public sealed class LocalDiskFaultTests(ITestOutputHelper output)
         Assert.True(code == 1, $"exit {code}\n{pull.Stdout}\n{pull.Stderr}");
         var error = Error(pull.Stdout);
         Assert.Equal("no-space", error.GetProperty("kind").GetString());
-        Assert.Matches(new Regex($@"^no space left on {Regex.Escape(dest)}: needs [\d.]+ MiB, [\d.]+ \w*B free; .*what was written is kept, rerun to resume$"),
+        Assert.Matches(
+            new Regex($@"^no space left on {Regex.Escape(dest)}: needs [\d.]+ MiB, [\d.]+ \w*B free; " +
+                @".*what was written is kept, rerun to resume$"),
             error.GetProperty("message").GetString());
         Assert.DoesNotContain("origin", error.GetProperty("message").GetString());
         AssertProgressNeverPastTotal(pull.Stdout);
@@ -158,7 +163,8 @@ public sealed class LocalDiskFaultTests(ITestOutputHelper output)
         AssertProgressNeverPastTotal(stdout);
         var refetched = FileBytes(await HubQuiet.StatsAsync(hub.Server));
         output.WriteLine($"rerun: served {refetched} file bytes (model {total}, kept {journaled + committed})");
-        Assert.True(refetched <= total - journaled - committed, $"rerun fetched {refetched} of {total} bytes; {journaled} were journaled, {committed} committed");
+        Assert.True(refetched <= total - journaled - committed,
+            $"rerun fetched {refetched} of {total} bytes; {journaled} were journaled, {committed} committed");
     }
 
     [Fact]
@@ -174,7 +180,8 @@ public sealed class LocalDiskFaultTests(ITestOutputHelper output)
         Assert.True(code == 2, $"exit {code}\n{stdout}\n{stderr}");
         var error = Error(stdout);
         Assert.Equal("read-only", error.GetProperty("kind").GetString());
-        Assert.Equal($"--dest {dest} is on a read-only filesystem; remount it read-write or choose another --dest", error.GetProperty("message").GetString());
+        Assert.Equal($"--dest {dest} is on a read-only filesystem; remount it read-write or choose another --dest",
+            error.GetProperty("message").GetString());
         Assert.Equal(0, (await HubQuiet.StatsAsync(hub.Server)).Requests);
     }
 
@@ -194,7 +201,8 @@ public sealed class LocalDiskFaultTests(ITestOutputHelper output)
         Assert.True(code == 1, $"exit {code}\n{stdout}\n{stderr}");
         var error = Error(stdout);
         Assert.Equal("read-only", error.GetProperty("kind").GetString());
-        Assert.StartsWith($"{partial} is on a read-only filesystem; remount it read-write or choose another --dest", error.GetProperty("message").GetString());
+        Assert.StartsWith($"{partial} is on a read-only filesystem; remount it read-write or choose another --dest",
+            error.GetProperty("message").GetString());
         Assert.Equal(0, FileBytes(await HubQuiet.StatsAsync(hub.Server)));
     }
 
@@ -208,12 +216,14 @@ public sealed class LocalDiskFaultTests(ITestOutputHelper output)
         var (code, stdout, _) = await CliProcess.RunAsync(Pull(hub, file));
         Assert.Equal(2, code);
         Assert.Equal("not-a-directory", Error(stdout).GetProperty("kind").GetString());
-        Assert.Equal($"--dest {file} is a file, not a directory; choose a directory (it is created if missing)", Error(stdout).GetProperty("message").GetString());
+        Assert.Equal($"--dest {file} is a file, not a directory; choose a directory (it is created if missing)", Error(stdout)
+            .GetProperty("message").GetString());
 
         var below = Path.Combine(file, "sub");
         (code, stdout, _) = await CliProcess.RunAsync(Pull(hub, below));
         Assert.Equal(2, code);
-        Assert.Equal($"--dest {below} cannot be created: {file} is a file; choose another --dest", Error(stdout).GetProperty("message").GetString());
+        Assert.Equal($"--dest {below} cannot be created: {file} is a file; choose another --dest", Error(stdout).GetProperty("message")
+            .GetString());
 
         Assert.Equal(0, (await HubQuiet.StatsAsync(hub.Server)).Requests);
         Assert.Equal("not a directory", File.ReadAllText(file));

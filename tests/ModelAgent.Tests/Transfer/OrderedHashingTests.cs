@@ -48,7 +48,8 @@ public sealed class OrderedHashingTests
         // Chunks 0, 2 and 3 complete on disk; chunk 1 has its first 400 bytes; chunk 4 nothing.
         var present = new long[] { 1000, 400, 1000, 1000, 0 };
         var pool = new BlockPool(1000, 4);
-        using var hasher = new OrderedHasher(DigestAlgorithm.GitBlobSha1, content.Length, 1000, present, handle, new MemoryBudget(1 << 20), pool);
+        using var hasher =
+            new OrderedHasher(DigestAlgorithm.GitBlobSha1, content.Length, 1000, present, handle, new MemoryBudget(1 << 20), pool);
 
         await hasher.DrainAsync(default);
         Assert.Equal(1400, hasher.Frontier); // stops where the bytes on disk end

@@ -44,7 +44,8 @@ public sealed partial class OriginUnreachableTests(ITestOutputHelper output)
         var files = SharedNodes.Model(seed: 21, shards: 4, shardBytes: 4 << 20);
         foreach (var (path, content) in files)
             await File.WriteAllBytesAsync(root.File($"{HubFixtureModel.RepoId}/{path}"), content);
-        await using var hub = HubProcess.Start(["hub", "serve", root.Path, "--bandwidth", (2 << 20).ToString(CultureInfo.InvariantCulture)]);
+        await using var hub =
+            HubProcess.Start(["hub", "serve", root.Path, "--bandwidth", (2 << 20).ToString(CultureInfo.InvariantCulture)]);
         var address = (await hub.ReadLineAsync())["listening on ".Length..];
         using var dest = new TempDirectory("hub-killed-dest");
         var target = Path.Combine(dest.Path, "m");
@@ -53,7 +54,8 @@ public sealed partial class OriginUnreachableTests(ITestOutputHelper output)
             ["pull", $"hf://{HubFixtureModel.RepoId}", "--dest", target, "--endpoint", address, "--json", "--unreachable-timeout", "3",
              "--chunk-size", "1M", "--concurrency", "4", "--shared-storage", "no"]);
         var deadline = DateTime.UtcNow + Patience;
-        while (!SharedNodesEvents(pull.Stdout).Any(e => e.GetProperty("event").GetString() == "progress" && e.GetProperty("bytesDone").GetInt64() > 1 << 20))
+        while (!SharedNodesEvents(pull.Stdout)
+            .Any(e => e.GetProperty("event").GetString() == "progress" && e.GetProperty("bytesDone").GetInt64() > 1 << 20))
         {
             Assert.True(DateTime.UtcNow < deadline && !pull.HasExited, $"the pull made no progress: {pull.Stderr}");
             await Task.Delay(20);
@@ -64,7 +66,8 @@ public sealed partial class OriginUnreachableTests(ITestOutputHelper output)
 
         var error = Assert.Single(SharedNodesEvents(pull.Stdout), e => e.GetProperty("event").GetString() == "error");
         Assert.Equal("unavailable", error.GetProperty("kind").GetString());
-        Assert.StartsWith($"origin {address.TrimEnd('/')} unreachable for 3 s (connection refused); rerun later", error.GetProperty("message").GetString());
+        Assert.StartsWith($"origin {address.TrimEnd('/')} unreachable for 3 s (connection refused); rerun later",
+            error.GetProperty("message").GetString());
         AssertTriesStayedWithinTheBudget(pull.Stderr, budgetSeconds: 3);
         // Several ranges were in flight: they all counted against one budget, and none started its own afterwards.
         Assert.Null(ModelAgent.Completion.CompletionRecordStore.Read(target).Record);

@@ -12,7 +12,8 @@ namespace ModelAgent.Tests.Transfer;
 /// </summary>
 public sealed class PartialFileTests
 {
-    private static readonly SnapshotFile Weights = new(ModelRelativePath.Parse("w/model.safetensors"), 100, new FileDigest(DigestAlgorithm.Sha256, new string('a', 64)));
+    private static readonly SnapshotFile Weights =
+        new(ModelRelativePath.Parse("w/model.safetensors"), 100, new FileDigest(DigestAlgorithm.Sha256, new string('a', 64)));
 
     [Fact]
     public void Writers_never_share_a_name_and_another_revision_never_shares_a_key()
@@ -20,7 +21,8 @@ public sealed class PartialFileTests
         using var dest = new TempDirectory("partial");
         var a = PartialFile.For(dest.Path, Weights, "1-aa");
         var b = PartialFile.For(dest.Path, Weights, "2-bb");
-        var otherRevision = PartialFile.For(dest.Path, Weights with { Digest = new FileDigest(DigestAlgorithm.Sha256, new string('b', 64)) }, "1-aa");
+        var otherRevision =
+            PartialFile.For(dest.Path, Weights with { Digest = new FileDigest(DigestAlgorithm.Sha256, new string('b', 64)) }, "1-aa");
         Assert.NotEqual(a.DataPath, b.DataPath);
         Assert.NotEqual(Path.GetFileName(a.DataPath)[..32], Path.GetFileName(otherRevision.DataPath)[..32]);
         Assert.StartsWith(PartialFile.DirectoryFor(dest.Path), a.DataPath);

@@ -51,7 +51,8 @@ public sealed class ProgressBoundTests
         using var dest = new TempDirectory("progress");
 
         var (code, stdout, stderr) = await CliProcess.RunAsync(
-            ["pull", "hf://org/tiny", "--dest", dest.Path, "--endpoint", hub.Server.BaseAddress.ToString(), "--chunk-size", "64K", "--json"]);
+            ["pull", "hf://org/tiny", "--dest", dest.Path, "--endpoint", hub.Server.BaseAddress.ToString(), "--chunk-size", "64K",
+                "--json"]);
 
         Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
         var progress = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement)
@@ -65,7 +66,8 @@ public sealed class ProgressBoundTests
     [Fact]
     public void The_progress_state_never_reports_more_than_the_total_or_a_file_past_its_size()
     {
-        var file = new SnapshotFile(ModelRelativePath.Parse("model.safetensors"), 100, new FileDigest(DigestAlgorithm.Sha256, new string('c', 64)));
+        var file = new SnapshotFile(ModelRelativePath.Parse("model.safetensors"), 100,
+            new FileDigest(DigestAlgorithm.Sha256, new string('c', 64)));
         var state = new ProgressState();
         state.Planned(1, 100, 0);
         state.FileStarted(file, 0);

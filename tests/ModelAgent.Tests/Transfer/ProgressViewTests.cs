@@ -10,7 +10,8 @@ namespace ModelAgent.Tests.Transfer;
 
 public sealed class ProgressViewTests
 {
-    private static readonly SnapshotFile Big = new(ModelRelativePath.Parse("model.safetensors"), 4L << 30, new FileDigest(DigestAlgorithm.Sha256, new string('c', 64)));
+    private static readonly SnapshotFile Big =
+        new(ModelRelativePath.Parse("model.safetensors"), 4L << 30, new FileDigest(DigestAlgorithm.Sha256, new string('c', 64)));
 
     private static ProgressState Halfway()
     {
@@ -52,7 +53,8 @@ public sealed class ProgressViewTests
         view.Complete(new PullOutcome(PullResult.Updated, "hf://o/m@main", new string('a', 40), null, 1, 1, 0, 10), "/models/m");
         view.Error("boom", "transfer-failed");
 
-        var events = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var events = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement)
+            .ToList();
         Assert.Equal(["progress", "file-done", "complete", "error"], events.Select(e => e.GetProperty("event").GetString()));
         Assert.Equal(2L << 30, events[0].GetProperty("bytesDone").GetInt64());
         Assert.Equal("model.safetensors", events[1].GetProperty("path").GetString());

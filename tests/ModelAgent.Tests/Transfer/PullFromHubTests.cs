@@ -21,8 +21,10 @@ public sealed class PullFromHubTests
         var record = CompletionRecordStore.Read(dest.Path).Record!;
         Assert.Equal("hf://org/tiny@main", record.Source);
         Assert.Equal(await hub.Server.CommitOfAsync("org/tiny", default), record.Revision);
-        Assert.Equal("sha256:" + HubFixtureModel.Sha256(hub.Files["model.safetensors"]), record.Files.Single(f => f.Path == "model.safetensors").Digest);
-        Assert.Equal("git-blob-sha1:" + HubFixtureModel.GitBlobSha1(hub.Files["config.json"]), record.Files.Single(f => f.Path == "config.json").Digest);
+        Assert.Equal("sha256:" + HubFixtureModel.Sha256(hub.Files["model.safetensors"]),
+            record.Files.Single(f => f.Path == "model.safetensors").Digest);
+        Assert.Equal("git-blob-sha1:" + HubFixtureModel.GitBlobSha1(hub.Files["config.json"]),
+            record.Files.Single(f => f.Path == "config.json").Digest);
         Assert.Empty(RecordCheck.Compare(dest.Path, record));
         Assert.False(Directory.Exists(Path.Combine(dest.Path, ".model-agent", "partial")), "partial files are cleaned up after success");
         // The 300 KB file went in several 64 KiB ranges, each hashed in order.

@@ -36,7 +36,8 @@ public sealed class SmallFilesFirstTests(ITestOutputHelper output)
         using var dest = new TempDirectory("small-first");
 
         var (code, stdout, stderr) = await CliProcess.RunAsync(
-            ["pull", $"hf://{HubFixtureModel.RepoId}", "--dest", Path.Combine(dest.Path, "m"), "--endpoint", hub.Server.BaseAddress.ToString(),
+            ["pull", $"hf://{HubFixtureModel.RepoId}", "--dest", Path.Combine(dest.Path, "m"), "--endpoint",
+                hub.Server.BaseAddress.ToString(),
              "--json", "--concurrency", "2", "--chunk-size", "1M", "--shared-storage", "no"]);
         Assert.True(code == 0, stderr);
 

@@ -13,7 +13,8 @@ public sealed class UnwritableDestTests(UnprivilegedCli cli) : IClassFixture<Unp
     private async Task<(int Code, JsonElement Error)> PullAsNobody(HubFixtureModel hub, string dest)
     {
         var result = await ModelAgentProcess.RunAsync(
-            ["pull", "hf://org/tiny", "--dest", dest, "--endpoint", hub.Server.BaseAddress.ToString(), "--json"], asNobody: true, cliDll: cli.Dll);
+            ["pull", "hf://org/tiny", "--dest", dest, "--endpoint", hub.Server.BaseAddress.ToString(), "--json"], asNobody: true,
+                cliDll: cli.Dll);
         var error = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => JsonDocument.Parse(l).RootElement).Single(e => e.GetProperty("event").GetString() == "error");
         return (result.ExitCode, error);
@@ -30,7 +31,9 @@ public sealed class UnwritableDestTests(UnprivilegedCli cli) : IClassFixture<Unp
 
         Assert.Equal(2, code);
         Assert.Equal("access-denied", error.GetProperty("kind").GetString());
-        Assert.Equal($"--dest {dest} is not writable by user nobody (permission denied in {parent.Path}); give nobody write access there or choose another --dest",
+        Assert.Equal(
+            $"--dest {dest} is not writable by user nobody (permission denied in {parent.Path}); give nobody write access there or " +
+            $"choose another --dest",
             error.GetProperty("message").GetString());
         Assert.Equal(0, (await HubQuiet.StatsAsync(hub.Server)).Requests);
         Assert.False(Directory.Exists(Path.Combine(parent.Path, "models")));
@@ -67,7 +70,8 @@ public sealed class UnwritableDestTests(UnprivilegedCli cli) : IClassFixture<Unp
 
         Assert.Equal(2, code);
         Assert.Equal("access-denied", error.GetProperty("kind").GetString());
-        Assert.StartsWith($"--dest {dest.Path} is not writable by user nobody (permission denied in {dest.Path})", error.GetProperty("message").GetString());
+        Assert.StartsWith($"--dest {dest.Path} is not writable by user nobody (permission denied in {dest.Path})",
+            error.GetProperty("message").GetString());
         Assert.Equal(0, (await HubQuiet.StatsAsync(hub.Server)).Requests);
         Assert.Empty(Directory.EnumerateFileSystemEntries(dest.Path));
     }

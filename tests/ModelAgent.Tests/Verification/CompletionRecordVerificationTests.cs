@@ -32,7 +32,8 @@ public class CompletionRecordVerificationTests
             FormatVersion = CompletionRecord.CurrentFormatVersion,
             Source = "hf://org/model@main",
             Revision = new string('a', 40),
-            Files = [.. files.Select(f => new RecordedFile(f.Key, f.Value.Length, $"sha256:{Convert.ToHexStringLower(SHA256.HashData(f.Value))}"))],
+            Files = [.. files.Select(f
+                => new RecordedFile(f.Key, f.Value.Length, $"sha256:{Convert.ToHexStringLower(SHA256.HashData(f.Value))}"))],
             WrittenBy = new RecordWriter("model-agent/test", "node-1", Clock.GetUtcNow()),
             Layout = "sharded",
         }, CancellationToken.None);
@@ -59,7 +60,8 @@ public class CompletionRecordVerificationTests
         using var dir = new TempDirectory();
         await RecordedModelAsync(dir.Path);
         await File.AppendAllTextAsync(Path.Combine(dir.Path, "model-00002-of-00003.safetensors"), "x");
-        AssertIncomplete(await InspectAsync(dir.Path), "'model-00002-of-00003.safetensors' is 200001 bytes, the completion record says 200000");
+        AssertIncomplete(await InspectAsync(dir.Path),
+            "'model-00002-of-00003.safetensors' is 200001 bytes, the completion record says 200000");
     }
 
     [Fact]
@@ -68,7 +70,8 @@ public class CompletionRecordVerificationTests
         using var dir = new TempDirectory();
         await RecordedModelAsync(dir.Path);
         File.Delete(Path.Combine(dir.Path, "sub", "model-00003-of-00003.safetensors"));
-        AssertIncomplete(await InspectAsync(dir.Path), "'sub/model-00003-of-00003.safetensors' is missing (listed in the completion record)");
+        AssertIncomplete(await InspectAsync(dir.Path),
+            "'sub/model-00003-of-00003.safetensors' is missing (listed in the completion record)");
     }
 
     [Fact]
@@ -80,12 +83,15 @@ public class CompletionRecordVerificationTests
         var bytes = files["model-00002-of-00003.safetensors"];
         bytes[123_456] ^= 0xFF; // same size: only a content hash can tell
         await File.WriteAllBytesAsync(path, bytes);
-        var expected = Convert.ToHexStringLower(SHA256.HashData(files["model-00002-of-00003.safetensors"].Select((b, i) => i == 123_456 ? (byte)(b ^ 0xFF) : b).ToArray()));
+        var expected =
+            Convert.ToHexStringLower(
+            SHA256.HashData(files["model-00002-of-00003.safetensors"].Select((b, i) => i == 123_456 ? (byte)(b ^ 0xFF) : b).ToArray()));
         var found = Convert.ToHexStringLower(SHA256.HashData(bytes));
 
         AssertComplete(await InspectAsync(dir.Path)); // the fast check cannot see it
         var verdict = await InspectAsync(dir.Path, deep: true);
-        AssertIncomplete(verdict, $"'model-00002-of-00003.safetensors' sha256 differs from the completion record: expected {expected}, found {found}");
+        AssertIncomplete(verdict,
+            $"'model-00002-of-00003.safetensors' sha256 differs from the completion record: expected {expected}, found {found}");
         Assert.Single(verdict.Reasons);
         Assert.Equal(600_000 + 22, verdict.BytesHashed);
     }
@@ -97,7 +103,8 @@ public class CompletionRecordVerificationTests
         await RecordedModelAsync(dir.Path);
         foreach (var parallelism in new[] { 1, 2, 8 })
         {
-            var verdict = await new CompletenessCheck().InspectAsync(dir.Path, new InspectOptions { Deep = true, Parallelism = parallelism }, CancellationToken.None);
+            var verdict = await new CompletenessCheck()
+                .InspectAsync(dir.Path, new InspectOptions { Deep = true, Parallelism = parallelism }, CancellationToken.None);
             AssertComplete(verdict);
             Assert.True(verdict.Deep);
         }
@@ -135,7 +142,8 @@ public class CompletionRecordVerificationTests
     {
         using var dir = new TempDirectory();
         Sharded(dir.Path);
-        dir.File(".model-agent/manifest.json", """{"formatVersion": 2, "source": "x", "files": [], "writtenBy": {"tool": "t", "node": "n", "at": "2030-01-01T00:00:00Z"}}""");
+        dir.File(".model-agent/manifest.json",
+            """{"formatVersion": 2, "source": "x", "files": [], "writtenBy": {"tool": "t", "node": "n", "at": "2030-01-01T00:00:00Z"}}""");
         var verdict = await InspectAsync(dir.Path);
         AssertIncomplete(verdict, "has format version 2; this agent reads version 1");
         Assert.True(verdict.FromRecord);
@@ -173,14 +181,17 @@ public class CompletionRecordVerificationTests
         var verdict = await InspectAsync(dir.Path);
         Assert.True(verdict.Adoptable);
 
-        var result = await new ModelAdoption(Clock).AdoptAsync(dir.Path, verdict, computeDigests: false, parallelism: 2, CancellationToken.None);
+        var result = await new ModelAdoption(Clock)
+            .AdoptAsync(dir.Path, verdict, computeDigests: false, parallelism: 2, CancellationToken.None);
 
         Assert.True(result.Written, result.Problem);
         var record = CompletionRecordStore.Read(dir.Path).Record!;
         Assert.True(record.Adopted);
         Assert.Equal("sharded", record.Layout);
         Assert.Equal(Clock.GetUtcNow(), record.WrittenBy.At);
-        Assert.Equal(["config.json", "model-00001-of-00003.safetensors", "model-00002-of-00003.safetensors", "model-00003-of-00003.safetensors", "model.safetensors.index.json", "tokenizer/vocab.json"],
+        Assert.Equal(
+            ["config.json", "model-00001-of-00003.safetensors", "model-00002-of-00003.safetensors", "model-00003-of-00003.safetensors",
+            "model.safetensors.index.json", "tokenizer/vocab.json"],
             record.Files.Select(f => f.Path));
         Assert.All(record.Files, f => Assert.Null(f.Digest));
         Assert.Equal(new FileInfo(Path.Combine(dir.Path, "model-00001-of-00003.safetensors")).Length, record.Files[1].Size);
@@ -201,10 +212,12 @@ public class CompletionRecordVerificationTests
         using var dir = new TempDirectory();
         SingleFile(dir.Path, size: 64 * 1024);
         var verdict = await InspectAsync(dir.Path);
-        var result = await new ModelAdoption(Clock).AdoptAsync(dir.Path, verdict, computeDigests: true, parallelism: 2, CancellationToken.None);
+        var result = await new ModelAdoption(Clock)
+            .AdoptAsync(dir.Path, verdict, computeDigests: true, parallelism: 2, CancellationToken.None);
         Assert.True(result.Written, result.Problem);
         var weights = CompletionRecordStore.Read(dir.Path).Record!.Files.Single(f => f.Path == "model.safetensors");
-        Assert.Equal("sha256:" + Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(dir.Path, "model.safetensors")))), weights.Digest);
+        Assert.Equal("sha256:" + Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(dir.Path, "model.safetensors")))),
+            weights.Digest);
 
         await using (var stream = new FileStream(Path.Combine(dir.Path, "model.safetensors"), FileMode.Open))
         {

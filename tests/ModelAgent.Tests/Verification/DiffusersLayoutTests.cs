@@ -86,7 +86,8 @@ public class DiffusersLayoutTests
         using var dir = new TempDirectory();
         Diffusers(dir.Path);
         var escaped = System.Text.Json.JsonSerializer.Serialize(key);
-        dir.File("model_index.json", DefaultModelIndex.Replace("\"vae\":", $"{escaped}: [\"diffusers\", \"AutoencoderKL\"], \"vae\":", StringComparison.Ordinal));
+        dir.File("model_index.json",
+            DefaultModelIndex.Replace("\"vae\":", $"{escaped}: [\"diffusers\", \"AutoencoderKL\"], \"vae\":", StringComparison.Ordinal));
         AssertIncomplete(await InspectAsync(dir.Path), $"component key '{key}' is not a safe folder name");
     }
 
@@ -96,7 +97,8 @@ public class DiffusersLayoutTests
         using var dir = new TempDirectory();
         Diffusers(dir.Path);
         File.Delete(Path.Combine(dir.Path, "vae", "diffusion_pytorch_model.safetensors"));
-        AssertIncomplete(await InspectAsync(dir.Path), "component 'vae' has vae/config.json but no weights", "e.g. vae/diffusion_pytorch_model.safetensors");
+        AssertIncomplete(await InspectAsync(dir.Path), "component 'vae' has vae/config.json but no weights",
+            "e.g. vae/diffusion_pytorch_model.safetensors");
     }
 
     [Fact]
@@ -114,7 +116,8 @@ public class DiffusersLayoutTests
         using var dir = new TempDirectory();
         Diffusers(dir.Path);
         File.Delete(Path.Combine(dir.Path, "text_encoder", "model-00001-of-00002.safetensors"));
-        AssertIncomplete(await InspectAsync(dir.Path), "shard text_encoder/model-00001-of-00002.safetensors missing (listed in text_encoder/model.safetensors.index.json)");
+        AssertIncomplete(await InspectAsync(dir.Path),
+            "shard text_encoder/model-00001-of-00002.safetensors missing (listed in text_encoder/model.safetensors.index.json)");
     }
 
     [Fact]
@@ -122,8 +125,10 @@ public class DiffusersLayoutTests
     {
         using var dir = new TempDirectory();
         Diffusers(dir.Path);
-        using (var stream = new FileStream(Path.Combine(dir.Path, "unet", "diffusion_pytorch_model.safetensors"), FileMode.Open)) stream.SetLength(4000);
-        AssertIncomplete(await InspectAsync(dir.Path), "unet/diffusion_pytorch_model.safetensors is truncated: 4000 bytes, the header says 4096");
+        using (var stream =
+            new FileStream(Path.Combine(dir.Path, "unet", "diffusion_pytorch_model.safetensors"), FileMode.Open)) stream.SetLength(4000);
+        AssertIncomplete(await InspectAsync(dir.Path),
+            "unet/diffusion_pytorch_model.safetensors is truncated: 4000 bytes, the header says 4096");
     }
 
     [Fact]

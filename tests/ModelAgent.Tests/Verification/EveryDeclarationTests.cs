@@ -62,7 +62,9 @@ public class EveryDeclarationTests
         var layouts = Layouts(json.Stdout);
         Assert.Contains(("diffusers", "model_index.json", false), layouts);
         Assert.Contains(("sharded", "diffusion_pytorch_model.safetensors.index.json", false), layouts);
-        Assert.Contains("shard diffusion_pytorch_model-00001-of-00002.safetensors missing (listed in diffusion_pytorch_model.safetensors.index.json)", json.Stdout);
+        Assert.Contains(
+            "shard diffusion_pytorch_model-00001-of-00002.safetensors missing (listed in diffusion_pytorch_model.safetensors.index.json)",
+            json.Stdout);
     }
 
     [Fact]
@@ -87,13 +89,15 @@ public class EveryDeclarationTests
     {
         using var dir = new TempDirectory("declarations");
         Sharded(dir.Path);
-        File.WriteAllBytes(Path.Combine(dir.Path, "model-q4_k_m-00001-of-00002.gguf"), Encoding.ASCII.GetBytes("GGUF\x03\0\0\0 split part one"));
+        File.WriteAllBytes(Path.Combine(dir.Path, "model-q4_k_m-00001-of-00002.gguf"),
+            Encoding.ASCII.GetBytes("GGUF\x03\0\0\0 split part one"));
         var json = await Verify(dir.Path, "--json");
         Assert.Equal(1, json.ExitCode);
         Assert.Contains(("gguf", "model-q4_k_m-00001-of-00002.gguf", false), Layouts(json.Stdout));
         Assert.Contains("GGUF split part model-q4_k_m-00002-of-00002.gguf missing (1 of 2 parts present)", json.Stdout);
 
-        File.WriteAllBytes(Path.Combine(dir.Path, "model-q4_k_m-00002-of-00002.gguf"), Encoding.ASCII.GetBytes("GGUF\x03\0\0\0 split part two"));
+        File.WriteAllBytes(Path.Combine(dir.Path, "model-q4_k_m-00002-of-00002.gguf"),
+            Encoding.ASCII.GetBytes("GGUF\x03\0\0\0 split part two"));
         Assert.Equal(0, (await Verify(dir.Path)).ExitCode);
     }
 }

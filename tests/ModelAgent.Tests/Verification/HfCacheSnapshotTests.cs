@@ -59,7 +59,8 @@ public class HfCacheSnapshotTests
         File.Delete(shard);
         File.CreateSymbolicLink(shard, "../../../models--someone--else/blobs/abc");
 
-        AssertIncomplete(await InspectAsync(snapshot), "'model-00002-of-00003.safetensors' leads outside the model directory through the symlink");
+        AssertIncomplete(await InspectAsync(snapshot),
+            "'model-00002-of-00003.safetensors' leads outside the model directory through the symlink");
     }
 
     [Fact]

@@ -14,15 +14,19 @@ public class PermissionTests(UnprivilegedCli cli) : IClassFixture<UnprivilegedCl
 {
     private async Task<IReadOnlyList<string>> ReasonsAsUnprivileged(string directory)
     {
-        var result = await ModelAgentProcess.RunAsync(["verify", directory, "--json"], asNobody: Environment.IsPrivilegedProcess, cliDll: cli.Dll);
-        Assert.True(result.ExitCode == 1, $"expected exit 1 (incomplete); got {result.ExitCode}. stderr: {result.Stderr}. (nobody must be able to run dotnet and read {cli.Dll})");
+        var result =
+            await ModelAgentProcess.RunAsync(["verify", directory, "--json"], asNobody: Environment.IsPrivilegedProcess, cliDll: cli.Dll);
+        Assert.True(result.ExitCode == 1,
+            $"expected exit 1 (incomplete); got {result.ExitCode}. stderr: {result.Stderr}. (nobody must be able to run dotnet and " +
+            $"read {cli.Dll})");
         using var json = JsonDocument.Parse(result.Stdout);
         return [.. json.RootElement.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()!)];
     }
 
     private static void AssertDeniedNotMissing(IReadOnlyList<string> reasons, string expected)
     {
-        Assert.True(reasons.Any(r => r.Contains(expected, StringComparison.Ordinal)), $"no reason contains \"{expected}\"; reasons: {string.Join(" | ", reasons)}");
+        Assert.True(reasons.Any(r => r.Contains(expected, StringComparison.Ordinal)),
+            $"no reason contains \"{expected}\"; reasons: {string.Join(" | ", reasons)}");
         Assert.DoesNotContain(reasons, r => r.Contains("missing", StringComparison.Ordinal));
     }
 
@@ -89,11 +93,13 @@ public class PermissionTests(UnprivilegedCli cli) : IClassFixture<UnprivilegedCl
         try
         {
             var text = await ModelAgentProcess.RunAsync(["verify", model], asNobody: Environment.IsPrivilegedProcess, cliDll: cli.Dll);
-            Assert.True(text.ExitCode == 2, $"expected exit 2 (I/O failure); got {text.ExitCode}. stdout: {text.Stdout} stderr: {text.Stderr}");
+            Assert.True(text.ExitCode == 2,
+                $"expected exit 2 (I/O failure); got {text.ExitCode}. stdout: {text.Stdout} stderr: {text.Stderr}");
             Assert.Equal("", text.Stdout);
             Assert.Contains($"error: permission denied reading the directory '{model}'", text.Stderr);
 
-            var json = await ModelAgentProcess.RunAsync(["verify", model, "--json"], asNobody: Environment.IsPrivilegedProcess, cliDll: cli.Dll);
+            var json = await ModelAgentProcess.RunAsync(["verify", model, "--json"], asNobody: Environment.IsPrivilegedProcess,
+                cliDll: cli.Dll);
             Assert.Equal(2, json.ExitCode);
             using var verdict = JsonDocument.Parse(json.Stdout);
             Assert.True(verdict.RootElement.GetProperty("unreadable").GetBoolean());

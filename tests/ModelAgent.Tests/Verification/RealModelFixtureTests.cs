@@ -15,7 +15,9 @@ public class RealModelFixtureTests
         new Dictionary<string, (bool, string, string[])>
         {
             // A: sharded checkpoints.
-            ["falcon-180b-chat"] = (false, "sharded", ["shard model-00001-of-00081.safetensors missing", "shard model-00081-of-00081.safetensors missing"]), // metadata-only mirror: 0 of 81 shards
+            // metadata-only mirror: 0 of 81 shards
+            ["falcon-180b-chat"] =
+                (false, "sharded", ["shard model-00001-of-00081.safetensors missing", "shard model-00081-of-00081.safetensors missing"]),
             ["wizardlm-2-8x22b"] = (true, "sharded", []),               // 59/59 shards
             ["reflection-llama-3.1-70b"] = (true, "sharded", []),       // 162/162 fp32 shards
             ["qwen-72b"] = (true, "sharded", []),                       // 19/19, remote code
@@ -30,16 +32,23 @@ public class RealModelFixtureTests
             ["wizard-vicuna-30b-bin"] = (true, "sharded", []),          // 14/14 .bin, training_args.bin is not a shard
             ["internlm-20b-bin"] = (true, "sharded", []),               // 5/5 .bin
             ["dolphin-mixtral-8x7b-bin"] = (false, "sharded", ["shard pytorch_model-00001-of-00019.bin missing"]), // 0 of 19
-            ["llama-3.2-3b-per-tensor"] = (false, "sharded", ["shard embed_tokens.safetensors missing", "shard model-00049-"]), // partial upload: 48 of 254
+            // partial upload: 48 of 254
+            ["llama-3.2-3b-per-tensor"] = (false, "sharded", ["shard embed_tokens.safetensors missing", "shard model-00049-"]),
             // B: diffusers pipelines.
             ["sd-v1-5"] = (true, "diffusers", []),
             ["sd-2-1"] = (true, "diffusers", []),                       // safety_checker [null, null] has no folder, rightly
             ["sdxl-base-1.0"] = (true, "diffusers", []),                // true/null settings are not components
-            ["sd3.5-large-flattened"] = (false, "diffusers", ["component 'transformer' missing", "component 'vae' missing", "component 'text_encoder_3' missing"]), // folders flattened into the root
+            // folders flattened into the root
+            ["sd3.5-large-flattened"] =
+                (false, "diffusers", ["component 'transformer' missing", "component 'vae' missing", "component 'text_encoder_3' missing"]),
             ["stable-cascade"] = (true, "diffusers", []),               // float setting 10.67, non-diffusers libraries
             ["text-to-video-ms-1.7b"] = (true, "diffusers", []),
             ["mochi-1-preview"] = (true, "diffusers", []),              // sharded transformer (+ bf16 variant) and text encoder
-            ["easyanimate-v5.1-7b-zh-control"] = (false, "diffusers", ["shard text_encoder/model-00001-of-00005.safetensors missing", "component 'transformer' has transformer/config.json but no weights", "component 'vae' has vae/config.json but no weights"]),
+            ["easyanimate-v5.1-7b-zh-control"] =
+                (false, "diffusers",
+                ["shard text_encoder/model-00001-of-00005.safetensors missing",
+                "component 'transformer' has transformer/config.json but no weights",
+                "component 'vae' has vae/config.json but no weights"]),
             // C: single-file weights.
             ["granite-3.1-1b-a400m-single"] = (true, "single-file", []),
             ["bge-large-zh-v1.5"] = (true, "single-file", []),
@@ -77,7 +86,8 @@ public class RealModelFixtureTests
         Assert.True(complete == verdict.Complete, $"{name}: expected complete={complete}; reasons: {string.Join(" | ", verdict.Reasons)}");
         Assert.Equal(layout, verdict.Layout);
         foreach (var fragment in reasons)
-            Assert.True(verdict.Reasons.Any(r => r.Contains(fragment, StringComparison.Ordinal)), $"{name}: no reason contains \"{fragment}\"; reasons: {string.Join(" | ", verdict.Reasons)}");
+            Assert.True(verdict.Reasons.Any(r => r.Contains(fragment, StringComparison.Ordinal)),
+                $"{name}: no reason contains \"{fragment}\"; reasons: {string.Join(" | ", verdict.Reasons)}");
         Assert.False(verdict.FromRecord);
     }
 
@@ -100,7 +110,8 @@ public class RealModelFixtureTests
         RealModelFixture.Load(name).BuildInto(model);
         var check = new CompletenessCheck();
         var verdict = await check.InspectAsync(model, InspectOptions.Fast, CancellationToken.None);
-        var adoption = await new ModelAdoption(TimeProvider.System).AdoptAsync(model, verdict, computeDigests: false, 2, CancellationToken.None);
+        var adoption = await new ModelAdoption(TimeProvider.System)
+            .AdoptAsync(model, verdict, computeDigests: false, 2, CancellationToken.None);
         Assert.True(adoption.Written, adoption.Problem);
         Assert.Equal(RealModelFixture.Load(name).Files.Count, adoption.FileCount);
 

@@ -75,7 +75,8 @@ public partial class RealModelRemovalTests(BuiltRealModels built) : IClassFixtur
 
         Assert.False(verdict.Complete);
         Assert.Contains("transformer/diffusion_pytorch_model.bf16-00001-of-00003.safetensors and 2 more look like shards, "
-            + "but no index in component 'transformer' names them (transformer/diffusion_pytorch_model.safetensors.index.bf16.json is missing)",
+            + "but no index in component 'transformer' names them (transformer/diffusion_pytorch_model.safetensors.index.bf16.json is " +
+                "missing)",
             verdict.Reasons);
     }
 
@@ -120,7 +121,8 @@ public partial class RealModelRemovalTests(BuiltRealModels built) : IClassFixtur
         {
             if (relied.Count == 1) yield return (index, $"{index} is missing");
             using var document = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(fixture.Folder, index)));
-            foreach (var shard in document.RootElement.GetProperty("weight_map").EnumerateObject().Select(t => t.Value.GetString()!).Distinct().Order(StringComparer.Ordinal))
+            foreach (var shard in document.RootElement.GetProperty("weight_map").EnumerateObject().Select(t => t.Value.GetString()!)
+                .Distinct().Order(StringComparer.Ordinal))
                 yield return (folder + shard, $"shard {folder}{shard} missing");
         }
         if (relied.Count == 0 && weights.Count == 1) yield return (weights[0], weights[0]);

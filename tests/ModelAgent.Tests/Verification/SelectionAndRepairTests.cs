@@ -24,7 +24,8 @@ public class SelectionAndRepairTests
 
     private static async Task PullAsync(HubFixtureModel hub, string destination)
     {
-        var pull = await CliProcess.RunAsync(["pull", "hf://org/tiny", "--dest", destination, "--endpoint", hub.Server.BaseAddress.ToString(), "--exclude", Exclude]);
+        var pull = await CliProcess.RunAsync(
+            ["pull", "hf://org/tiny", "--dest", destination, "--endpoint", hub.Server.BaseAddress.ToString(), "--exclude", Exclude]);
         Assert.True(pull.ExitCode == 0, pull.Stderr);
         Assert.False(File.Exists(Path.Combine(destination, "model-00002-of-00003.safetensors")));
     }

@@ -51,7 +51,8 @@ public class ShardedLayoutTests
         Sharded(dir.Path);
         File.Delete(Path.Combine(dir.Path, "model.safetensors.index.json"));
         var verdict = await InspectAsync(dir.Path);
-        AssertIncomplete(verdict, "model-00001-of-00003.safetensors and 2 more look like shards", "model.safetensors.index.json is missing");
+        AssertIncomplete(verdict, "model-00001-of-00003.safetensors and 2 more look like shards",
+            "model.safetensors.index.json is missing");
     }
 
     [Fact]
@@ -122,7 +123,8 @@ public class ShardedLayoutTests
         using var dir = new TempDirectory();
         Sharded(dir.Path);
         File.Delete(Path.Combine(dir.Path, "config.json"));
-        AssertIncomplete(await InspectAsync(dir.Path), "config.json missing (a sharded model needs it next to model.safetensors.index.json)");
+        AssertIncomplete(await InspectAsync(dir.Path),
+            "config.json missing (a sharded model needs it next to model.safetensors.index.json)");
     }
 
     [Fact]
@@ -140,7 +142,9 @@ public class ShardedLayoutTests
         using var dir = new TempDirectory();
         Sharded(dir.Path);
         SafetensorsPlaceholder.Write(Path.Combine(dir.Path, "model-00002-of-00003.safetensors"), 4096, ["something.else"]);
-        AssertIncomplete(await InspectAsync(dir.Path), "shard model-00002-of-00003.safetensors lacks 2 tensor(s) that model.safetensors.index.json maps to it ('layers.1.attn.weight', 'layers.1.mlp.weight')");
+        AssertIncomplete(await InspectAsync(dir.Path),
+            "shard model-00002-of-00003.safetensors lacks 2 tensor(s) that model.safetensors.index.json maps to it " +
+            "('layers.1.attn.weight', 'layers.1.mlp.weight')");
     }
 
     [Fact]
@@ -148,13 +152,16 @@ public class ShardedLayoutTests
     {
         using var dir = new TempDirectory();
         dir.File("config.json", Config);
-        WriteIndex(dir.Path, "pytorch_model.bin.index.json", new Dictionary<string, string> { ["a"] = "pytorch_model-00001-of-00002.bin", ["b"] = "pytorch_model-00002-of-00002.bin" }, totalSize: 2000);
+        WriteIndex(dir.Path, "pytorch_model.bin.index.json",
+            new Dictionary<string, string> { ["a"] = "pytorch_model-00001-of-00002.bin", ["b"] = "pytorch_model-00002-of-00002.bin" },
+            totalSize: 2000);
         dir.File("pytorch_model-00001-of-00002.bin", new string('x', 1100));
         dir.File("pytorch_model-00002-of-00002.bin", new string('x', 1100));
         AssertComplete(await InspectAsync(dir.Path));
 
         dir.File("pytorch_model-00002-of-00002.bin", new string('x', 800));
-        AssertIncomplete(await InspectAsync(dir.Path), "the shards listed in pytorch_model.bin.index.json add up to 1900 bytes, less than its total_size 2000");
+        AssertIncomplete(await InspectAsync(dir.Path),
+            "the shards listed in pytorch_model.bin.index.json add up to 1900 bytes, less than its total_size 2000");
     }
 
     [Fact]
@@ -215,7 +222,8 @@ public class ShardedLayoutTests
         dir.File("big-00001-of-00003.gguf", "GGUF....");
         dir.File("big-00003-of-00003.gguf", "GGUF....");
         var verdict = await InspectAsync(dir.Path);
-        AssertIncomplete(verdict, "bad.gguf does not start with the GGUF magic bytes", "GGUF split part big-00002-of-00003.gguf missing (2 of 3 parts present)");
+        AssertIncomplete(verdict, "bad.gguf does not start with the GGUF magic bytes",
+            "GGUF split part big-00002-of-00003.gguf missing (2 of 3 parts present)");
     }
 
     [Fact]

@@ -41,7 +41,9 @@ public class UntrustedNameTests
         if (finished != check) ReleaseFifo(fifo);
         Assert.True(finished == check, "the check opened the FIFO outside the model directory");
 
-        AssertIncomplete(await check, "'model-00002-of-00003.safetensors' leads outside the model directory through the symlink 'model-00002-of-00003.safetensors'", "not opened");
+        AssertIncomplete(await check,
+            "'model-00002-of-00003.safetensors' leads outside the model directory through the symlink 'model-00002-of-00003.safetensors'",
+            "not opened");
     }
 
     [Fact]
@@ -76,7 +78,8 @@ public class UntrustedNameTests
         var link = Path.Combine(links.Path, "model");
         Directory.CreateSymbolicLink(link, real.Path);
         File.Delete(Path.Combine(real.Path, "model-00001-of-00003.safetensors"));
-        File.CreateSymbolicLink(Path.Combine(real.Path, "model-00001-of-00003.safetensors"), Path.Combine(real.Path, "model-00002-of-00003.safetensors"));
+        File.CreateSymbolicLink(Path.Combine(real.Path, "model-00001-of-00003.safetensors"),
+            Path.Combine(real.Path, "model-00002-of-00003.safetensors"));
         var verdict = await InspectAsync(link);
         // Inside (through the real path), so followed: the linked shard lacks shard 1's tensors.
         AssertIncomplete(verdict, "shard model-00001-of-00003.safetensors lacks 2 tensor(s)");

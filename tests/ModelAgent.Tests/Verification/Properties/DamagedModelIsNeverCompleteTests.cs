@@ -26,11 +26,14 @@ public class DamagedModelIsNeverCompleteTests(ITestOutputHelper output)
             var outside = Path.Combine(folder, "outside");
             Directory.CreateDirectory(outside);
             var model = await GeneratedModel.WriteAsync(Path.Combine(folder, "model"), spec);
-            var other = await GeneratedModel.WriteAsync(Path.Combine(folder, "other"), spec with { ContentSeed = spec.ContentSeed + 1, WithRecord = false });
+            var other =
+                await GeneratedModel.WriteAsync(Path.Combine(folder, "other"),
+                spec with { ContentSeed = spec.ContentSeed + 1, WithRecord = false });
             var because = $"{spec}; {mutation}";
 
             var intact = await PropertyRun.InspectAsync(model.Root, deep: spec.WithRecord, because);
-            Assert.True(intact.Complete, $"the generated model is not complete before any damage ({because}): {string.Join(" | ", intact.Reasons)}");
+            Assert.True(intact.Complete,
+                $"the generated model is not complete before any damage ({because}): {string.Join(" | ", intact.Reasons)}");
 
             var damage = await Mutator.ApplyAsync(model, mutation, outside, other);
             if (damage.Changed)

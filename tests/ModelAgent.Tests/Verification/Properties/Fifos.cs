@@ -11,7 +11,8 @@ internal static class Fifos
     public static void Create(string path) => Run("mkfifo", path);
 
     /// <summary>True when a reader had <paramref name="path"/> open (it is then released with end-of-file).</summary>
-    public static bool ReleaseReaders(string path) => Run("dd", "if=/dev/null", $"of={path}", "oflag=nonblock", "status=none", check: false) == 0;
+    public static bool ReleaseReaders(string path) => Run("dd", "if=/dev/null", $"of={path}", "oflag=nonblock", "status=none", check: false)
+        == 0;
 
     private static int Run(string tool, params string[] arguments) => Run(tool, arguments, check: true);
 

@@ -26,7 +26,8 @@ public enum DeclaredKind { Safetensors, Bin, Gguf, Json }
 /// </summary>
 public sealed record DeclaredFile(string Path, DeclaredKind Kind, long HeaderEnd, bool NamedByIndex, bool InBinIndex);
 
-/// <summary>The shape of one generated model: a layout, shard count, tensor sizes, a content seed, and whether a pull's record is written.</summary>
+/// <summary>The shape of one generated model: a layout, shard count, tensor sizes, a content seed, and whether a pull's record is
+/// written.</summary>
 public sealed record ModelSpec(LayoutKind Layout, int Shards, int TensorBytes, int ContentSeed, bool WithRecord)
 {
     public override string ToString() => $"{Layout} shards={Shards} tensorBytes={TensorBytes} seed={ContentSeed} record={WithRecord}";
@@ -74,7 +75,9 @@ public sealed class GeneratedModel
             case LayoutKind.ShardedSafetensors: ShardedSafetensors(""); Json("config.json", """{"model_type":"llama"}"""); break;
             case LayoutKind.ShardedBin: ShardedBin(""); Json("config.json", """{"model_type":"llama"}"""); break;
             case LayoutKind.BothIndexes: ShardedSafetensors(""); ShardedBin(""); Json("config.json", """{"model_type":"llama"}"""); break;
-            case LayoutKind.SingleFile: Safetensors("model.safetensors", Tensors("w", 2), namedByIndex: false); Json("config.json", """{"model_type":"bert"}"""); break;
+            case LayoutKind.SingleFile:
+                Safetensors("model.safetensors", Tensors("w", 2), namedByIndex: false); Json("config.json",
+                """{"model_type":"bert"}"""); break;
             case LayoutKind.GgufSingle: Gguf("model.Q4_K_M.gguf"); break;
             case LayoutKind.GgufSplit:
                 for (var i = 1; i <= Spec.Shards; i++) Gguf($"model-Q8_0-{i:D5}-of-{Spec.Shards:D5}.gguf");
@@ -94,7 +97,8 @@ public sealed class GeneratedModel
 
     private void DiffusersPipeline()
     {
-        Json("model_index.json", """{"_class_name":"StableDiffusionPipeline","scheduler":["diffusers","PNDMScheduler"],"text_encoder":["transformers","CLIPTextModel"],"unet":["diffusers","UNet2DConditionModel"],"safety_checker":[null,null]}""");
+        Json("model_index.json",
+            """{"_class_name":"StableDiffusionPipeline","scheduler":["diffusers","PNDMScheduler"],"text_encoder":["transformers","CLIPTextModel"],"unet":["diffusers","UNet2DConditionModel"],"safety_checker":[null,null]}""");
         // model_index.json declares the scheduler folder, not this file's content: it is not a declared file.
         File.WriteAllText(Full("scheduler/scheduler_config.json"), """{"_class_name":"PNDMScheduler"}""");
         Json("unet/config.json", """{"_class_name":"UNet2DConditionModel"}""");
@@ -129,7 +133,8 @@ public sealed class GeneratedModel
             foreach (var t in tensors) { weightMap[t.Name] = shard; total += t.Data.Length; }
             Safetensors(folder + shard, tensors, namedByIndex: true);
         }
-        Json(folder + "model.safetensors.index.json", JsonSerializer.Serialize(new { metadata = new { total_size = total }, weight_map = weightMap }));
+        Json(folder + "model.safetensors.index.json",
+            JsonSerializer.Serialize(new { metadata = new { total_size = total }, weight_map = weightMap }));
     }
 
     private void ShardedBin(string folder)
@@ -148,7 +153,8 @@ public sealed class GeneratedModel
             _declared.Add(new DeclaredFile(folder + shard, DeclaredKind.Bin, 0, NamedByIndex: true, InBinIndex: true));
         }
         BinTotalSize = total;
-        Json(folder + "pytorch_model.bin.index.json", JsonSerializer.Serialize(new { metadata = new { total_size = total }, weight_map = weightMap }));
+        Json(folder + "pytorch_model.bin.index.json",
+            JsonSerializer.Serialize(new { metadata = new { total_size = total }, weight_map = weightMap }));
     }
 
     private void Safetensors(string path, List<(string Name, string Dtype, long[] Shape, byte[] Data)> tensors, bool namedByIndex)
@@ -157,7 +163,8 @@ public sealed class GeneratedModel
         long offset = 0;
         foreach (var (name, dtype, shape, data) in tensors)
         {
-            header.Append($"\"{name}\":{{\"dtype\":\"{dtype}\",\"shape\":[{shape[0]}],\"data_offsets\":[{offset},{offset + data.Length}]}},");
+            header.Append(
+                $"\"{name}\":{{\"dtype\":\"{dtype}\",\"shape\":[{shape[0]}],\"data_offsets\":[{offset},{offset + data.Length}]}},");
             offset += data.Length;
         }
         header.Append("\"__metadata__\":{\"format\":\"pt\"}}");
@@ -200,7 +207,8 @@ public sealed class GeneratedModel
         foreach (var file in Directory.GetFiles(Root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
             var bytes = await File.ReadAllBytesAsync(file);
-            files.Add(new RecordedFile(Path.GetRelativePath(Root, file), bytes.Length, "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes))));
+            files.Add(new RecordedFile(Path.GetRelativePath(Root, file), bytes.Length, "sha256:"
+                + Convert.ToHexStringLower(SHA256.HashData(bytes))));
         }
         await CompletionRecordStore.WriteAsync(Root, new CompletionRecord
         {

@@ -56,7 +56,8 @@ public class HeaderClaimBoundsTests(ITestOutputHelper output)
     private static long ThreadReadBytes()
     {
         foreach (var line in File.ReadLines("/proc/thread-self/io"))
-            if (line.StartsWith("rchar:", StringComparison.Ordinal)) return long.Parse(line.AsSpan(6).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            if (line.StartsWith("rchar:", StringComparison.Ordinal)) return long.Parse(line.AsSpan(6).Trim(),
+                System.Globalization.CultureInfo.InvariantCulture);
         throw new InvalidOperationException("/proc/thread-self/io has no rchar");
     }
 }

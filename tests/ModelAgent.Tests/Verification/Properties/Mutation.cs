@@ -12,7 +12,8 @@ public enum MutationKind
     SymlinkOutside, Fifo,
 }
 
-/// <summary>One mutation of one declared file; <see cref="Position"/> and <see cref="Length"/> are fractions of the file picked by the generator.</summary>
+/// <summary>One mutation of one declared file; <see cref="Position"/> and <see cref="Length"/> are fractions of the file picked by the
+/// generator.</summary>
 public sealed record Mutation(MutationKind Kind, int FileChoice, double Position, double Length)
 {
     public override string ToString() => $"{Kind} file#{FileChoice} at {Position:0.###} len {Length:0.###}";
@@ -43,14 +44,16 @@ public static class Mutator
         var file = candidates[mutation.FileChoice % candidates.Count];
         var path = model.Full(file.Path);
         // An earlier mutation may have removed it or planted a FIFO there, which this read would block on.
-        if (!File.Exists(path) || ModelAgent.Verification.RegularFile.Refusal(path) is not null) return new Damage(file.Path, false, false, false);
+        if (!File.Exists(path) || ModelAgent.Verification.RegularFile.Refusal(path) is not null) return new Damage(file.Path, false, false,
+            false);
         var before = await File.ReadAllBytesAsync(path);
         // Header mutations work on the header the file has now (an earlier mutation may have cut or rewritten it).
         if (file.Kind == DeclaredKind.Safetensors)
         {
             var claimed = before.Length >= 8 ? BinaryPrimitives.ReadUInt64LittleEndian(before) : ulong.MaxValue;
             var headerEnd = claimed > (ulong)before.Length ? long.MaxValue : 8 + (long)claimed;
-            if ((headerEnd > before.Length || headerEnd <= 8) && IsHeaderMutation(mutation.Kind)) return new Damage(file.Path, false, false, false);
+            if ((headerEnd > before.Length || headerEnd <= 8) && IsHeaderMutation(mutation.Kind)) return new Damage(file.Path, false, false,
+                false);
             file = file with { HeaderEnd = Math.Min(headerEnd, before.Length) };
         }
         long Pick(double fraction, long size) => Math.Clamp((long)(fraction * size), 0, Math.Max(0, size - 1));
@@ -81,7 +84,8 @@ public static class Mutator
                     await File.WriteAllBytesAsync(path, after);
                     var changed = !after.AsSpan().SequenceEqual(before);
                     // Structure is the safetensors length and JSON header, the GGUF magic, a JSON file's every byte.
-                    var structure = file.Kind switch { DeclaredKind.Json => before.Length, DeclaredKind.Bin => 0, _ => (int)file.HeaderEnd };
+                    var structure =
+                        file.Kind switch { DeclaredKind.Json => before.Length, DeclaredKind.Bin => 0, _ => (int)file.HeaderEnd };
                     var headerChanged = !after.AsSpan(0, structure).SequenceEqual(before.AsSpan(0, structure));
                     return new Damage(file.Path, changed, false, headerChanged);
                 }
@@ -127,23 +131,29 @@ public static class Mutator
                 }
 
             case MutationKind.HeaderOffsets:
-                return await RewriteHeaderAsync(path, file, before, json => ShiftFirst(json, "\"data_offsets\":[", 1 + (int)(mutation.Length * 7)));
+                return await RewriteHeaderAsync(path, file, before, json
+                    => ShiftFirst(json, "\"data_offsets\":[", 1 + (int)(mutation.Length * 7)));
 
             case MutationKind.HeaderDtypeSize:
                 return await RewriteHeaderAsync(path, file, before, json => SwapDtype(json));
 
             case MutationKind.HostileIndexName:
                 {
-                    string[] hostile = ["../outside.safetensors", "/etc/passwd", "sub\\\\shard.safetensors", "a/../../b.safetensors", "", "x\\u0000y"];
+                    string[] hostile =
+                        ["../outside.safetensors", "/etc/passwd", "sub\\\\shard.safetensors", "a/../../b.safetensors", "", "x\\u0000y"];
                     var name = hostile[mutation.FileChoice % hostile.Length];
                     return await RewriteIndexAsync(path, file, before, text => ReplaceFirstShardName(text, name));
                 }
             case MutationKind.HostileIndexDeepNesting:
                 return await RewriteIndexAsync(path, file, before, text =>
-                    text.Replace("\"weight_map\":", "\"weight_map\":" + new string('[', 300 + (int)(mutation.Length * 5000)), StringComparison.Ordinal));
+                    text.Replace("\"weight_map\":", "\"weight_map\":" + new string('[', 300 + (int)(mutation.Length * 5000)),
+                        StringComparison.Ordinal));
             case MutationKind.HostileIndexDuplicateKey:
                 // The same tensor name again, mapped to a shard that is not there: JSON readers disagree on duplicates.
-                return await RewriteIndexAsync(path, file, before, text => text.Replace("\"weight_map\":{", "\"weight_map\":{\"dup\":\"nowhere-00009-of-00009.safetensors\",\"dup\":\"nowhere-00009-of-00009.safetensors\",", StringComparison.Ordinal));
+                return await RewriteIndexAsync(path, file, before, text
+                    => text.Replace("\"weight_map\":{",
+                    "\"weight_map\":{\"dup\":\"nowhere-00009-of-00009.safetensors\",\"dup\":\"nowhere-00009-of-00009.safetensors\",",
+                    StringComparison.Ordinal));
             case MutationKind.HostileIndexNumberAsName:
                 return await RewriteIndexAsync(path, file, before, text => ReplaceFirstShardValue(text, "12345"));
             case MutationKind.HostileIndexNonUtf8:
@@ -192,7 +202,8 @@ public static class Mutator
         DeclaredKind.Safetensors or DeclaredKind.Json => length != original,
         DeclaredKind.Gguf => length < 4,
         // A .bin shard has no structure: only an empty file, or the index's total_size, gives a cut away.
-        DeclaredKind.Bin => length == 0 || model.Declared.Where(d => d.InBinIndex).Sum(d => d == file ? length : new FileInfo(model.Full(d.Path)).Length) < model.BinTotalSize,
+        DeclaredKind.Bin => length == 0 || model.Declared.Where(d => d.InBinIndex)
+            .Sum(d => d == file ? length : new FileInfo(model.Full(d.Path)).Length) < model.BinTotalSize,
         _ => true,
     };
 
@@ -237,7 +248,8 @@ public static class Mutator
         if (at < 0) return json;
         var comma = json.IndexOf(',', at + marker.Length);
         var close = comma < 0 ? -1 : json.IndexOf(']', comma);
-        if (close < 0 || !long.TryParse(json.AsSpan(comma + 1, close - comma - 1), System.Globalization.CultureInfo.InvariantCulture, out var end))
+        if (close < 0
+            || !long.TryParse(json.AsSpan(comma + 1, close - comma - 1), System.Globalization.CultureInfo.InvariantCulture, out var end))
             return json;
         return json[..(comma + 1)] + (end + by) + json[close..];
     }
@@ -245,8 +257,10 @@ public static class Mutator
     /// <summary>Gives the first tensor a dtype of another element size (F32 → F16 ...), its offsets unchanged.</summary>
     private static string SwapDtype(string json)
     {
-        (string From, string To)[] swaps = [("\"F32\"", "\"I64\""), ("\"F16\"", "\"F32\""), ("\"BF16\"", "\"U8\""), ("\"U8\"", "\"F16\""), ("\"I64\"", "\"U8\"")];
-        var found = swaps.Select(s => (s, at: json.IndexOf(s.From, StringComparison.Ordinal))).Where(x => x.at >= 0).OrderBy(x => x.at).ToList();
+        (string From, string To)[] swaps =
+            [("\"F32\"", "\"I64\""), ("\"F16\"", "\"F32\""), ("\"BF16\"", "\"U8\""), ("\"U8\"", "\"F16\""), ("\"I64\"", "\"U8\"")];
+        var found = swaps.Select(s => (s, at: json.IndexOf(s.From, StringComparison.Ordinal))).Where(x => x.at >= 0).OrderBy(x => x.at)
+            .ToList();
         if (found.Count == 0) return json;
         var first = found[0];
         return json[..first.at] + first.s.To + json[(first.at + first.s.From.Length)..];

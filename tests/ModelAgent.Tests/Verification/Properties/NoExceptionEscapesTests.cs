@@ -33,7 +33,8 @@ public class NoExceptionEscapesTests(ITestOutputHelper output)
     private static readonly Gen<byte[]> Hostile = Gen.OneOf(
         Gen.Int[0, HostileJson.Length - 1].Select(i => Encoding.UTF8.GetBytes(HostileJson[i])),
         Gen.Byte.Array[0, 300],
-        Gen.Int[0, HostileJson.Length - 1].Select(i => Encoding.UTF8.GetBytes(HostileJson[i]).Append((byte)0xC3).Append((byte)0x28).ToArray()));
+        Gen.Int[0, HostileJson.Length - 1].Select(i => Encoding.UTF8.GetBytes(HostileJson[i]).Append((byte)0xC3).Append((byte)0x28)
+            .ToArray()));
 
     [Fact]
     public async Task No_exception_escapes_for_any_directory_content()
@@ -48,8 +49,12 @@ public class NoExceptionEscapesTests(ITestOutputHelper output)
             var outside = Path.Combine(folder, "outside");
             Directory.CreateDirectory(outside);
             var model = await GeneratedModel.WriteAsync(Path.Combine(folder, "model"), spec);
-            var other = await GeneratedModel.WriteAsync(Path.Combine(folder, "other"), spec with { ContentSeed = spec.ContentSeed + 1, WithRecord = false });
-            var because = $"{spec}; {string.Join(", ", mutations.Select(m => m.ToString()))}; hostile {hostile.Length} bytes into #{target}, record: {hostileRecord}";
+            var other =
+                await GeneratedModel.WriteAsync(Path.Combine(folder, "other"),
+                spec with { ContentSeed = spec.ContentSeed + 1, WithRecord = false });
+            var because =
+                $"{spec}; {string.Join(", ", mutations.Select(m => m.ToString()))}; hostile {hostile.Length} bytes into #{target}, " +
+                $"record: {hostileRecord}";
 
             var damaged = false;
             foreach (var mutation in mutations)
@@ -68,7 +73,8 @@ public class NoExceptionEscapesTests(ITestOutputHelper output)
             var fast = await PropertyRun.InspectAsync(model.Root, deep: false, because);
             await PropertyRun.InspectAsync(model.Root, deep: true, because);
             // With several mutations a later one may undo an earlier one (a swap restores a zeroed magic): judge one alone.
-            if (damaged && mutations.Length == 1 && !spec.WithRecord) Assert.False(fast.Complete, $"complete after structural damage ({because}): {string.Join(" | ", fast.Notes)}");
+            if (damaged && mutations.Length == 1 && !spec.WithRecord) Assert.False(fast.Complete,
+                $"complete after structural damage ({because}): {string.Join(" | ", fast.Notes)}");
             Directory.Delete(folder, recursive: true);
         });
     }

@@ -16,14 +16,19 @@ public class NothingOutsideIsOpenedTests(ITestOutputHelper output)
 {
     private const string EmptySha256 = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
-    public enum Lure { SymlinkedFile, SymlinkedComponentFolder, SymlinkedRecordFolder, SymlinkedRecordFile, DotDotName, AbsoluteName, FifoInside }
+    public enum Lure
+    {
+        SymlinkedFile, SymlinkedComponentFolder, SymlinkedRecordFolder, SymlinkedRecordFile, DotDotName, AbsoluteName,
+        FifoInside
+    }
 
     [Fact]
     public async Task Nothing_outside_the_directory_is_opened()
     {
         using var root = new TempDirectory("property-outside");
         var iteration = 0;
-        await PropertyRun.SampleAsync(output, "7CJsUUgoXvL1", 40, Gen.Select(PropertyRun.Spec, Gen.Enum<Lure>(), Gen.Int[0, 1000]), async sample =>
+        await PropertyRun.SampleAsync(output, "7CJsUUgoXvL1", 40, Gen.Select(PropertyRun.Spec, Gen.Enum<Lure>(), Gen.Int[0, 1000]),
+            async sample =>
         {
             var (spec, lure, choice) = sample;
             var folder = Path.Combine(root.Path, $"case-{Interlocked.Increment(ref iteration)}");
@@ -62,7 +67,8 @@ public class NothingOutsideIsOpenedTests(ITestOutputHelper output)
                     Fifos.Create(sentinel = Path.Combine(outside, "record", CompletionRecordStore.FileName));
                     if (Directory.Exists(Path.Combine(model.Root, CompletionRecordStore.DirectoryName)))
                         Directory.Delete(Path.Combine(model.Root, CompletionRecordStore.DirectoryName), recursive: true);
-                    Directory.CreateSymbolicLink(Path.Combine(model.Root, CompletionRecordStore.DirectoryName), Path.Combine(outside, "record"));
+                    Directory.CreateSymbolicLink(Path.Combine(model.Root, CompletionRecordStore.DirectoryName),
+                        Path.Combine(outside, "record"));
                     break;
                 case Lure.SymlinkedRecordFile:
                     Directory.CreateDirectory(Path.Combine(model.Root, CompletionRecordStore.DirectoryName));
@@ -76,12 +82,15 @@ public class NothingOutsideIsOpenedTests(ITestOutputHelper output)
                         var relative = index?.Path ?? "model.safetensors.index.json";
                         var depth = relative.Count(c => c == '/');
                         if (lure == Lure.DotDotName) name = string.Concat(Enumerable.Repeat("../", depth)) + name;
-                        await File.WriteAllTextAsync(model.Full(relative), JsonSerializer.Serialize(new { weight_map = new Dictionary<string, string> { ["t"] = name } }));
+                        await File.WriteAllTextAsync(model.Full(relative),
+                            JsonSerializer.Serialize(new { weight_map = new Dictionary<string, string> { ["t"] = name } }));
                         if (spec.WithRecord)
-                            // A FIFO's size is 0 and so is an empty file's digest: a check that followed the name would find it "complete", then block hashing it.
+                            // A FIFO's size is 0 and so is an empty file's digest: a check that followed the name would find it "complete",
+                            // then block hashing it.
                             await CompletionRecordStore.WriteAsync(model.Root, CompletionRecordStore.Read(model.Root).Record! with
                             {
-                                Files = [new RecordedFile(lure == Lure.DotDotName ? $"../outside/{Path.GetFileName(sentinel)}" : sentinel, 0, EmptySha256)],
+                                Files = [new RecordedFile(lure == Lure.DotDotName ? $"../outside/{Path.GetFileName(sentinel)}" : sentinel,
+                                    0, EmptySha256)],
                             }, CancellationToken.None);
                         break;
                     }

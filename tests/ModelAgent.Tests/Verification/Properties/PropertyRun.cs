@@ -25,16 +25,28 @@ internal static class PropertyRun
     /// <summary>The verdict, with any exception or hang turned into a test failure that names the case.</summary>
     public static async Task<Verdict> InspectAsync(string directory, bool deep, string because)
     {
-        var inspect = Task.Run(() => new CompletenessCheck().InspectAsync(directory, new InspectOptions { Deep = deep, Parallelism = 1 }, CancellationToken.None));
+        var inspect =
+            Task.Run(() => new CompletenessCheck()
+            .InspectAsync(directory, new InspectOptions { Deep = deep, Parallelism = 1 }, CancellationToken.None));
         try { return await inspect.WaitAsync(HangLimit); }
-        catch (TimeoutException) { throw new Xunit.Sdk.XunitException($"InspectAsync(deep: {deep}) did not return within {HangLimit} ({because}): it opened something that blocks"); }
-        catch (Exception e) when (e is not Xunit.Sdk.XunitException) { throw new Xunit.Sdk.XunitException($"InspectAsync(deep: {deep}) threw ({because}): {e}"); }
+        catch (TimeoutException)
+        {
+            throw new Xunit.Sdk.XunitException(
+            $"InspectAsync(deep: {deep}) did not return within {HangLimit} ({because}): it opened something that blocks");
+        }
+        catch (Exception e) when (e is not Xunit.Sdk.XunitException)
+        {
+            throw new Xunit.Sdk.XunitException(
+            $"InspectAsync(deep: {deep}) threw ({because}): {e}");
+        }
     }
 
     public static readonly Gen<ModelSpec> Spec =
         Gen.Select(Gen.Enum<LayoutKind>(), Gen.Int[1, 4], Gen.Int[1, 3000], Gen.Int[1, 1_000_000], Gen.Bool,
-            (layout, shards, bytes, seed, record) => new ModelSpec(layout, layout is LayoutKind.SingleFile or LayoutKind.GgufSingle ? 1 : shards, bytes, seed, record));
+            (layout, shards, bytes, seed, record)
+                => new ModelSpec(layout, layout is LayoutKind.SingleFile or LayoutKind.GgufSingle ? 1 : shards, bytes, seed, record));
 
     public static readonly Gen<Mutation> Mutation =
-        Gen.Select(Gen.Enum<MutationKind>(), Gen.Int[0, 1000], Gen.Double[0, 1], Gen.Double[0, 1], (kind, file, position, length) => new Mutation(kind, file, position, length));
+        Gen.Select(Gen.Enum<MutationKind>(), Gen.Int[0, 1000], Gen.Double[0, 1], Gen.Double[0, 1], (kind, file, position, length)
+            => new Mutation(kind, file, position, length));
 }
