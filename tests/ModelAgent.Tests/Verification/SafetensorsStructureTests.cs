@@ -121,7 +121,8 @@ public class SafetensorsStructureTests
         using var dir = new TempDirectory();
         var path = SingleFileModel(dir);
         WriteRaw(path,
-            """{"__metadata__":{"format":"pt"},"a":{"dtype":"BF16","shape":[2,3],"data_offsets":[0,12]},"b":{"dtype":"F32","shape":[],"data_offsets":[12,16]},"c":{"dtype":"F4","shape":[4],"data_offsets":[16,18]}}     """, 18);
+            """{"__metadata__":{"format":"pt"},"a":{"dtype":"BF16","shape":[2,3],"data_offsets":[0,12]},"b":{"dtype":"F32","shape":"""
+                + """[],"data_offsets":[12,16]},"c":{"dtype":"F4","shape":[4],"data_offsets":[16,18]}}     """, 18);
         AssertComplete(await InspectAsync(dir.Path));
     }
 }

@@ -98,7 +98,8 @@ public sealed class GeneratedModel
     private void DiffusersPipeline()
     {
         Json("model_index.json",
-            """{"_class_name":"StableDiffusionPipeline","scheduler":["diffusers","PNDMScheduler"],"text_encoder":["transformers","CLIPTextModel"],"unet":["diffusers","UNet2DConditionModel"],"safety_checker":[null,null]}""");
+            """{"_class_name":"StableDiffusionPipeline","scheduler":["diffusers","PNDMScheduler"],"text_encoder":"""
+                + """["transformers","CLIPTextModel"],"unet":["diffusers","UNet2DConditionModel"],"safety_checker":[null,null]}""");
         // model_index.json declares the scheduler folder, not this file's content: it is not a declared file.
         File.WriteAllText(Full("scheduler/scheduler_config.json"), """{"_class_name":"PNDMScheduler"}""");
         Json("unet/config.json", """{"_class_name":"UNet2DConditionModel"}""");

@@ -23,10 +23,14 @@ public class NoExceptionEscapesTests(ITestOutputHelper output)
         """{"weight_map":{"t":"../../etc/passwd"}}""",
         """{"weight_map":{"t":"/etc/passwd","u":"C:\\x","v":"a\\b","w":"","x":"./y","y":"z/../../w"}}""",
         """{"formatVersion":"1","source":7,"files":"none","writtenBy":[]}""",
-        """{"formatVersion":1,"source":"s","files":[{"path":"../outside","size":"5","digest":"sha256:zz"}],"writtenBy":{"tool":"t","node":"n","at":"2020-01-01T00:00:00Z"}}""",
-        """{"formatVersion":1,"source":"s","files":[{"path":null,"size":-1,"digest":null},{"path":"/etc/passwd","size":1e400}],"writtenBy":{"tool":"t","node":"n","at":"x"}}""",
-        """{"formatVersion":1,"source":"s","files":[{"path":"a\\b","size":9223372036854775807,"digest":"md5:00"}],"writtenBy":{"tool":"t","node":"n","at":"2020-01-01T00:00:00Z"}}""",
-        """{"_class_name":"P","unet":["diffusers"],"vae":[1,2],"x":["a","b","c"],"..":["diffusers","U"],"/abs":["d","U"],"a/b":["d","U"]}""",
+        """{"formatVersion":1,"source":"s","files":[{"path":"../outside","size":"5","digest":"sha256:zz"}],"writtenBy":"""
+            + """{"tool":"t","node":"n","at":"2020-01-01T00:00:00Z"}}""",
+        """{"formatVersion":1,"source":"s","files":[{"path":null,"size":-1,"digest":null},{"path":"/etc/passwd","size":"""
+            + """1e400}],"writtenBy":{"tool":"t","node":"n","at":"x"}}""",
+        """{"formatVersion":1,"source":"s","files":[{"path":"a\\b","size":9223372036854775807,"digest":"md5:00"}],"writtenBy":"""
+            + """{"tool":"t","node":"n","at":"2020-01-01T00:00:00Z"}}""",
+        """{"_class_name":"P","unet":["diffusers"],"vae":[1,2],"x":["a","b","c"],"..":["diffusers","U"],"/abs":["d","U"],"a/b":"""
+            + """["d","U"]}""",
         "null", "[]", "\"string\"", "", " ",
     ];
 
