@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace ModelAgent.Kubernetes.Ome;
 
 /// <summary>
@@ -21,6 +23,22 @@ internal sealed record ModelReference
 
     public static ModelReference BaseModel(string @namespace, string name) =>
         new(ModelKind.BaseModel, RequireNonEmpty(@namespace, nameof(@namespace)), RequireNonEmpty(name, nameof(name)));
+
+    /// <summary>
+    /// The work-queue key: <c>ClusterBaseModel/NAME</c> or <c>BaseModel/NAMESPACE/NAME</c> ('/' appears in neither
+    /// a namespace nor a name).
+    /// </summary>
+    public string Key => Kind == ModelKind.ClusterBaseModel ? $"ClusterBaseModel/{Name}" : $"BaseModel/{Namespace}/{Name}";
+
+    /// <summary>The reference a <see cref="Key"/> names; false for anything else.</summary>
+    public static bool TryParseKey(string key, [NotNullWhen(true)] out ModelReference? model)
+    {
+        model = null;
+        var parts = key.Split('/');
+        if (parts is ["ClusterBaseModel", { Length: > 0 } name]) model = ClusterBaseModel(name);
+        else if (parts is ["BaseModel", { Length: > 0 } ns, { Length: > 0 } baseName]) model = BaseModel(ns, baseName);
+        return model is not null;
+    }
 
     public override string ToString() =>
         Kind == ModelKind.ClusterBaseModel ? $"ClusterBaseModel {Name}" : $"BaseModel {Namespace}/{Name}";
