@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using ModelAgent.Completion;
+using ModelAgent.Coordination;
 using ModelAgent.Sources;
 using ModelAgent.Storage;
 using ModelAgent.Tests.Support;
@@ -39,7 +40,8 @@ public sealed class EngineStressTests
         };
         using var dest = new TempDirectory("stress");
 
-        await new TransferEngine(origin, options, new CapturingLogger()).RunAsync(dest.Path, files, default);
+        var write = DiskWriteChoice.For(options.WriteMode, dest.Path, StorageProbe.ForThisHost());
+        await new TransferEngine(origin, options, new CapturingLogger()).RunAsync(dest.Path, files, write, default);
 
         HubPull.AssertIdentical(contents, dest.Path);
     }

@@ -1,0 +1,33 @@
+namespace ModelAgent.Transfer;
+
+/// <summary>
+/// The memory transfers draw on: the out-of-order budget and the pool of aligned blocks. The pull service makes one per
+/// process, so every pull in flight shares one <c>--memory-budget</c> (five models at once stay inside it, not five
+/// times it); a transfer run without one gets its own.
+/// </summary>
+internal sealed class TransferMemory
+{
+    public TransferMemory(long budgetBytes, int blockSize, int maxConcurrentRequests)
+    {
+        if (blockSize <= 0) throw new ArgumentException("block size must be positive", nameof(blockSize));
+        if (budgetBytes < blockSize) throw new ArgumentException("memory budget must hold at least one block", nameof(budgetBytes));
+        Budget = new MemoryBudget(budgetBytes);
+        // Enough blocks are kept for a full budget plus two per request (one read, one being written): reused for the
+        // whole transfer, never a fresh large allocation per block.
+        Blocks = new BlockPool(blockSize, (int)Math.Min(budgetBytes / blockSize + 2L * maxConcurrentRequests + 8, int.MaxValue));
+    }
+
+    public MemoryBudget Budget { get; }
+    public BlockPool Blocks { get; }
+
+    public static TransferMemory For(TransferOptions options) =>
+        new(options.MemoryBudget, options.BlockSize, options.MaxConcurrentRequests);
+
+    /// <summary>Throws when <paramref name="options"/> cut blocks of another size than this pool's.</summary>
+    public void CheckFits(TransferOptions options)
+    {
+        if (options.BlockSize != Blocks.BlockSize)
+            throw new ArgumentException($"the transfer uses {options.BlockSize}-byte blocks, the shared pool holds {Blocks.BlockSize}-byte "
+                + "blocks");
+    }
+}
