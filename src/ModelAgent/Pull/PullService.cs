@@ -19,6 +19,8 @@ internal sealed class PullService : IPullService, IDisposable
     private readonly HttpMessageHandler _handler;
     private readonly HttpClient _http;
     private readonly SourceFactory _sources;
+    private readonly Lock _gate = new();
+    private int _inFlight;
 
     public PullService(PullServiceSettings settings, ILogger logger)
     {
@@ -26,7 +28,7 @@ internal sealed class PullService : IPullService, IDisposable
         _logger = logger;
         _transfer = settings.Transfer with { ReadTimeout = settings.IdleTimeout };
         _transfer.Validate();
-        Memory = TransferMemory.For(_transfer);
+        Memory = TransferMemory.ForProcess(_transfer);
         _handler = HfHttpClient.CreateHandler();
         _http = new HttpClient(_handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
         _sources = new SourceFactory(_http, new HfClientOptions
@@ -40,6 +42,18 @@ internal sealed class PullService : IPullService, IDisposable
     public TransferMemory Memory { get; }
 
     public async Task<PullOutcome> PullAsync(PullRequest request, IPullProgress? progress, CancellationToken cancellationToken)
+    {
+        lock (_gate) _inFlight++;
+        try { return await RunAsync(request, progress, cancellationToken); }
+        finally
+        {
+            // The last pull out gives the blocks back: an agent with every model complete holds no transfer memory.
+            lock (_gate)
+                if (--_inFlight == 0) Memory.Blocks.Trim();
+        }
+    }
+
+    private async Task<PullOutcome> RunAsync(PullRequest request, IPullProgress? progress, CancellationToken cancellationToken)
     {
         if (request.Uri is LocalUri local) return await new LocalModel(_settings.Time, _logger).CheckAsync(local, request, cancellationToken);
         var source = _sources.Create(request.Uri, request.Token);

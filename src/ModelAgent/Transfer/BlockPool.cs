@@ -60,6 +60,12 @@ internal sealed class BlockPool(int blockSize, int retained)
             if (_free.Count < Retained) _free.Push(block);
         }
     }
+
+    /// <summary>Lets the GC have every pooled block (a process with nothing in flight holds no transfer memory).</summary>
+    public void Trim()
+    {
+        lock (_gate) _free.Clear();
+    }
 }
 
 /// <summary>One aligned block of memory from a <see cref="BlockPool"/>.</summary>
