@@ -46,13 +46,19 @@ public sealed class ModelCredentialsTests : IAsyncLifetime
     private static BaseModel Base(string? key = null, Dictionary<string, string>? parameters = null) => new()
     {
         Metadata = new V1ObjectMeta { Name = "llama", NamespaceProperty = "team-a" },
-        Spec = new BaseModelSpec { Storage = new StorageSpec { StorageUri = "hf://meta/llama", Path = "/m", Key = key, Parameters = parameters } },
+        Spec = new BaseModelSpec
+        {
+            Storage = new StorageSpec { StorageUri = "hf://meta/llama", Path = "/m", Key = key, Parameters = parameters },
+        },
     };
 
     private static ClusterBaseModel Cluster(string? key = null, Dictionary<string, string>? parameters = null) => new()
     {
         Metadata = new V1ObjectMeta { Name = "qwen" },
-        Spec = new BaseModelSpec { Storage = new StorageSpec { StorageUri = "hf://qwen/qwen", Path = "/m", Key = key, Parameters = parameters } },
+        Spec = new BaseModelSpec
+        {
+            Storage = new StorageSpec { StorageUri = "hf://qwen/qwen", Path = "/m", Key = key, Parameters = parameters },
+        },
     };
 
     private async Task SecretAsync(string ns, string name, string key, string value)
