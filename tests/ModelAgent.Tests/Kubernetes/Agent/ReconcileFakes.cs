@@ -93,6 +93,10 @@ internal sealed class FakeParts
     /// <summary>Secrets that exist: name to token. A model whose spec.storage.key names another fails as the real one does.</summary>
     public Dictionary<string, string> Secrets { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>ArtifactReuse.TryLink's stand-in: (source, commit, destination, candidates) to a decision.</summary>
+    public Func<string, string, string, IReadOnlyList<ReuseCandidate>, ReuseDecision> TryLink { get; set; } =
+        (_, _, _, _) => new ReuseDecision.NotReused("no candidate");
+
     public ReconcilerParts Build() => new(
         (model, _) => Task.FromResult(Credentials(model)),
         (metadata, artifact) => new ModelEntryConfig
@@ -107,7 +111,7 @@ internal sealed class FakeParts
             Interlocked.Increment(ref Backfills);
             return Task.FromResult(false);
         },
-        (_, _, _, _) => new ReuseDecision.NotReused("no candidate"),
+        (source, commit, destination, candidates) => TryLink(source, commit, destination, candidates),
         (path, candidates) => [.. candidates.Where(c => new FileInfo(c.Path).LinkTarget is { } target
             && Path.GetFullPath(target, Path.GetDirectoryName(c.Path)!) == Path.GetFullPath(path))],
         (path, _) =>

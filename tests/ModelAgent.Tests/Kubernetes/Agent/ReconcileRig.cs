@@ -85,13 +85,13 @@ internal sealed class ReconcileRig : IAsyncDisposable
 
     public static BaseModel Model(string name, string? path, string uri = "hf://org/llama@main",
         IReadOnlyDictionary<string, string>? nodeSelector = null, string? secret = null) => new()
-    {
-        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "default", Uid = Guid.NewGuid().ToString() },
-        Spec = new BaseModelSpec
         {
-            Storage = new StorageSpec { StorageUri = uri, Path = path, NodeSelector = nodeSelector, Key = secret },
-        },
-    };
+            Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "default", Uid = Guid.NewGuid().ToString() },
+            Spec = new BaseModelSpec
+            {
+                Storage = new StorageSpec { StorageUri = uri, Path = path, NodeSelector = nodeSelector, Key = secret },
+            },
+        };
 
     public async Task<string?> LabelAsync(OmeModel model) =>
         (await ReportingParts.NodeLabelsAsync(Client, NodeName)).TryGetValue(NodeLabelKey.For(model.Reference), out var value)
