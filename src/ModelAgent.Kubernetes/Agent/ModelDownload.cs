@@ -63,8 +63,10 @@ internal sealed class ModelDownload(
         var pulled = await PullAsync(reference, request, cancellationToken);
         if (pulled.Failure is { } failure) return await outcome.FailedAsync(reference, failure, cancellationToken);
         var result = pulled.Outcome!;
-        logger.LogInformation("{Model}: pull {Result} at revision {Revision}: {Transferred} files transferred, {Kept} kept, {Removed} removed",
-            reference, result.Result, result.Revision ?? commit ?? "unknown", result.FilesTransferred, result.FilesKept, result.FilesRemoved);
+        logger.LogInformation(
+            "{Model}: pull {Result} at revision {Revision}: {Transferred} files transferred, {Kept} kept, {Removed} removed",
+            reference, result.Result, result.Revision ?? commit ?? "unknown", result.FilesTransferred, result.FilesKept,
+            result.FilesRemoved);
         var artifact = on.Uri is HuggingFaceUri
             ? new ModelArtifact
             {

@@ -81,7 +81,8 @@ internal sealed class ModelReconciler : IModelReconciler
                 _logger.LogDebug("{Model} does not target node {Node}: {Reason}", model, node.Name, targeting.Reason);
                 return new ReconcileResult.Done();
             }
-            _logger.LogInformation("{Model} no longer targets node {Node} ({Reason}): removing it here", model, node.Name, targeting.Reason);
+            _logger.LogInformation("{Model} no longer targets node {Node} ({Reason}): removing it here",
+                model, node.Name, targeting.Reason);
             _outcome.Forget(model);
             return await _removal.RemoveAsync(observation, RemovalCause.Retargeted, cancellationToken);
         }

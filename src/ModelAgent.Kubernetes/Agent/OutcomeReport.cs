@@ -46,7 +46,8 @@ internal sealed class OutcomeReport(
 
         // The children are other models' links, recorded by their reconciles: kept from the stored entry.
         var verdict = await report.ReportAsync(reference, ModelNodeStatus.Ready,
-            stored => parts.EntryConfig(metadata, artifact with { ChildrenPaths = artifact.ChildrenPaths ?? stored?.Artifact.ChildrenPaths ?? [] }),
+            stored => parts.EntryConfig(metadata,
+                artifact with { ChildrenPaths = artifact.ChildrenPaths ?? stored?.Artifact.ChildrenPaths ?? [] }),
             progress: null, message: null, cancellationToken);
         if (!verdict.Succeeded)
         {

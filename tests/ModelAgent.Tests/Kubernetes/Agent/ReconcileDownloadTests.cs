@@ -45,7 +45,8 @@ public class ReconcileDownloadTests
         Assert.Equal("Ready", await rig.LabelAsync(model));
         var entry = (await rig.EntryAsync(model))!;
         Assert.Equal((ModelNodeStatus.Ready, null, null), (entry.Status, entry.Progress, entry.Message));
-        Assert.Equal(("llama", "LlamaForCausalLM", 4096), (entry.Config!.ModelType, entry.Config.ModelArchitecture, entry.Config.MaxTokens));
+        Assert.Equal(("llama", "LlamaForCausalLM", 4096),
+            (entry.Config!.ModelType, entry.Config.ModelArchitecture, entry.Config.MaxTokens));
         Assert.Equal(FakePullService.Commit, entry.Config.Artifact.Sha);
         Assert.Equal(new Dictionary<string, string> { ["default.basemodel.llama"] = model.Spec.Storage!.Path! },
             entry.Config.Artifact.ParentPath);
