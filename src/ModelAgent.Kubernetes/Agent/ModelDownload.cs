@@ -12,8 +12,8 @@ namespace ModelAgent.Kubernetes.Agent;
 /// A model that targets this node and has a directory here, brought to Ready: credentials, artifact reuse, the pull
 /// (which the completion record answers without a request when the files are complete), then metadata and the
 /// report. A spec change needs nothing special: a new revision or URI of the same repository is pulled into the same
-/// directory, which moves only the files that differ; a new path is a new directory (the old one is not ours to
-/// judge here: it is another model's or nobody's).
+/// directory, which moves only the files that differ; a new path is a new directory, and once it is Ready the old one
+/// goes by the delete rules (<see cref="ModelRemoval.RemoveMoved"/>; the entry's <c>parentPath</c> remembers it).
 /// <para>
 /// Transient origin failures are tried again up to <see cref="AgentSettings.DownloadRetry"/> times within the run;
 /// anything else, and the last transient one, is reported Failed with the reason and handed to the work queue's
@@ -56,7 +56,7 @@ internal sealed class ModelDownload(
         if (!complete && on.Uri is HuggingFaceUri && model.Spec.Storage?.EffectiveDownloadPolicy == StorageSpec.ReuseIfExists)
         {
             var attempt = await linking.TryAsync(model, request, node, cancellationToken);
-            if (attempt.Linked is { } linkedArtifact) return await outcome.ReadyAsync(model, on.Path, linkedArtifact, cancellationToken);
+            if (attempt.Linked is { } linkedArtifact) return await outcome.ReadyAsync(model, on, linkedArtifact, cancellationToken);
             commit = attempt.Commit;
         }
 
@@ -74,7 +74,7 @@ internal sealed class ModelDownload(
                 ParentPath = new Dictionary<string, string> { [ModelConfigMapKey.For(reference)] = on.Path },
             }
             : new ModelArtifact();
-        return await outcome.ReadyAsync(model, on.Path, artifact, cancellationToken);
+        return await outcome.ReadyAsync(model, on, artifact, cancellationToken);
     }
 
     private async Task<(PullOutcome? Outcome, string? Failure)> PullAsync(

@@ -47,8 +47,8 @@ internal sealed class ModelReconciler : IModelReconciler
         _report = report;
         _settings = settings;
         _logger = logger;
-        _outcome = new OutcomeReport(desired, report, parts, settings, logger);
         _removal = new ModelRemoval(desired, client, report, entries, parts, settings, probe, logger);
+        _outcome = new OutcomeReport(desired, report, _removal, parts, settings, logger);
         var linking = new ArtifactLinking(desired, pulls, client, entries, parts, settings, logger);
         _download = new ModelDownload(pulls, report, _outcome, linking, parts, settings, time, logger);
     }

@@ -6,6 +6,7 @@ using ModelAgent.Kubernetes.Agent.Removal;
 using ModelAgent.Kubernetes.Ome;
 using ModelAgent.Kubernetes.Reporting;
 using ModelAgent.Reconcile;
+using ModelAgent.Storage;
 
 namespace ModelAgent.Kubernetes.Agent;
 
@@ -118,6 +119,30 @@ internal sealed class ModelRemoval(
             if (parts.ChildrenOf(orphan, candidates).Count == 0) Log(reference, parts.RemoveFiles(orphan, settings.ModelsRoot));
             else logger.LogInformation("{Model}: {Orphan} kept: other models still link to it", reference, orphan);
         }
+    }
+
+    /// <summary>
+    /// The model's <c>spec.storage.path</c> changed and its files are complete at the new one: the old directory goes
+    /// by the delete rules (not while another model uses it, links to it, or the model reserves its artifact).
+    /// </summary>
+    public void RemoveMoved(OmeModel model, StorageUri uri, string oldPath, string newPath)
+    {
+        var (old, now) = (Path.GetFullPath(oldPath).TrimEnd('/') + "/", Path.GetFullPath(newPath).TrimEnd('/') + "/");
+        var reference = model.Reference;
+        if (old == now) return;
+        if (old.StartsWith(now, StringComparison.Ordinal) || now.StartsWith(old, StringComparison.Ordinal))
+        {
+            logger.LogInformation("{Model} moved from {Old} to {New}: the old files are kept, one path holds the other", reference,
+                oldPath, newPath);
+            return;
+        }
+        var candidates = desired.Node is { } node ? ReuseCandidates.Of(desired, node, reference, settings.ModelsRoot) : [];
+        var children = parts.ChildrenOf(oldPath, candidates).Select(c => c.Path).ToList();
+        var decision = DeletePolicy.Decide(new ModelDeletion(new ModelDestination.OnNode(uri, oldPath), model.ReservesArtifact,
+            ModelConfigMapKey.For(reference), new ModelArtifact { ChildrenPaths = children },
+            ReuseCandidates.OtherPaths(desired, reference, settings.ModelsRoot), [], settings.ModelsRoot));
+        logger.LogInformation("{Model} moved from {Old} to {New}: {Decision}", reference, oldPath, newPath, decision.Reason);
+        if (decision.RemovePath is { } path) Log(reference, parts.RemoveFiles(path, settings.ModelsRoot));
     }
 
     /// <summary>Drops <paramref name="childPath"/> from the childrenPaths of the model whose files it linked to.</summary>

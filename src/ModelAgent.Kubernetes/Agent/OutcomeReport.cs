@@ -16,13 +16,15 @@ namespace ModelAgent.Kubernetes.Agent;
 /// watched Node still carries the Ready label, that look sends no request at all.
 /// </summary>
 internal sealed class OutcomeReport(
-    IDesiredState desired, ModelReport report, ReconcilerParts parts, AgentSettings settings, ILogger logger)
+    IDesiredState desired, ModelReport report, ModelRemoval removal, ReconcilerParts parts, AgentSettings settings, ILogger logger)
 {
     /// <summary>Per model, the config last reported Ready by this process (its JSON, children left out).</summary>
     private readonly ConcurrentDictionary<ModelReference, string> _ready = new();
 
-    public async Task<ReconcileResult> ReadyAsync(OmeModel model, string path, ModelArtifact artifact, CancellationToken cancellationToken)
+    public async Task<ReconcileResult> ReadyAsync(
+        OmeModel model, ModelDestination.OnNode on, ModelArtifact artifact, CancellationToken cancellationToken)
     {
+        var path = on.Path;
         var reference = model.Reference;
         ModelMetadata? metadata = null;
         if (model.SkipsConfigParsing)
@@ -44,11 +46,16 @@ internal sealed class OutcomeReport(
             return new ReconcileResult.RequeueAfter(settings.RecordCheckInterval);
         }
 
-        // The children are other models' links, recorded by their reconciles: kept from the stored entry.
-        var verdict = await report.ReportAsync(reference, ModelNodeStatus.Ready,
-            stored => parts.EntryConfig(metadata,
-                artifact with { ChildrenPaths = artifact.ChildrenPaths ?? stored?.Artifact.ChildrenPaths ?? [] }),
-            progress: null, message: null, cancellationToken);
+        // The children are other models' links, recorded by their reconciles: kept from the stored entry. The stored
+        // parentPath under the model's own key is where its files were: another path means spec.storage.path changed.
+        var ownKey = ModelConfigMapKey.For(reference);
+        string? previousPath = null;
+        var verdict = await report.ReportAsync(reference, ModelNodeStatus.Ready, stored =>
+        {
+            previousPath = stored?.Artifact.ParentPath?.GetValueOrDefault(ownKey);
+            return parts.EntryConfig(metadata,
+                artifact with { ChildrenPaths = artifact.ChildrenPaths ?? stored?.Artifact.ChildrenPaths ?? [] });
+        }, progress: null, message: null, cancellationToken);
         if (!verdict.Succeeded)
         {
             _ready.TryRemove(reference, out _);
@@ -58,6 +65,7 @@ internal sealed class OutcomeReport(
         _ready[reference] = fingerprint;
         logger.LogInformation("{Model} is Ready at {Path} (label {Label}, entry {Entry})", reference, path, verdict.Label.Outcome,
             verdict.Entry.Outcome);
+        if (previousPath is not null) removal.RemoveMoved(model, on.Uri, previousPath, path);
         if (metadata is not null) await BackfillAsync(model, metadata, cancellationToken);
         return new ReconcileResult.RequeueAfter(settings.RecordCheckInterval);
     }

@@ -131,4 +131,31 @@ public class ReconcileDownloadTests
         var ready = (await rig.EntryAsync(model))!;
         Assert.Equal((ModelNodeStatus.Ready, null), (ready.Status, ready.Message));
     }
+
+    [Fact]
+    public async Task A_new_revision_is_pulled_into_the_same_directory_and_a_new_path_moves_the_model_and_removes_the_old_one()
+    {
+        await using var rig = await ReconcileRig.StartAsync();
+        var oldPath = Path.Combine(rig.Root.Path, "llama");
+        var model = ReconcileRig.Model("llama", oldPath);
+        rig.State.Set(model);
+        await rig.ReconcileAsync(model);
+
+        var revised = ReconcileRig.Model("llama", oldPath, uri: "hf://org/llama@v2");
+        rig.State.Set(revised);
+        Assert.IsType<ReconcileResult.RequeueAfter>(await rig.ReconcileAsync(revised));
+        Assert.Equal("hf://org/llama@v2", rig.Pulls.Requests.Last().Uri.Original);
+        Assert.Equal(oldPath, rig.Pulls.Requests.Last().Destination);
+
+        var newPath = Path.Combine(rig.Root.Path, "llama-moved");
+        var moved = ReconcileRig.Model("llama", newPath, uri: "hf://org/llama@v2");
+        rig.State.Set(moved);
+        Assert.IsType<ReconcileResult.RequeueAfter>(await rig.ReconcileAsync(moved));
+
+        Assert.True(File.Exists(Path.Combine(newPath, "weights.bin")));
+        Assert.False(Directory.Exists(oldPath));
+        Assert.Equal(new Dictionary<string, string> { ["default.basemodel.llama"] = newPath },
+            (await rig.EntryAsync(moved))!.Config!.Artifact.ParentPath);
+        Assert.Equal("Ready", await rig.LabelAsync(moved));
+    }
 }
