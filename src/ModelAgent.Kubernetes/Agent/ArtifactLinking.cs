@@ -1,5 +1,6 @@
 using k8s;
 using Microsoft.Extensions.Logging;
+using ModelAgent.Completion;
 using ModelAgent.Kubernetes.Agent.Reuse;
 using ModelAgent.Kubernetes.Ome;
 using ModelAgent.Kubernetes.Reporting;
@@ -24,6 +25,31 @@ internal sealed class ArtifactLinking(
     AgentSettings settings, ILogger logger)
 {
     private readonly NodeConfigMap _map = new(settings.Namespace, settings.NodeName);
+
+    /// <summary>
+    /// A link made earlier that needs no request to trust: the destination is a symlink to another model's directory on
+    /// this node whose completion record says complete, at the revision this model asks for (the same URI, or a commit
+    /// that is the record's). Anything else (a branch of another name, a parent gone or incomplete) returns null, and
+    /// the reuse step asks the origin.
+    /// </summary>
+    public ModelArtifact? StillLinked(OmeModel model, ModelDestination.OnNode on, TargetNode node)
+    {
+        if (new FileInfo(on.Path).LinkTarget is not { } target || on.Uri is not HuggingFaceUri hf) return null;
+        var resolved = Path.GetFullPath(target, Path.GetDirectoryName(on.Path)!).TrimEnd('/');
+        var parent = ReuseCandidates.Of(desired, node, model.Reference, settings.ModelsRoot)
+            .FirstOrDefault(c => Path.GetFullPath(c.Path).TrimEnd('/') == resolved);
+        if (parent is null || CompletionRecordStore.Read(resolved).Record is not { Adopted: false, Revision: { } commit } record
+            || RecordCheck.Compare(resolved, record).Count > 0)
+            return null;
+        if (record.Source != on.Uri.Original && !string.Equals(hf.Revision, commit, StringComparison.OrdinalIgnoreCase)) return null;
+        logger.LogDebug("{Model}: {Destination} still links to {Parent}'s complete files at commit {Commit}", model.Reference, on.Path,
+            parent.Model, commit);
+        return new ModelArtifact
+        {
+            Sha = commit,
+            ParentPath = new Dictionary<string, string> { [ModelConfigMapKey.For(parent.Model)] = parent.Path },
+        };
+    }
 
     public async Task<LinkAttempt> TryAsync(OmeModel model, PullRequest request, TargetNode node, CancellationToken cancellationToken)
     {
@@ -61,6 +87,44 @@ internal sealed class ArtifactLinking(
                 break;
         }
         return new LinkAttempt(null, commit);
+    }
+
+    /// <summary>
+    /// Before a download into <paramref name="destination"/> that is a link left by an earlier reuse (the policy changed,
+    /// or the linked copy no longer fits): the link goes, and so does this path from the childrenPaths that list it.
+    /// A pull through the link would write into the other model's files. False when the link could not be removed.
+    /// </summary>
+    public async Task<bool> UnlinkAsync(ModelReference model, string destination, CancellationToken cancellationToken)
+    {
+        logger.LogInformation("{Model}: {Destination} is a link from an earlier reuse; removing it before downloading", model,
+            destination);
+        parts.RemoveFiles(destination, settings.ModelsRoot);
+        if (new FileInfo(destination).LinkTarget is not null) return false;
+        ReportedEntries reported;
+        try
+        {
+            reported = await ReportedEntries.ReadAsync(client, _map, cancellationToken);
+        }
+        catch (Exception e) when (ApiFailure.IsApiFailure(e, cancellationToken))
+        {
+            logger.LogWarning("{Model}: childrenPaths not updated: {Error}", model, ApiFailure.Describe(e));
+            return true;
+        }
+        foreach (var (key, entry) in reported.Entries)
+        {
+            if (entry?.Config?.Artifact.ChildrenPaths?.Contains(destination, StringComparer.Ordinal) != true
+                || ReuseCandidates.ByConfigMapKey(desired, key) is not { } parent)
+                continue;
+            var verdict = await entries.SetAsync(parent, stored =>
+            {
+                var current = stored?.Config is null ? entry : stored;
+                var config = current.Config!;
+                var children = (config.Artifact.ChildrenPaths ?? []).Where(path => path != destination).ToList();
+                return current with { Config = config with { Artifact = config.Artifact with { ChildrenPaths = children } } };
+            }, cancellationToken);
+            if (verdict.IsFailure) logger.LogWarning("{Model}: not dropped from {Parent}'s childrenPaths: {Reason}", model, parent, verdict.Reason);
+        }
+        return true;
     }
 
     /// <summary>

@@ -36,6 +36,9 @@ internal sealed class ModelDownload(
         var reference = model.Reference;
         // A symlink is an earlier reuse: whether it still fits is for the reuse step to say, which needs the origin.
         var linkedBefore = new FileInfo(on.Path).LinkTarget is not null;
+        if (linkedBefore && model.Spec.Storage?.EffectiveDownloadPolicy == StorageSpec.ReuseIfExists
+            && linking.StillLinked(model, on, node) is { } kept)
+            return await outcome.ReadyAsync(model, on, kept, cancellationToken);
         var complete = !linkedBefore && RecordAnswer.IsComplete(on.Path, on.Uri);
         string? token = null;
         if (!complete)
@@ -60,6 +63,9 @@ internal sealed class ModelDownload(
             commit = attempt.Commit;
         }
 
+        if (new FileInfo(on.Path).LinkTarget is not null && !await linking.UnlinkAsync(reference, on.Path, cancellationToken))
+            return await outcome.FailedAsync(reference, $"{on.Path} is a link left by an earlier reuse and could not be removed; " +
+                "remove it by hand", cancellationToken);
         var pulled = await PullAsync(reference, request, cancellationToken);
         if (pulled.Failure is { } failure) return await outcome.FailedAsync(reference, failure, cancellationToken);
         var result = pulled.Outcome!;
