@@ -122,7 +122,8 @@ internal sealed class ArtifactLinking(
                 var children = (config.Artifact.ChildrenPaths ?? []).Where(path => path != destination).ToList();
                 return current with { Config = config with { Artifact = config.Artifact with { ChildrenPaths = children } } };
             }, cancellationToken);
-            if (verdict.IsFailure) logger.LogWarning("{Model}: not dropped from {Parent}'s childrenPaths: {Reason}", model, parent, verdict.Reason);
+            if (verdict.IsFailure)
+                logger.LogWarning("{Model}: not dropped from {Parent}'s childrenPaths: {Reason}", model, parent, verdict.Reason);
         }
         return true;
     }
