@@ -213,7 +213,8 @@ internal static class PullCommand
         {
             PullOutcome outcome;
             var pull = new ModelPull(source, transfer, logger, state, time);
-            var coordinated = new CoordinatedPull(pull, source.Source, hf.Revision, coordination, StorageProbe.ForThisHost(), time, logger);
+            var coordinated = new CoordinatedPull(pull, source.Source, hf.Revision, coordination, StorageProbe.ForThisHost(),
+                Resilience.AgentEnvironment.Default with { Time = time }, logger);
             await using (new ProgressReporter(state, view, time, TimeSpan.FromMilliseconds(args.Json ? 500 : 250)))
                 (outcome, _) = await coordinated.RunAsync(destination, filter, args.Refresh,
                     () => state.BytesTotal > 0 ? new LeaseProgress(state.BytesDone, state.BytesTotal) : null, view.Waiting,
