@@ -34,7 +34,8 @@ internal sealed class PullService : IPullService, IDisposable
         _sources = new SourceFactory(_http, new HfClientOptions
         {
             Endpoint = settings.Endpoint, Tokens = settings.Tokens, UnreachableBudget = settings.UnreachableTimeout,
-            ResponseHeadersTimeout = settings.IdleTimeout, IdleTimeout = settings.IdleTimeout, Time = settings.Time,
+            ResponseHeadersTimeout = settings.IdleTimeout, IdleTimeout = settings.IdleTimeout,
+            Environment = Resilience.AgentEnvironment.Default with { Time = settings.Time },
         }, logger);
     }
 
@@ -66,7 +67,7 @@ internal sealed class PullService : IPullService, IDisposable
         var counter = new LeaseProgressCounter(progress);
         var pull = new ModelPull(source, _transfer, _logger, counter, _settings.Time) { Memory = Memory, Probe = _settings.Probe };
         var coordinated = new CoordinatedPull(pull, source.Source, source.Revision, _settings.Coordination, _settings.Probe,
-            _settings.Time, _logger);
+            Resilience.AgentEnvironment.Default with { Time = _settings.Time }, _logger);
         var (outcome, _) = await coordinated.RunAsync(destination, request.Filter, request.Refresh, counter.Current, counter.Waiting,
             cancellationToken, request.Repair);
         return outcome;

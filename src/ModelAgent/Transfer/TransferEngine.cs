@@ -181,11 +181,11 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
                 }
                 logger.LogWarning("Discarding {File}: content digest {Actual} does not match {Expected} (download {Attempt} of " +
                     "{MaxAttempts})",
-                    file.Path.Value, actual.ToString(), file.Digest.ToString(), attempt, options.MaxDigestAttempts);
+                    file.Path.Value, actual.ToString(), file.Digest.ToString(), attempt, options.Environment.Retry.DigestMismatch.Attempts);
                 _observer.BytesDiscarded(file, file.Size);
                 download.Dispose();
                 download.Partial.Delete(partials);
-                if (attempt >= options.MaxDigestAttempts)
+                if (!options.Environment.Retry.DigestMismatch.Allows(attempt))
                     throw new TransferFailedException(
                         $"'{file.Path}': the content does not match the listed {FileDigest.Name(file.Digest.Algorithm)} after {attempt} " +
                         $"downloads (got {actual.Hex}, expected {file.Digest.Hex}); the origin serves corrupted data or the listing is " +

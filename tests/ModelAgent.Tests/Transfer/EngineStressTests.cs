@@ -36,7 +36,7 @@ public sealed class EngineStressTests
         var options = new TransferOptions
         {
             ChunkSize = 64 << 10, BlockSize = 8 << 10, MemoryBudget = 24 << 10,
-            MaxConcurrentRequests = 5, MaxRequestsPerFile = 4, Retry = HubPull.QuickRetry,
+            MaxConcurrentRequests = 5, MaxRequestsPerFile = 4, Environment = HubPull.QuickEnvironment(),
         };
         using var dest = new TempDirectory("stress");
 
