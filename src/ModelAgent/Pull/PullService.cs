@@ -55,7 +55,8 @@ internal sealed class PullService : IPullService, IDisposable
 
     private async Task<PullOutcome> RunAsync(PullRequest request, IPullProgress? progress, CancellationToken cancellationToken)
     {
-        if (request.Uri is LocalUri local) return await new LocalModel(_settings.Time, _logger).CheckAsync(local, request, cancellationToken);
+        if (request.Uri is LocalUri local)
+            return await new LocalModel(_settings.Time, _logger).CheckAsync(local, request, cancellationToken);
         var source = _sources.Create(request.Uri, request.Token);
         if (string.IsNullOrWhiteSpace(request.Destination))
             throw new PullRefusedException("--dest DIR is required: the directory the model goes into", PullRefusedException.Usage);
