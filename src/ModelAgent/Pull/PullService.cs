@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using ModelAgent.Sources;
-using ModelAgent.Sources.HuggingFace;
 using ModelAgent.Storage;
 using ModelAgent.Transfer;
 
@@ -16,8 +15,6 @@ internal sealed class PullService : IPullService, IDisposable
     private readonly PullServiceSettings _settings;
     private readonly TransferOptions _transfer;
     private readonly ILogger _logger;
-    private readonly HttpMessageHandler _handler;
-    private readonly HttpClient _http;
     private readonly SourceFactory _sources;
     private readonly Lock _gate = new();
     private int _inFlight;
@@ -29,14 +26,7 @@ internal sealed class PullService : IPullService, IDisposable
         _transfer = settings.Transfer with { ReadTimeout = settings.IdleTimeout };
         _transfer.Validate();
         Memory = TransferMemory.ForProcess(_transfer);
-        _handler = HfHttpClient.CreateHandler();
-        _http = new HttpClient(_handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
-        _sources = new SourceFactory(_http, new HfClientOptions
-        {
-            Endpoint = settings.Endpoint, Tokens = settings.Tokens, UnreachableBudget = settings.UnreachableTimeout,
-            ResponseHeadersTimeout = settings.IdleTimeout, IdleTimeout = settings.IdleTimeout,
-            Environment = Resilience.AgentEnvironment.Default with { Time = settings.Time },
-        }, logger);
+        _sources = new SourceFactory(settings, logger);
     }
 
     /// <summary>The block pool and out-of-order budget every pull of this service draws on.</summary>
@@ -75,11 +65,9 @@ internal sealed class PullService : IPullService, IDisposable
     }
 
     public async Task<string?> ResolveCommitAsync(PullRequest request, CancellationToken cancellationToken) =>
-        request.Uri is HuggingFaceUri ? await _sources.Create(request.Uri, request.Token).ResolveCommitAsync(cancellationToken) : null;
+        SourceFactory.Refusal(request.Uri) is null
+            ? await _sources.Create(request.Uri, request.Token).ResolveCommitAsync(cancellationToken)
+            : null;
 
-    public void Dispose()
-    {
-        _http.Dispose();
-        _handler.Dispose();
-    }
+    public void Dispose() => _sources.Dispose();
 }

@@ -34,6 +34,12 @@ internal sealed class BlockPool(int blockSize, int retained)
         get { lock (_gate) return _rented; }
     }
 
+    /// <summary>Blocks kept for reuse now.</summary>
+    public int Pooled
+    {
+        get { lock (_gate) return _free.Count; }
+    }
+
     /// <summary>The most blocks out at once.</summary>
     public int PeakOutstanding
     {

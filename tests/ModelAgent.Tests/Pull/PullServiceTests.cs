@@ -97,6 +97,8 @@ public sealed class PullServiceTests(ITestOutputHelper output)
         var bound = BudgetBlocks + 3 * Models * RequestsPerPull;
         Assert.True(blocks.Allocated <= bound, $"the shared pool allocated {blocks.Allocated} blocks, more than {bound}");
         Assert.True(Models * BudgetBlocks > bound, "the bound must be one that a budget per pull crosses");
+        // Nothing in flight any more: the service holds no transfer memory.
+        Assert.Equal(0, blocks.Pooled);
     }
 
     [Fact(Timeout = 120_000)]
