@@ -146,7 +146,7 @@ internal sealed class HfHttpClient(HttpClient http, HfClientOptions options, ILo
             }
             last?.Dispose();
             last = null;
-            await _failed.WaitAsync(wait, cancellationToken);
+            await _failed.WaitAsync(wait, cancellationToken); // every strategy of this client waits on the same clock
         }
     }
 
