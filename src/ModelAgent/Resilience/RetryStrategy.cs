@@ -9,6 +9,7 @@ namespace ModelAgent.Resilience;
 /// shortens a wait, so <see cref="RetrySchedule.Cap"/> is a true maximum. Callers keep their own counts, because what
 /// counts differs (a range that made progress starts over; a pull's unreachable time is shared by its requests; a
 /// model's failures live in the reconcile queue); simple loops whose every failure counts use <see cref="AttemptsAsync"/>.
+/// Which schedule applies where: docs/design.md section 5.
 /// </summary>
 internal sealed class RetryStrategy(RetrySchedule schedule, AgentEnvironment environment)
 {

@@ -80,7 +80,7 @@ internal sealed class HfHttpClient(HttpClient http, HfClientOptions options, ILo
                             + $"{Duration(requested.Value)}, "
                             + $"more than the {Duration(maxWait)} a pull waits out rate limits");
                     wait = _limited.Delay(limited, requested);
-                    if (limitedWait + wait > maxWait)
+                    if (wait > maxWait - limitedWait) // not limitedWait + wait: an unbounded MaxTotalWait would overflow
                         throw HfErrorMapper.Map(subject, action, response, token);
                     limitedWait += wait;
                     logger.LogWarning("Retrying {Action} for {Subject} after HTTP 429: rate limited {Times} times, waiting {WaitMs} " +
@@ -146,7 +146,7 @@ internal sealed class HfHttpClient(HttpClient http, HfClientOptions options, ILo
             }
             last?.Dispose();
             last = null;
-            await _failed.WaitAsync(wait, cancellationToken);
+            await _failed.WaitAsync(wait, cancellationToken); // every strategy of this client waits on the same clock
         }
     }
 
