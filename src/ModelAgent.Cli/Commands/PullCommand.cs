@@ -176,7 +176,7 @@ internal static class PullCommand
                 MemoryBudget = budgetBytes, WriteMode = writeMode,
             },
             UnreachableTimeout = TimeSpan.FromSeconds(args.UnreachableSeconds), IdleTimeout = TimeSpan.FromSeconds(args.IdleSeconds),
-            Time = time,
+            Environment = Resilience.AgentEnvironment.Default with { Time = time },
         };
         // Only a pull from the Hub needs its endpoint and token: a bad HF_ENDPOINT does not stop a local:// check.
         if (storage is HuggingFaceUri)

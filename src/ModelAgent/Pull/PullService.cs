@@ -58,7 +58,7 @@ internal sealed class PullService : IPullService, IDisposable
         var counter = new LeaseProgressCounter(progress);
         var pull = new ModelPull(source, _transfer, _logger, counter, _settings.Time) { Memory = Memory, Probe = _settings.Probe };
         var coordinated = new CoordinatedPull(pull, source.Source, source.Revision, _settings.Coordination, _settings.Probe,
-            Resilience.AgentEnvironment.Default with { Time = _settings.Time }, _logger);
+            _settings.Environment, _logger);
         var (outcome, _) = await coordinated.RunAsync(destination, request.Filter, request.Refresh, counter.Current, counter.Waiting,
             cancellationToken, request.Repair);
         return outcome;

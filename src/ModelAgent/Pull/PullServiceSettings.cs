@@ -1,3 +1,4 @@
+using ModelAgent.Resilience;
 using ModelAgent.Coordination;
 using ModelAgent.Sources.HuggingFace;
 using ModelAgent.Transfer;
@@ -25,8 +26,10 @@ internal sealed record PullServiceSettings(CoordinationSettings Coordination)
     /// <summary>How long an origin may send nothing (headers or body) before the request is abandoned and retried.</summary>
     public TimeSpan IdleTimeout { get; init; } = HfClientOptions.DefaultIdleTimeout;
 
-    /// <summary>Recorded as the writer of completion records.</summary>
-    public TimeProvider Time { get; init; } = TimeProvider.System;
+    /// <summary>The clock (also for completion records), the randomness behind jitter and the retry schedules.</summary>
+    public AgentEnvironment Environment { get; init; } = AgentEnvironment.Default;
+
+    public TimeProvider Time => Environment.Time;
 
     /// <summary>Reads the filesystem under a destination (shared or not, mount point).</summary>
     public StorageProbe Probe { get; init; } = StorageProbe.ForThisHost();

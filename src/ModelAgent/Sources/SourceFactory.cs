@@ -26,7 +26,8 @@ internal sealed class SourceFactory : IDisposable
         _hub = new HfClientOptions
         {
             Endpoint = settings.Endpoint, Tokens = settings.Tokens, UnreachableBudget = settings.UnreachableTimeout,
-            ResponseHeadersTimeout = settings.IdleTimeout, IdleTimeout = settings.IdleTimeout, Time = settings.Time,
+            ResponseHeadersTimeout = settings.IdleTimeout, IdleTimeout = settings.IdleTimeout,
+            Environment = settings.Environment,
         };
     }
 
