@@ -34,7 +34,7 @@ internal sealed class ModelDownload(
         CancellationToken cancellationToken)
     {
         var reference = model.Reference;
-        // A symlink is an earlier reuse: whether it still fits is for the reuse step to say, which needs the origin.
+        // A symlink is an earlier reuse: kept without a request while it still fits; else reuse asks again, or it goes.
         var linkedBefore = new FileInfo(on.Path).LinkTarget is not null;
         if (linkedBefore && model.Spec.Storage?.EffectiveDownloadPolicy == StorageSpec.ReuseIfExists
             && linking.StillLinked(model, on, node) is { } kept)

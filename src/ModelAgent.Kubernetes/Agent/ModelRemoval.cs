@@ -58,8 +58,11 @@ internal sealed class ModelRemoval(
         }
         catch (Exception e) when (ApiFailure.IsApiFailure(e, cancellationToken))
         {
+            // The files wait for the next try (the rules need the entry); the label and key never wait.
             _owed[reference] = cause;
-            var reason = $"{reference}: ConfigMap {_map.Namespace}/{_map.Name} not readable, removal postponed: {ApiFailure.Describe(e)}";
+            var removed = await report.RemoveAsync(reference, cancellationToken);
+            var reason = $"{reference}: ConfigMap {_map.Namespace}/{_map.Name} not readable, files not handled yet: " +
+                ApiFailure.Describe(e) + (removed.Succeeded ? "" : "; " + string.Join("; ", removed.Reasons));
             logger.LogWarning("{Reason}", reason);
             return new ReconcileResult.RetryAfterFailure(reason);
         }

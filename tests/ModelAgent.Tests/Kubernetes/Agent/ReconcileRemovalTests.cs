@@ -1,5 +1,6 @@
 using ModelAgent.Kubernetes.Ome;
 using ModelAgent.Reconcile;
+using ModelAgent.Testing.KubeApi.Faults;
 
 namespace ModelAgent.Tests.Kubernetes.Agent;
 
@@ -132,5 +133,27 @@ public class ReconcileRemovalTests
         Assert.Equal(0, rig.Server.Stats.Total);
         Assert.Equal(0, rig.Pulls.Pulls);
         Assert.True(File.Exists(Path.Combine(path, "weights.bin")));
+    }
+
+    [Fact]
+    public async Task A_delete_that_cannot_read_the_ConfigMap_still_removes_label_and_key_and_takes_the_files_on_the_next_run()
+    {
+        await using var rig = await ReconcileRig.StartAsync();
+        var (model, path) = await ReadyModelAsync(rig);
+        rig.State.Set(model, gone: true);
+        rig.Server.Faults.Add(new FaultRule { Resource = "configmaps", Verb = "get", ErrorCode = 500, Count = 1 });
+
+        var first = Assert.IsType<ReconcileResult.RetryAfterFailure>(await rig.ReconcileAsync(model));
+
+        Assert.Contains("not readable", first.Reason);
+        Assert.Null(await rig.LabelAsync(model));
+        Assert.Null(await rig.EntryAsync(model));
+        Assert.True(Directory.Exists(path));
+        Assert.NotNull(rig.State.Find(model.Reference)); // not forgotten: the files are still owed
+
+        await rig.RefreshNodeAsync();
+        Assert.IsType<ReconcileResult.Done>(await rig.ReconcileAsync(model));
+        Assert.False(Directory.Exists(path));
+        Assert.Null(rig.State.Find(model.Reference));
     }
 }

@@ -5,6 +5,7 @@ using ModelAgent.Coordination;
 using ModelAgent.Kubernetes.Agent;
 using ModelAgent.Kubernetes.Ome;
 using ModelAgent.Kubernetes.Reporting;
+using ModelAgent.Pull;
 using ModelAgent.Reconcile;
 using ModelAgent.Testing.KubeApi;
 using ModelAgent.Tests.KubeApi;
@@ -47,7 +48,10 @@ internal sealed class ReconcileRig : IAsyncDisposable
     }
 
     /// <summary>A new process: a new reconciler, reporting and pull service, with no memory of what the last one did.</summary>
-    public void Restart(FakePullService? pulls = null)
+    public void Restart(FakePullService? pulls = null) => Restart((IPullService?)null, pulls);
+
+    /// <summary>A new process with <paramref name="service"/> (the real pull service) in place of the fake.</summary>
+    public void Restart(IPullService? service, FakePullService? pulls = null)
     {
         Pulls = pulls ?? new FakePullService();
         var options = ReportingParts.Options(NodeName);
@@ -57,7 +61,7 @@ internal sealed class ReconcileRig : IAsyncDisposable
             DownloadRetry = 3,
             DownloadRetryDelay = TimeSpan.FromMilliseconds(10),
         };
-        Reconciler = new ModelReconciler(State, Pulls, Client, ReportingParts.Report(Client, options),
+        Reconciler = new ModelReconciler(State, service ?? Pulls, Client, ReportingParts.Report(Client, options),
             ReportingParts.Entries(Client, options), Parts.Build(), settings,
             path => new StorageProbeResult(SharedStorage, "test", "/", SharedStorage ? "test share" : "test local disk"),
             TimeProvider.System, NullLogger<ModelReconciler>.Instance);
