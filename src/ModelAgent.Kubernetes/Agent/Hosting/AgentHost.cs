@@ -68,6 +68,8 @@ internal sealed class AgentHost : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Armed before the workers start: whoever saw a first reconcile knows the next tick is one interval away at most.
+        using var recordCheck = new PeriodicTimer(_settings.RecordCheckInterval, _time);
         Task[] loops =
         [
             _baseModels.RunAsync(stoppingToken), _clusterBaseModels.RunAsync(stoppingToken), _node.RunAsync(stoppingToken),
@@ -80,7 +82,7 @@ internal sealed class AgentHost : BackgroundService
             _logger.LogInformation("Watches synced: {Models} models known, node {Node} with {Labels} labels; starting {Workers} workers",
                 _state.Models().Count, _settings.NodeName, _state.Node?.Labels.Count ?? 0, _settings.DownloadWorkers);
             _queue.Start();
-            await CheckRecordsPeriodicallyAsync(stoppingToken);
+            await CheckRecordsPeriodicallyAsync(recordCheck, stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -163,9 +165,8 @@ internal sealed class AgentHost : BackgroundService
         }
     }
 
-    private async Task CheckRecordsPeriodicallyAsync(CancellationToken cancellationToken)
+    private async Task CheckRecordsPeriodicallyAsync(PeriodicTimer timer, CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(_settings.RecordCheckInterval, _time);
         while (await timer.WaitForNextTickAsync(cancellationToken))
         {
             var enqueued = 0;
