@@ -27,5 +27,7 @@ internal static class AgentEndpoints
     }
 
     private static string? ModelsRootProblem(string root) =>
-        !Directory.Exists(root) ? "not a directory (missing?)" : Access.WriteProblem(root) is { } denied ? $"not writable ({denied})" : null;
+        !Directory.Exists(root) ? "not a directory (missing?)"
+        : Access.WriteProblem(root) is { } denied ? $"not writable ({denied})"
+        : null;
 }

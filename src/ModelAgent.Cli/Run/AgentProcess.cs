@@ -81,7 +81,8 @@ internal static class AgentProcess
     }
 
     /// <summary>OME stops when its Node cannot be read; we stop only when the API server says it does not exist.</summary>
-    private static async Task<string?> MissingNodeAsync(IKubernetes client, string node, ILogger logger, CancellationToken cancellationToken)
+    private static async Task<string?> MissingNodeAsync(IKubernetes client, string node, ILogger logger,
+        CancellationToken cancellationToken)
     {
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         bounded.CancelAfter(TimeSpan.FromSeconds(15));

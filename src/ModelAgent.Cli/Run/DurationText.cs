@@ -3,7 +3,9 @@ using System.Globalization;
 
 namespace ModelAgent.Cli.Run;
 
-/// <summary>A duration as a flag takes it: a number with a unit, <c>300ms</c>, <c>30s</c>, <c>5m</c>, <c>1h</c>, or plain seconds.</summary>
+/// <summary>
+/// A duration as a flag takes it: a number with a unit, <c>300ms</c>, <c>30s</c>, <c>5m</c>, <c>1h</c>, or plain seconds.
+/// </summary>
 internal static class DurationText
 {
     public const string Syntax = "a number with a unit: ms, s, m or h (e.g. 30s, 5m)";

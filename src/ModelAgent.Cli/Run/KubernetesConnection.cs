@@ -37,7 +37,9 @@ internal static class KubernetesConnection
 
         var fromEnvironment = Environment.GetEnvironmentVariable("KUBECONFIG");
         var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        var file = fromEnvironment is { Length: > 0 } ? fromEnvironment.Split(Path.PathSeparator)[0] : Path.Combine(home, ".kube", "config");
+        var file = fromEnvironment is { Length: > 0 }
+            ? fromEnvironment.Split(Path.PathSeparator)[0]
+            : Path.Combine(home, ".kube", "config");
         var what = fromEnvironment is { Length: > 0 } ? $"KUBECONFIG={file}" : file;
         if (!File.Exists(file))
         {

@@ -59,7 +59,10 @@ internal sealed record RunArguments(
         if (Environment.GetEnvironmentVariable("HF_TOKEN") is { Length: > 0 } envToken)
         {
             try { tokens = new FixedTokenSource(new HfToken(envToken)); }
-            catch (ArgumentException e) { return Fail($"HF_TOKEN is not usable: {e.Message}; set it to the token alone (hf_...)", out error); }
+            catch (ArgumentException e)
+            {
+                return Fail($"HF_TOKEN is not usable: {e.Message}; set it to the token alone (hf_...)", out error);
+            }
         }
         var ns = Coordination.Namespace ?? "ome";
         // Checked here with lease files; the agent always has an API server, so unless the user chose files its leases live

@@ -158,9 +158,11 @@ internal sealed class AgentHost : BackgroundService
                 _logger.LogWarning("Node {Node} was deleted from the API server; keeping its last labels", change.Key);
                 continue;
             }
+            var firstSeen = _state.Node is null;
             if (!_state.ObserveNode(change.Object)) continue;
             var models = _state.Models();
-            _logger.LogInformation("Node {Node} labels changed: reconciling all {Models} models", change.Key, models.Count);
+            _logger.LogInformation("Node {Node} {Labels}: reconciling all {Models} models", change.Key,
+                firstSeen ? "listed" : "labels changed", models.Count);
             foreach (var seen in models) _queue.Enqueue(seen.Model.Reference.Key);
         }
     }

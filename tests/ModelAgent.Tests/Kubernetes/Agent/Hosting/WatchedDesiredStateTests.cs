@@ -5,7 +5,9 @@ using ModelAgent.Kubernetes.Watch;
 
 namespace ModelAgent.Tests.Kubernetes.Agent.Hosting;
 
-/// <summary>What <see cref="WatchedDesiredState"/> makes of watch changes: which ones ask for a run, and how gone models are kept.</summary>
+/// <summary>
+/// What <see cref="WatchedDesiredState"/> makes of watch changes: which ones ask for a run, and how gone models are kept.
+/// </summary>
 public sealed class WatchedDesiredStateTests
 {
     private static BaseModel Model(string uri = "hf://org/m", string resourceVersion = "1", bool deleting = false,
