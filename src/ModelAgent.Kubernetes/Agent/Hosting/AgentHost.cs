@@ -110,14 +110,16 @@ internal sealed class AgentHost : BackgroundService
             ResourceChange<T> change;
             try { change = await watch.Changes.TakeAsync(cancellationToken); }
             catch (OperationCanceledException) { return; }
-            ModelReference model;
-            try { model = change.Object.Reference; }
-            catch (InvalidOperationException e)
+            try
             {
-                _logger.LogWarning("Ignored a {Resource} object the reconciler cannot name: {Reason}", watch.ResourceName, e.Message);
-                continue;
+                var model = change.Object.Reference;
+                Act(model, _state.Observe(change.Kind, change.Object), change.Kind);
             }
-            Act(model, _state.Observe(change.Kind, change.Object), change.Kind);
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // One bad object must not stop the consumer: every later change of every model would be lost.
+                _logger.LogWarning("Ignored a change of {Resource} {Key}: {Reason}", watch.ResourceName, change.Key, e.Message);
+            }
         }
     }
 
