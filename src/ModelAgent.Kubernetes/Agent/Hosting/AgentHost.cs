@@ -34,6 +34,8 @@ internal sealed class AgentHost : BackgroundService
     private readonly ResourceWatch<ClusterBaseModel> _clusterBaseModels;
     private readonly ResourceWatch<V1Node> _node;
     private readonly ReconcileQueue _queue;
+    private readonly TaskCompletionSource _nodeKnown = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _started;
 
     public AgentHost(AgentWatches watches, WatchedDesiredState state, IModelReconciler reconciler, AgentSettings settings,
         AgentHostOptions options, TimeProvider time, Random random, ILoggerFactory loggers)
@@ -79,9 +81,13 @@ internal sealed class AgentHost : BackgroundService
         try
         {
             await Synced.WaitAsync(stoppingToken);
+            // Listed is not yet consumed: wait for the Node to be in the desired state, so no first reconcile runs without it.
+            if (_node.Snapshot().Count > 0) await _nodeKnown.Task.WaitAsync(stoppingToken);
+            else _logger.LogWarning("Node {Node} is not on the API server: models wait for it to appear", _settings.NodeName);
             _logger.LogInformation("Watches synced: {Models} models known, node {Node} with {Labels} labels; starting {Workers} workers",
                 _state.Models().Count, _settings.NodeName, _state.Node?.Labels.Count ?? 0, _settings.DownloadWorkers);
             _queue.Start();
+            Volatile.Write(ref _started, true);
             await CheckRecordsPeriodicallyAsync(recordCheck, stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -162,6 +168,10 @@ internal sealed class AgentHost : BackgroundService
             }
             var firstSeen = _state.Node is null;
             if (!_state.ObserveNode(change.Object)) continue;
+            _nodeKnown.TrySetResult();
+            // Before the workers start, every model known is already queued by its own first change: enqueuing it again
+            // here would only race the start and run it twice.
+            if (firstSeen && !Volatile.Read(ref _started)) continue;
             var models = _state.Models();
             _logger.LogInformation("Node {Node} {Labels}: reconciling all {Models} models", change.Key,
                 firstSeen ? "listed" : "labels changed", models.Count);
