@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging;
 using ModelAgent.Hub;
 using ModelAgent.Kubernetes.Agent.Hosting;
 using ModelAgent.Kubernetes.Coordination;
+using ModelAgent.Resilience;
 
 namespace ModelAgent.Cli.Run;
 
@@ -42,9 +43,15 @@ internal static class AgentProcess
             : settings.Coordination;
 
         var state = new WatchedDesiredState();
-        await using var composition = AgentComposition.Build(settings with { Coordination = coordination }, client, state, loggers);
+        // OME's --node-label-retry is the attempts of every label and ConfigMap write.
+        var retry = RetrySettings.Default;
+        var environment = AgentEnvironment.Default with
+        {
+            Retry = retry with { ApiWrites = retry.ApiWrites with { Attempts = settings.Agent.NodeLabelRetry } },
+        };
+        using var composition = AgentComposition.Build(settings with { Coordination = coordination }, client, state, environment, loggers);
         var host = new AgentHost(AgentWatches.For(client, settings.Agent.NodeName), state, composition.Reconciler, settings.Agent,
-            new AgentHostOptions(), TimeProvider.System, new Random(), loggers);
+            new AgentHostOptions(), environment, loggers);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();

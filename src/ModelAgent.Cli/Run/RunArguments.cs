@@ -52,18 +52,9 @@ internal sealed record RunArguments(
         if (!DurationText.TryParse(RecordCheckInterval, out var recordCheck) || recordCheck < TimeSpan.FromSeconds(1))
             return Fail($"--record-check-interval '{RecordCheckInterval}' is not a duration of at least 1s ({DurationText.Syntax})",
                 out error);
-        var endpointText = Environment.GetEnvironmentVariable("HF_ENDPOINT");
-        if (!HfClientOptions.TryParseEndpoint(endpointText, out var endpoint, out var endpointError))
+        if (!HfEnvironment.TryEndpoint(null, out var endpoint, out var endpointError))
             return Fail($"HF_ENDPOINT: {endpointError}", out error);
-        IHfTokenSource tokens = AnonymousTokenSource.Instance;
-        if (Environment.GetEnvironmentVariable("HF_TOKEN") is { Length: > 0 } envToken)
-        {
-            try { tokens = new FixedTokenSource(new HfToken(envToken)); }
-            catch (ArgumentException e)
-            {
-                return Fail($"HF_TOKEN is not usable: {e.Message}; set it to the token alone (hf_...)", out error);
-            }
-        }
+        if (!HfEnvironment.TryTokens(null, out var tokens, out var tokenError)) return Fail(tokenError, out error);
         var ns = Coordination.Namespace ?? "ome";
         // Checked here with lease files; the agent always has an API server, so unless the user chose files its leases live
         // there, on the client the command builds once it found the cluster.
@@ -88,7 +79,7 @@ internal sealed record RunArguments(
             MaxRequestsPerFile = MultipartConcurrency,
             MemoryBudget = budgetBytes,
         };
-        settings = new RunSettings(agent, Port, level, endpoint!, tokens, transfer, coordination, Coordination.Backend != "file");
+        settings = new RunSettings(agent, Port, level, endpoint, tokens, transfer, coordination, Coordination.Backend != "file");
         error = null;
         return true;
     }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using ModelAgent.Kubernetes.Ome;
 using ModelAgent.Kubernetes.Watch;
 using ModelAgent.Reconcile;
+using ModelAgent.Resilience;
 
 namespace ModelAgent.Kubernetes.Agent.Hosting;
 
@@ -38,22 +39,23 @@ internal sealed class AgentHost : BackgroundService
     private bool _started;
 
     public AgentHost(AgentWatches watches, WatchedDesiredState state, IModelReconciler reconciler, AgentSettings settings,
-        AgentHostOptions options, TimeProvider time, Random random, ILoggerFactory loggers)
+        AgentHostOptions options, AgentEnvironment environment, ILoggerFactory loggers)
     {
         _state = state;
         _settings = settings;
         _options = options;
-        _time = time;
+        _time = environment.Time;
         _logger = loggers.CreateLogger("ModelAgent.Agent");
         var watchLogger = loggers.CreateLogger("ModelAgent.Agent.Watch");
-        // One Random each: a Random is not thread-safe and the watches and the queue draw on their own threads.
-        _baseModels = new(watches.BaseModels, time, new Random(random.Next()), watchLogger, options.WatchBackoff);
-        _clusterBaseModels = new(watches.ClusterBaseModels, time, new Random(random.Next()), watchLogger, options.WatchBackoff);
-        _node = new(watches.Node, time, new Random(random.Next()), watchLogger, options.WatchBackoff);
+        // One Random each: a seeded Random is not thread-safe and the watches and the queue draw on their own threads.
+        AgentEnvironment Own() => environment with { Random = new Random(environment.Random.Next()) };
+        _baseModels = new(watches.BaseModels, Own(), watchLogger);
+        _clusterBaseModels = new(watches.ClusterBaseModels, Own(), watchLogger);
+        _node = new(watches.Node, Own(), watchLogger);
         _queue = new ReconcileQueue(
             (key, token) => ReconcileAsync(reconciler, key, token),
-            new ReconcileQueueSettings { Workers = settings.DownloadWorkers, Backoff = options.ReconcileBackoff },
-            time, new Random(random.Next()), loggers.CreateLogger("ModelAgent.Agent.Queue"));
+            new ReconcileQueueSettings { Workers = settings.DownloadWorkers },
+            Own(), loggers.CreateLogger("ModelAgent.Agent.Queue"));
         Synced = Task.WhenAll(_baseModels.Synced, _clusterBaseModels.Synced, _node.Synced);
     }
 

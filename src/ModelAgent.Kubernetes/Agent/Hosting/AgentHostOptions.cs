@@ -1,6 +1,3 @@
-using ModelAgent.Kubernetes.Watch;
-using ModelAgent.Reconcile;
-
 namespace ModelAgent.Kubernetes.Agent.Hosting;
 
 /// <summary>The host's own timings; the defaults are the daemon's, tests shorten them.</summary>
@@ -11,8 +8,4 @@ internal sealed record AgentHostOptions
     /// given before SIGKILL (and the host's ShutdownTimeout), so a stuck reconcile cannot cost a clean exit.
     /// </summary>
     public TimeSpan ShutdownBound { get; init; } = TimeSpan.FromSeconds(8);
-
-    public WatchBackoff WatchBackoff { get; init; } = WatchBackoff.Default;
-
-    public ReconcileBackoff ReconcileBackoff { get; init; } = ReconcileBackoff.Default;
 }

@@ -6,8 +6,8 @@ using Microsoft.Extensions.Time.Testing;
 using ModelAgent.Kubernetes.Agent;
 using ModelAgent.Kubernetes.Agent.Hosting;
 using ModelAgent.Kubernetes.Ome;
-using ModelAgent.Kubernetes.Watch;
 using ModelAgent.Reconcile;
+using ModelAgent.Resilience;
 using ModelAgent.Testing.KubeApi;
 using ModelAgent.Testing.KubeApi.Faults;
 using ModelAgent.Tests.KubeApi;
@@ -52,17 +52,19 @@ public sealed class AgentHostTests : IAsyncLifetime
     }
 
     private async Task<(AgentHost Host, RecordingReconciler Reconciler)> StartAsync(
-        int workers = 2, TimeProvider? time = null, AgentHostOptions? options = null)
+        int workers = 2, TimeProvider? time = null, AgentHostOptions? options = null, RetrySchedule? reconcileBackoff = null)
     {
         var state = new WatchedDesiredState();
         var reconciler = new RecordingReconciler(state);
         var settings = new AgentSettings(NodeName) { DownloadWorkers = workers };
-        options ??= new AgentHostOptions
+        var retry = RetrySettings.Default with
         {
-            WatchBackoff = new WatchBackoff { BaseDelay = TimeSpan.FromMilliseconds(50), MaxDelay = TimeSpan.FromMilliseconds(500) },
+            Watch = new RetrySchedule(RetrySchedule.Unbounded, TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(500)),
         };
-        var host = new AgentHost(AgentWatches.For(_client, NodeName), state, reconciler, settings, options,
-            time ?? TimeProvider.System, new Random(11), NullLoggerFactory.Instance);
+        if (reconcileBackoff is not null) retry = retry with { Reconcile = reconcileBackoff };
+        var environment = new AgentEnvironment(time ?? TimeProvider.System, new Random(11), retry);
+        var host = new AgentHost(AgentWatches.For(_client, NodeName), state, reconciler, settings, options ?? new AgentHostOptions(),
+            environment, NullLoggerFactory.Instance);
         _hosts.Add(host);
         await host.StartAsync(CancellationToken.None);
         await host.Synced.WaitAsync(Patience);
@@ -311,10 +313,8 @@ public sealed class AgentHostTests : IAsyncLifetime
     {
         var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
         var failing = ModelReference.BaseModel("ome", "failing");
-        var (host, reconciler) = await StartAsync(workers: 1, time: time, options: new AgentHostOptions
-        {
-            ReconcileBackoff = new ReconcileBackoff { Base = TimeSpan.FromHours(1), Cap = TimeSpan.FromHours(2) },
-        });
+        var (host, reconciler) = await StartAsync(workers: 1, time: time,
+            reconcileBackoff: new RetrySchedule(RetrySchedule.Unbounded, TimeSpan.FromHours(1), TimeSpan.FromHours(2), 0.2));
         reconciler.When(failing, _ => Task.FromResult<ReconcileResult>(new ReconcileResult.RetryAfterFailure("origin said 503")));
         await CreateAsync(failing);
         await CreateAsync(A);
