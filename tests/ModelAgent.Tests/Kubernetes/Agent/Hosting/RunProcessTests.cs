@@ -3,6 +3,9 @@ using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using k8s;
 using k8s.Models;
+using System.Text.Json.Nodes;
+using ModelAgent.Hub;
+using ModelAgent.Kubernetes.Ome;
 using ModelAgent.Tests.KubeApi;
 using ModelAgent.Tests.Support;
 
@@ -83,6 +86,44 @@ public sealed partial class RunProcessTests : IAsyncLifetime
         Assert.Equal(0, await agent.WaitAsync(Patience));
         Assert.Contains("Watches synced", agent.Stderr);
         Assert.Contains("Agent stopped (every reconcile ended)", agent.Stderr);
+    }
+
+    [Fact]
+    public async Task Downloads_an_applied_model_from_HF_ENDPOINT_labels_the_node_Ready_and_exits_0_on_sigterm()
+    {
+        using var hubRoot = new TempDirectory("run-hub");
+        hubRoot.File("org/tiny/config.json", """{"model_type":"llama","architectures":["LlamaForCausalLM"]}""");
+        SafetensorsPlaceholder.Write(Path.Combine(hubRoot.Path, "org/tiny/model.safetensors"), 256 * 1024);
+        await using var hub = await HubServer.StartAsync(new HubServerOptions(hubRoot.Path), CancellationToken.None);
+        var environment = Environment();
+        environment["HF_ENDPOINT"] = hub.BaseAddress.ToString();
+        using var agent = CliProcess.Start(Run(), environment);
+        Assert.Matches(PortLine(), await agent.ReadLineAsync(Patience));
+
+        using var client = new k8s.Kubernetes(new KubernetesClientConfiguration { Host = _api.Address.ToString() });
+        var destination = Path.Combine(_models, "tiny");
+        await client.CustomObjects.CreateClusterCustomObjectAsync(new JsonObject
+        {
+            ["apiVersion"] = OmeApi.ApiVersion,
+            ["kind"] = ClusterBaseModel.KindName,
+            ["metadata"] = new JsonObject { ["name"] = "tiny" },
+            ["spec"] = new JsonObject { ["storage"] = new JsonObject { ["storageUri"] = "hf://org/tiny", ["path"] = destination } },
+        }, OmeApi.Group, OmeApi.Version, OmeApi.ClusterBaseModelPlural);
+
+        var label = NodeLabelKey.For(ModelReference.ClusterBaseModel("tiny"));
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120)))
+        {
+            while ((await client.CoreV1.ReadNodeAsync("node-1")).Metadata.Labels is not { } labels
+                || !labels.TryGetValue(label, out var value) || value != "Ready")
+            {
+                try { await Task.Delay(100, timeout.Token); }
+                catch (OperationCanceledException) { Assert.Fail($"the node was never labelled Ready; agent stderr:\n{agent.Stderr}"); }
+            }
+        }
+        Assert.Equal(256 * 1024, new FileInfo(Path.Combine(destination, "model.safetensors")).Length);
+
+        agent.Signal(Sigterm);
+        Assert.Equal(0, await agent.WaitAsync(Patience));
     }
 
     public static TheoryData<string[], string> BadFlags => new()
