@@ -13,6 +13,7 @@ internal static class Program
             PullCommand.Create(),
             HubCommand.Create(),
             DemoCommand.Create(),
+            RunCommand.Create(),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

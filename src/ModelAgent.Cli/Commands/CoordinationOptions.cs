@@ -81,11 +81,12 @@ internal sealed class CoordinationOptions
     };
     private readonly Option<string?> _node = new("--node-name")
     {
-        Description = "This node's name in leases (default $NODE_NAME, else the host name)."
+        Description = "This node's name in leases (default $NODE_NAME, else the host name; run requires one of the two)."
     };
     private readonly Option<string?> _namespace = new("--namespace")
     {
-        Description = "Namespace of the Lease objects (default $POD_NAMESPACE, the kubeconfig's namespace, else ome)."
+        Description = "Namespace of the Lease objects (default $POD_NAMESPACE, the kubeconfig's namespace, else ome); for run also "
+            + "of the per-node ConfigMaps and a ClusterBaseModel's Secret (default ome)."
     };
     private readonly Option<double> _lease = new("--lease-duration")
     {
@@ -103,13 +104,17 @@ internal sealed class CoordinationOptions
         DefaultValueFactory = _ => LeaseTimings.Default.PollInterval.TotalSeconds
     };
 
-    public void AddTo(Command command)
+    private bool _withModelsRoot = true;
+
+    /// <param name="withModelsRoot">False for <c>run</c>, whose models root is OME's <c>--models-root-dir</c>.</param>
+    public void AddTo(Command command, bool withModelsRoot = true)
     {
+        _withModelsRoot = withModelsRoot;
         foreach (var option in new Option[] { _shared, _backend, _root, _node, _namespace, _lease, _renew,
-            _poll }) command.Options.Add(option);
+            _poll }.Where(option => withModelsRoot || option != _root)) command.Options.Add(option);
     }
 
     public CoordinationArguments Read(ParseResult parse) => new(
-        parse.GetValue(_shared)!, parse.GetValue(_backend)!, parse.GetValue(_root), parse.GetValue(_node), parse.GetValue(_namespace),
-        parse.GetValue(_lease), parse.GetValue(_renew), parse.GetValue(_poll));
+        parse.GetValue(_shared)!, parse.GetValue(_backend)!, _withModelsRoot ? parse.GetValue(_root) : null, parse.GetValue(_node),
+        parse.GetValue(_namespace), parse.GetValue(_lease), parse.GetValue(_renew), parse.GetValue(_poll));
 }

@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Logging;
+using ModelAgent.Kubernetes.Agent;
+using ModelAgent.Pull;
+using ModelAgent.Sources.HuggingFace;
+using ModelAgent.Transfer;
+
+namespace ModelAgent.Cli.Run;
+
+/// <summary>
+/// Everything <c>model-agent run</c> was told, checked: what the composition builds the agent from.
+/// <paramref name="LeasesInKubernetes"/>: Lease objects in the agent's namespace (the default) rather than lease files on
+/// the share; <paramref name="Coordination"/> then gets its backend once the API server is found.
+/// </summary>
+internal sealed record RunSettings(
+    AgentSettings Agent,
+    int Port,
+    LogLevel LogLevel,
+    Uri Endpoint,
+    IHfTokenSource Tokens,
+    TransferOptions Transfer,
+    CoordinationSettings Coordination,
+    bool LeasesInKubernetes);
