@@ -40,7 +40,7 @@ internal sealed class AgentComposition : IDisposable
             Endpoint = settings.Endpoint,
             Tokens = settings.Tokens,
             Transfer = settings.Transfer,
-            Time = environment.Time,
+            Environment = environment,
             Probe = probe,
         }, loggers.CreateLogger("ModelAgent.Pull"));
         var parts = ReconcilerParts.From(

@@ -20,7 +20,8 @@ public class ReconcileHubTests
     public async Task A_model_is_downloaded_from_the_hub_once_and_a_restart_asks_the_hub_nothing_and_writes_nothing()
     {
         using var hubRoot = new TempDirectory("hub");
-        hubRoot.File("org/llama/config.json", """{"model_type":"llama","architectures":["LlamaForCausalLM"],"max_position_embeddings":2048}""");
+        hubRoot.File("org/llama/config.json",
+            """{"model_type":"llama","architectures":["LlamaForCausalLM"],"max_position_embeddings":2048}""");
         File.WriteAllBytes(hubRoot.File("org/llama/model.safetensors"), new byte[300_000]);
         await using var hub = await HubServer.StartAsync(new HubServerOptions(hubRoot.Path), CancellationToken.None);
         await using var rig = await ReconcileRig.StartAsync();
