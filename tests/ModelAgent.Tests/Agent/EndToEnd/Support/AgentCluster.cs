@@ -74,7 +74,7 @@ internal sealed class AgentCluster : IAsyncDisposable
     /// <summary>Starts <c>model-agent run</c> for a node on the shared folder (or what <paramref name="configure"/> says).</summary>
     public AgentProcess StartAgent(string node, Func<AgentOptions, AgentOptions>? configure = null)
     {
-        var options = new AgentOptions(node, SharedRoot.Path);
+        var options = new AgentOptions(node, SharedRoot.Path) { Port = FreePort.Next() };
         var agent = AgentProcess.Start(configure?.Invoke(options) ?? options, Api.KubeconfigPath, Origin.Address);
         lock (_agents) _agents.Add(agent);
         return agent;
@@ -115,6 +115,26 @@ internal sealed class AgentCluster : IAsyncDisposable
             await WaitForEntryAsync(node, model, e => e?.Status == ModelNodeStatus.Ready, "status Ready");
         }
     }
+
+    /// <summary>Waits until the agent's /readyz answers (it listed the models and watches them).</summary>
+    public Task WaitForReadyzAsync(AgentProcess agent) =>
+        Eventually.HoldsAsync(async () => agent.HasExited ? throw new InvalidOperationException(
+                $"the agent for {agent.NodeName} exited with its readiness unknown:\n{agent.Tail()}") : await agent.IsReadyAsync(),
+            DescribeAsync, $"the agent on {agent.NodeName} to answer /readyz");
+
+    /// <summary>The label's value never was anything but these, on this node, since recording began.</summary>
+    public void AssertLabelOnlyEver(string node, ModelReference model, params string?[] allowed)
+    {
+        var history = Labels.History(node, model);
+        Assert.True(history.All(allowed.Contains),
+            $"label {NodeLabelKey.For(model)} on {node} was {string.Join(" → ", history.Select(v => v ?? "(absent)"))}; " +
+            $"allowed only {string.Join(", ", allowed.Select(v => v ?? "(absent)"))}");
+    }
+
+    /// <summary>Total size of the regular files under a folder (0 when it does not exist).</summary>
+    public static long BytesUnder(string directory) => !Directory.Exists(directory)
+        ? 0
+        : new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories).Where(f => f.LinkTarget is null).Sum(f => f.Length);
 
     /// <summary>Labels, ConfigMaps, origin counters and the agents' last log lines: what a failure message needs.</summary>
     public async Task<string> DescribeAsync()

@@ -39,6 +39,15 @@ internal sealed class AgentProcess : IDisposable
         return new AgentProcess(CliProcess.Start(options.Arguments(), env), options);
     }
 
+    /// <summary>True once the agent's /readyz answers 200 (its watches have synced).</summary>
+    public async Task<bool> IsReadyAsync()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        try { return (await http.GetAsync($"http://127.0.0.1:{Options.Port}/readyz")).IsSuccessStatusCode; }
+        catch (HttpRequestException) { return false; }
+        catch (TaskCanceledException) { return false; }
+    }
+
     /// <summary>SIGTERM, as the kubelet stops a pod, then waits for the exit; returns the exit code.</summary>
     public async Task<int> TerminateAsync(TimeSpan? timeout = null)
     {

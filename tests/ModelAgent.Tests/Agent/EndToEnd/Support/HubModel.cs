@@ -1,10 +1,12 @@
 using System.Text;
+using ModelAgent.Tests.Support;
 
 namespace ModelAgent.Tests.Agent.EndToEnd.Support;
 
 /// <summary>
 /// A model's files in the origin's folder: a config.json OME's parser reads, and pseudo-random payload files
-/// (irregular bytes from a seed, so a wrong or shifted byte cannot pass a comparison and a failure replays).
+/// (irregular bytes from a seed, so a wrong or shifted byte cannot pass a comparison and a failure replays;
+/// <c>.safetensors</c> ones start with a valid header).
 /// </summary>
 internal sealed class HubModel
 {
@@ -43,6 +45,8 @@ internal sealed class HubModel
         {
             var bytes = new byte[size];
             random.NextBytes(bytes);
+            // A .safetensors file gets a valid header (the agent reads it for the parameter count) over random tensor data.
+            if (path.EndsWith(".safetensors", StringComparison.Ordinal)) SafetensorsPlaceholder.Header(size, ["weight"]).CopyTo(bytes, 0);
             files[path] = bytes;
         }
         var model = new HubModel(directory, repoId, files);
@@ -55,6 +59,15 @@ internal sealed class HubModel
     {
         _files[path] = contents;
         WriteFile(path);
+    }
+
+    /// <summary>Replaces a file with new pseudo-random contents of the same size (a valid header kept for .safetensors).</summary>
+    public void ReplaceWithRandom(string path, int seed)
+    {
+        var bytes = new byte[_files[path].Length];
+        new Random(seed).NextBytes(bytes);
+        if (path.EndsWith(".safetensors", StringComparison.Ordinal)) SafetensorsPlaceholder.Header(bytes.Length, ["weight"]).CopyTo(bytes, 0);
+        Replace(path, bytes);
     }
 
     private void WriteFile(string path)

@@ -72,6 +72,29 @@ internal sealed class HubOrigin : IAsyncDisposable
                 await response.Content.ReadAsStringAsync(cancellationToken));
     }
 
+    /// <summary>
+    /// The targets of every request the origin logged since its counters were reset that concern a repo: its JSON API
+    /// (<c>/api/models/org/name…</c>) and its files (<c>/org/name/resolve/…</c>, CDN paths naming the repo).
+    /// </summary>
+    public async Task<IReadOnlyList<string>> RequestsForAsync(string repoId, CancellationToken cancellationToken = default)
+    {
+        var targets = new List<string>();
+        long after = 0;
+        while (true)
+        {
+            var page = await _hub.Client.GetFromJsonAsync<JsonObject>($"_hub/requests?after={after}&limit=1000", cancellationToken);
+            foreach (var request in page?["requests"]?.AsArray() ?? [])
+            {
+                var target = (string?)request?["target"] ?? "";
+                if (target.Contains($"/{repoId}/", StringComparison.Ordinal) || target.EndsWith($"/{repoId}", StringComparison.Ordinal)
+                    || target.Contains($"/{repoId}?", StringComparison.Ordinal))
+                    targets.Add($"{(string?)request?["method"]} {target} → {(int?)request?["status"]}");
+            }
+            if ((bool?)page?["more"] != true) return targets;
+            after = (long?)page?["next"] ?? throw new InvalidOperationException("the hub's request page has more but no next");
+        }
+    }
+
     /// <summary>The commit the hub serves for a repo now (a sha1 over its files: it changes whenever a file does).</summary>
     public async Task<string> CommitOfAsync(string repoId, CancellationToken cancellationToken = default)
     {
