@@ -78,7 +78,8 @@ public sealed class AgentEndToEndFailureAndDeleteTests
         await Task.Delay(TimeSpan.FromSeconds(3)); // at 250 kB/s a transfer still running would move ~750 kB meanwhile
         var later = (await cluster.Origin.TrafficAsync()).BytesOf(big.RepoId);
         Assert.True(later == afterDelete && later < big.TotalBytes,
-            $"the origin kept serving the deleted model: {afterDelete} then {later} of {big.TotalBytes} bytes\n{await cluster.DescribeAsync()}");
+            $"the origin kept serving the deleted model: {afterDelete} then {later} of {big.TotalBytes} bytes\n" +
+            await cluster.DescribeAsync());
     }
 
     [Fact]

@@ -12,7 +12,8 @@ public sealed class AgentEndToEndSchedulingTests
         await using var cluster = await AgentCluster.StartAsync("node-1");
         var models = Enumerable.Range(1, 5)
             .Select(i => (Model: TestModels.Small(cluster.Origin, $"org/five-{i}", seed: 20 + i), Name: $"five-{i}"))
-            .Select(m => (m.Model, Manifest: ModelManifest.Cluster(m.Name, m.Model.StorageUri, Path.Combine(cluster.SharedRoot.Path, m.Name))))
+            .Select(m => (m.Model,
+                Manifest: ModelManifest.Cluster(m.Name, m.Model.StorageUri, Path.Combine(cluster.SharedRoot.Path, m.Name))))
             .ToList();
         cluster.StartAgent("node-1", o => o with { Workers = 2 });
         foreach (var (_, manifest) in models) await cluster.ApplyAsync(manifest);

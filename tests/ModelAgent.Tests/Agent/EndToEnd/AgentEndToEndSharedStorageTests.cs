@@ -135,7 +135,8 @@ public sealed class AgentEndToEndSharedStorageTests
         }
         foreach (var (node, manifest, history) in before)
             Assert.True(cluster.Labels.History(node, manifest.Model).SequenceEqual(history),
-                $"{node} {manifest.Model}: the label moved across the restart ({changesBefore} changes before):\n{cluster.Labels.Describe()}");
+                $"{node} {manifest.Model}: the label moved across the restart ({changesBefore} changes before):\n" +
+                cluster.Labels.Describe());
         foreach (var manifest in manifests) Assert.Null((manifest == manifests[0] ? alpha : beta).FirstDifference(manifest.Path!));
     }
 }

@@ -39,7 +39,10 @@ internal sealed class AgentCluster : IAsyncDisposable
     public NodeConfigMapReader ConfigMaps { get; }
     public IReadOnlyList<AgentProcess> Agents => _agents;
 
-    /// <summary>Starts the API server and the origin, creates the nodes (labelled <see cref="NodePoolLabel"/>=gpu) and starts recording labels.</summary>
+    /// <summary>
+    /// Starts the API server and the origin, creates the nodes (labelled <see cref="NodePoolLabel"/>=gpu) and starts
+    /// recording labels.
+    /// </summary>
     public static async Task<AgentCluster> StartAsync(params string[] nodes)
     {
         if (nodes.Length == 0) nodes = ["node-1", "node-2"];

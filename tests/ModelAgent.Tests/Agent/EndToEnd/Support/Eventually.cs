@@ -16,7 +16,8 @@ internal static class Eventually
         {
             if (await condition()) return;
             if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"waited {(timeout ?? DefaultTimeout).TotalSeconds:0} s for {what}; instead:\n{await describe()}");
+                throw new TimeoutException(
+                    $"waited {(timeout ?? DefaultTimeout).TotalSeconds:0} s for {what}; instead:\n{await describe()}");
             await Task.Delay(TimeSpan.FromMilliseconds(200));
         }
     }

@@ -66,7 +66,8 @@ internal sealed class HubModel
     {
         var bytes = new byte[_files[path].Length];
         new Random(seed).NextBytes(bytes);
-        if (path.EndsWith(".safetensors", StringComparison.Ordinal)) SafetensorsPlaceholder.Header(bytes.Length, ["weight"]).CopyTo(bytes, 0);
+        if (path.EndsWith(".safetensors", StringComparison.Ordinal))
+            SafetensorsPlaceholder.Header(bytes.Length, ["weight"]).CopyTo(bytes, 0);
         Replace(path, bytes);
     }
 
@@ -84,7 +85,8 @@ internal sealed class HubModel
         {
             var full = Path.Combine(modelDirectory, path);
             if (!File.Exists(full)) return $"{path} is missing under {modelDirectory}";
-            if (!File.ReadAllBytes(full).AsSpan().SequenceEqual(expected)) return $"{path} under {modelDirectory} differs from the origin's";
+            if (!File.ReadAllBytes(full).AsSpan().SequenceEqual(expected))
+                return $"{path} under {modelDirectory} differs from the origin's";
         }
         return null;
     }

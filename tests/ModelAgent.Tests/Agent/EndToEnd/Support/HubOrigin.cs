@@ -48,7 +48,9 @@ internal sealed class HubOrigin : IAsyncDisposable
     public async Task ResetTrafficAsync(CancellationToken cancellationToken = default) =>
         (await _hub.Client.PostAsync("_hub/stats/reset", null, cancellationToken)).EnsureSuccessStatusCode();
 
-    /// <summary>Every file request (resolve and CDN) answers this 5xx until <see cref="ClearFaultsAsync"/>; the JSON API keeps working.</summary>
+    /// <summary>
+    /// Every file request (resolve and CDN) answers this 5xx until <see cref="ClearFaultsAsync"/>; the JSON API keeps working.
+    /// </summary>
     public Task FailFilesAsync(int status = 503, CancellationToken cancellationToken = default) =>
         SetFaultsAsync(new JsonObject { ["serverErrorFraction"] = 1.0, ["serverErrorStatus"] = status, ["filesOnly"] = true },
             cancellationToken);

@@ -80,7 +80,9 @@ internal sealed class KubeApiProcess : IAsyncDisposable
     public async Task ResetTrafficAsync(CancellationToken cancellationToken = default) =>
         (await _control.DeleteAsync("_test/stats", cancellationToken)).EnsureSuccessStatusCode();
 
-    /// <summary>Installs fault rules (the server's FaultRule JSON: resource, verb, errorCode, hangSeconds, rate, count, forSeconds).</summary>
+    /// <summary>
+    /// Installs fault rules (the server's FaultRule JSON: resource, verb, errorCode, hangSeconds, rate, count, forSeconds).
+    /// </summary>
     public async Task SetFaultsAsync(JsonArray rules, CancellationToken cancellationToken = default)
     {
         using var content = new StringContent(new JsonObject { ["rules"] = rules }.ToJsonString(), Encoding.UTF8, "application/json");

@@ -72,8 +72,8 @@ internal sealed class NodeLabelRecorder : IAsyncDisposable
                 await foreach (var (type, node) in watch.WithCancellation(cancellationToken))
                 {
                     if (type is WatchEventType.Added or WatchEventType.Modified) Observe([node], removedNodes: false);
-                    else if (type == WatchEventType.Deleted) Observe([new V1Node { Metadata = new V1ObjectMeta { Name = node.Metadata.Name } }],
-                        removedNodes: false);
+                    else if (type == WatchEventType.Deleted)
+                        Observe([new V1Node { Metadata = new V1ObjectMeta { Name = node.Metadata.Name } }], removedNodes: false);
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { return; }

@@ -9,7 +9,8 @@ namespace ModelAgent.Tests.Agent.EndToEnd.Support;
 internal sealed record OriginTraffic(long Requests, long Bytes, IReadOnlyDictionary<string, (long Requests, long Bytes)> Files)
 {
     /// <summary>Body bytes of every file of one repo.</summary>
-    public long BytesOf(string repoId) => Files.Where(f => f.Key.StartsWith(repoId + "/", StringComparison.Ordinal)).Sum(f => f.Value.Bytes);
+    public long BytesOf(string repoId) =>
+        Files.Where(f => f.Key.StartsWith(repoId + "/", StringComparison.Ordinal)).Sum(f => f.Value.Bytes);
 
     /// <summary>Body bytes of one file (<c>org/name/path</c>).</summary>
     public long BytesOfFile(string repoPath) => Files.TryGetValue(repoPath, out var f) ? f.Bytes : 0;
@@ -23,5 +24,6 @@ internal sealed record OriginTraffic(long Requests, long Bytes, IReadOnlyDiction
     }
 
     public override string ToString() =>
-        $"{Requests} requests, {Bytes} bytes; files: {string.Join(", ", Files.Select(f => $"{f.Key} {f.Value.Requests}x {f.Value.Bytes} B"))}";
+        $"{Requests} requests, {Bytes} bytes; files: " +
+        string.Join(", ", Files.Select(f => $"{f.Key} {f.Value.Requests}x {f.Value.Bytes} B"));
 }
