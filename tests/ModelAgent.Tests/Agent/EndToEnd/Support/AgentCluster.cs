@@ -101,13 +101,26 @@ internal sealed class AgentCluster : IAsyncDisposable
         Api.KubectlAsync("label", "node", node, value is null ? $"{key}-" : $"{key}={value}", "--overwrite");
 
     public Task WaitForLabelAsync(string node, ModelReference model, string? value, TimeSpan? timeout = null) =>
-        Eventually.HoldsAsync(() => Task.FromResult(Labels.Current(node, model) == value), DescribeAsync,
+        Eventually.HoldsAsync(() => Task.FromResult(NoAgentCrashed() && Labels.Current(node, model) == value), DescribeAsync,
             $"label {NodeLabelKey.For(model)} on {node} to be {value ?? "(absent)"}", timeout);
 
     public Task WaitForEntryAsync(string node, ModelReference model, Func<NodeConfigMapEntry?, bool> condition, string what,
         TimeSpan? timeout = null) =>
-        Eventually.HoldsAsync(async () => condition((await ConfigMaps.ReadAsync(node)).Entry(model)), DescribeAsync,
+        Eventually.HoldsAsync(async () => NoAgentCrashed() && condition((await ConfigMaps.ReadAsync(node)).Entry(model)), DescribeAsync,
             $"the ConfigMap entry {ModelConfigMapKey.For(model)} on {node}: {what}", timeout);
+
+    /// <summary>
+    /// True while every agent the test did not stop runs; throws with the crashed one's log otherwise, so a wait fails at once.
+    /// </summary>
+    private bool NoAgentCrashed()
+    {
+        AgentProcess[] agents;
+        lock (_agents) agents = [.. _agents];
+        var crashed = agents.FirstOrDefault(a => a.HasExited && !a.Stopped);
+        return crashed is null
+            ? true
+            : throw new InvalidOperationException($"the agent for {crashed.NodeName} exited unasked:\n{crashed.Tail(80)}");
+    }
 
     /// <summary>Both label and entry Ready on every listed node.</summary>
     public async Task WaitForReadyAsync(ModelReference model, params string[] nodes)

@@ -48,15 +48,23 @@ internal sealed class AgentProcess : IDisposable
         catch (TaskCanceledException) { return false; }
     }
 
+    /// <summary>True once the test stopped it on purpose (an exit before that is a crash the waits report at once).</summary>
+    public bool Stopped { get; private set; }
+
     /// <summary>SIGTERM, as the kubelet stops a pod, then waits for the exit; returns the exit code.</summary>
     public async Task<int> TerminateAsync(TimeSpan? timeout = null)
     {
+        Stopped = true;
         if (!_process.HasExited) _process.Signal(15);
         return await _process.WaitAsync(timeout ?? TimeSpan.FromSeconds(60));
     }
 
     /// <summary>SIGKILL: no handler runs, nothing is flushed, leases are not released: a node losing the process.</summary>
-    public void Kill() => _process.KillHard();
+    public void Kill()
+    {
+        Stopped = true;
+        _process.KillHard();
+    }
 
     /// <summary>The last lines of the agent's log, for a failure message.</summary>
     public string Tail(int lines = 40)
