@@ -2,7 +2,8 @@ namespace ModelAgent.Tests.Agent.EndToEnd.Support;
 
 /// <summary>
 /// The flags of one <c>model-agent run</c> process, as a DaemonSet pod on node <see cref="NodeName"/> gets them.
-/// Leases are short so a test that kills a holder sees the other node take over without a long wait.
+/// Leases are short (15 s) so a killed holder is replaced soon, and waiters poll every second so Ready follows the
+/// record closely; renewals (5 s) leave room for a loaded machine.
 /// </summary>
 internal sealed record AgentOptions(string NodeName, string ModelsRootDir)
 {
@@ -11,8 +12,8 @@ internal sealed record AgentOptions(string NodeName, string ModelsRootDir)
     public int Workers { get; init; } = 2;
     public string SharedStorage { get; init; } = "yes";
     public string? Coordination { get; init; }
-    public int? LeaseDurationSeconds { get; init; } = 6;
-    public int? LeaseRenewIntervalSeconds { get; init; } = 2;
+    public int? LeaseDurationSeconds { get; init; } = 15;
+    public int? LeaseRenewIntervalSeconds { get; init; } = 5;
     public int? LeasePollIntervalSeconds { get; init; } = 1;
     public string? RecordCheckInterval { get; init; }
     public string LogLevel { get; init; } = "debug";
