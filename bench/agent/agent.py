@@ -8,7 +8,8 @@ Measures, in one run:
     (goal: 0 besides the open watches);
   * a restart of all N agents (SIGTERM, start again): origin requests (goal 0) and label values other than Ready.
 Writes bench/agent/RESULTS.md. Usage: bench/agent/run.sh
-(env: AGENT_BENCH_NODES=16 AGENT_BENCH_MODELS=4 AGENT_BENCH_SHARDS=4 AGENT_BENCH_SHARD_MIB=8 AGENT_BENCH_REST_S=60)
+(env: AGENT_BENCH_NODES=16 AGENT_BENCH_MODELS=4 AGENT_BENCH_SHARDS=4 AGENT_BENCH_SHARD_MIB=8 AGENT_BENCH_REST_S=60
+ AGENT_BENCH_READY_TIMEOUT=900; AGENT_BENCH_KEEP=1 keeps the work folder with each node's log)
 """
 import json, os, random, shutil, signal, socket, subprocess, tempfile, threading, time, urllib.request
 from datetime import datetime
@@ -19,6 +20,7 @@ MODELS = int(os.environ.get("AGENT_BENCH_MODELS", "4"))
 SHARDS = int(os.environ.get("AGENT_BENCH_SHARDS", "4"))
 SHARD_MIB = int(os.environ.get("AGENT_BENCH_SHARD_MIB", "8"))
 REST_S = int(os.environ.get("AGENT_BENCH_REST_S", "60"))
+READY_TIMEOUT = int(os.environ.get("AGENT_BENCH_READY_TIMEOUT", "900"))
 PUBLISHED = os.path.join(ROOT, "artifacts/agent-bench/agent")
 AGENT = os.path.join(PUBLISHED, "model-agent.dll")
 KUBE = os.path.join(ROOT, "tests/KubeApiServer/bin/Release/net10.0/KubeApiServer.dll")
@@ -209,7 +211,7 @@ def main():
                 "apiVersion": "ome.io/v1beta1", "kind": "ClusterBaseModel", "metadata": {"name": f"bench-model-{m}"},
                 "spec": {"modelFormat": {"name": "safetensors"},
                          "storage": {"storageUri": f"hf://bench/model-{m}", "path": os.path.join(shared, f"model-{m}")}}})
-        wait_until(lambda: watch.all_ready(keys), 900, "every label Ready")
+        wait_until(lambda: watch.all_ready(keys), READY_TIMEOUT, "every label Ready")
         wall = time.time() - t0
         api_wait = call(kube + "/_test/stats")
         hub_stats = call(hub + "/_hub/stats")
