@@ -6,6 +6,7 @@ namespace ModelAgent.Tests.Agent.EndToEnd;
 
 /// <summary>Disk admission on a real, small tmpfs, and SIGTERM in the middle of a transfer followed by a restart.</summary>
 [Trait("Category", "EndToEnd")]
+[Collection(EndToEndCollection.Name)]
 public sealed class AgentEndToEndDiskAndSignalTests
 {
     [Fact]
@@ -26,7 +27,8 @@ public sealed class AgentEndToEndDiskAndSignalTests
             Assert.Contains("insufficient storage", agent.Stderr, StringComparison.Ordinal);
             var traffic = await cluster.Origin.TrafficAsync();
             Assert.True(traffic.BytesOf(alpha.RepoId) == 0, $"file bytes were fetched for a model that cannot fit: {traffic}");
-            Assert.True(AgentCluster.BytesUnder(manifest.Path!) == 0, $"{AgentCluster.BytesUnder(manifest.Path!)} bytes written");
+            Assert.True(AgentCluster.BytesUnder(manifest.Path!) == 0,
+                $"written for a model that cannot fit: {AgentCluster.DescribeFiles(manifest.Path!)}");
             await agent.TerminateAsync();
         }
         finally
@@ -58,7 +60,8 @@ public sealed class AgentEndToEndDiskAndSignalTests
         Assert.Null(big.FirstDifference(manifest.Path!));
         var traffic = await cluster.Origin.TrafficAsync();
         var ratio = traffic.BytesOf(big.RepoId) / (double)big.TotalBytes;
-        Assert.True(ratio < 1.5, $"{ratio:0.00}x of the model from the origin: the restart did not resume; {traffic}");
+        Assert.True(ratio < 1.5,
+            $"{ratio:0.00}x of the model from the origin: the restart did not resume; {traffic}\n{await cluster.DescribeAsync()}");
     }
 
     private static async Task RunAsync(string tool, params string[] args)

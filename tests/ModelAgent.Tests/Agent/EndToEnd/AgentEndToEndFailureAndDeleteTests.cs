@@ -9,6 +9,7 @@ namespace ModelAgent.Tests.Agent.EndToEnd;
 /// rules), and a model deleted while two others download.
 /// </summary>
 [Trait("Category", "EndToEnd")]
+[Collection(EndToEndCollection.Name)]
 public sealed class AgentEndToEndFailureAndDeleteTests
 {
     private static readonly string[] BothNodes = ["node-1", "node-2"];

@@ -10,6 +10,7 @@ namespace ModelAgent.Tests.Agent.EndToEnd;
 /// the user, the label recorder and the ConfigMap reader. The agent tests trust these parts to see what they claim.
 /// </summary>
 [Trait("Category", "EndToEnd")]
+[Collection(EndToEndCollection.Name)]
 public sealed class AgentEndToEndHarnessTests
 {
     [Fact]

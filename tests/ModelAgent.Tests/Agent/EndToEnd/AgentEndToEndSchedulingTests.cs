@@ -4,6 +4,7 @@ namespace ModelAgent.Tests.Agent.EndToEnd;
 
 /// <summary>More models than workers, and a model retargeted away from a node by a change of the Node's labels.</summary>
 [Trait("Category", "EndToEnd")]
+[Collection(EndToEndCollection.Name)]
 public sealed class AgentEndToEndSchedulingTests
 {
     [Fact]

@@ -9,6 +9,7 @@ namespace ModelAgent.Tests.Agent.EndToEnd;
 /// names first. Origin bytes are bounded by 1.5x of a model, which a second download (2x) would cross.
 /// </summary>
 [Trait("Category", "EndToEnd")]
+[Collection(EndToEndCollection.Name)]
 public sealed class AgentEndToEndSharedStorageTests
 {
     private static readonly string[] BothNodes = ["node-1", "node-2"];

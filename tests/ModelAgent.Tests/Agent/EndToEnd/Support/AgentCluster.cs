@@ -152,6 +152,12 @@ internal sealed class AgentCluster : IAsyncDisposable
         ? 0
         : new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories).Where(f => f.LinkTarget is null).Sum(f => f.Length);
 
+    /// <summary>The regular files under a folder with their sizes, for a failure message.</summary>
+    public static string DescribeFiles(string directory) => !Directory.Exists(directory)
+        ? $"{directory} does not exist"
+        : string.Join(", ", new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories)
+            .Select(f => $"{Path.GetRelativePath(directory, f.FullName)} ({f.Length} B)"));
+
     /// <summary>Labels, ConfigMaps, origin counters and the agents' last log lines: what a failure message needs.</summary>
     public async Task<string> DescribeAsync()
     {
