@@ -163,61 +163,46 @@ internal static class PullCommand
         if (!coordinationArgs.TryBuild(out var coordination, out var coordinationError))
             return Fail(ExitCodes.Usage, "usage", coordinationError);
 
+        if (storage is HuggingFaceUri && string.IsNullOrWhiteSpace(args.Dest))
+            return Fail(ExitCodes.Usage, "usage", "--dest DIR is required: the directory the model goes into");
+
         using var loggers = CliLogging.Create(level);
         var logger = loggers.CreateLogger("ModelAgent.Pull");
-        if (storage is LocalUri && args.Repair)
-            return Fail(ExitCodes.Usage, "usage",
-                $"'{args.Uri}': --repair fetches from an origin, and a local:// model is used in place; check it with: model-agent " +
-                $"verify DIR --deep");
-        if (storage is LocalUri local) return await LocalPull.RunAsync(local, args.Dest, view, logger, cancellationToken);
-        if (storage is not HuggingFaceUri hf)
-            return Fail(ExitCodes.Usage, "usage",
-                $"'{args.Uri}': pull supports hf:// and local:// so far; {storage.Scheme}:// is not implemented yet");
-        if (string.IsNullOrWhiteSpace(args.Dest))
-            return Fail(ExitCodes.Usage, "usage", "--dest DIR is required: the directory the model goes into");
-        // Our disk is checked before the origin is asked anything: its faults are ours to report, and cost no request.
-        if (DestinationCheck.Check(args.Dest) is { } unusable) return Fail(ExitCodes.Usage, unusable.Kind, unusable.Message);
-
-        var endpointText = args.Endpoint ?? Environment.GetEnvironmentVariable("HF_ENDPOINT");
-        if (!HfClientOptions.TryParseEndpoint(endpointText, out var endpointUri, out var endpointError))
-            return Fail(ExitCodes.Usage, "usage", endpointError!);
-        IHfTokenSource tokens = AnonymousTokenSource.Instance;
-        if (args.TokenFile is not null) tokens = new FileTokenSource(args.TokenFile);
-        else if (Environment.GetEnvironmentVariable("HF_TOKEN") is { Length: > 0 } envToken)
+        var settings = new PullServiceSettings(coordination)
         {
-            try { tokens = new FixedTokenSource(new HfToken(envToken)); }
-            catch (ArgumentException e)
+            Transfer = new TransferOptions
             {
-                return Fail(ExitCodes.Usage, "usage",
-                $"HF_TOKEN is not usable: {e.Message}; set it to the token alone (hf_...)");
-            }
-        }
-
-        var filter = new PathPatternFilter(args.Include, args.Exclude);
-        var transfer = new TransferOptions
-        {
-            ChunkSize = chunkBytes, MaxConcurrentRequests = args.Concurrency, MaxRequestsPerFile = args.PerFile, MemoryBudget = budgetBytes,
-            WriteMode = writeMode, ReadTimeout = TimeSpan.FromSeconds(args.IdleSeconds),
+                ChunkSize = chunkBytes, MaxConcurrentRequests = args.Concurrency, MaxRequestsPerFile = args.PerFile,
+                MemoryBudget = budgetBytes, WriteMode = writeMode,
+            },
+            UnreachableTimeout = TimeSpan.FromSeconds(args.UnreachableSeconds), IdleTimeout = TimeSpan.FromSeconds(args.IdleSeconds),
+            Time = time,
         };
-        using var handler = HfHttpClient.CreateHandler();
-        using var httpClient = new HttpClient(handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
-        var http = new HfHttpClient(httpClient, new HfClientOptions
+        // Only a pull from the Hub needs its endpoint and token: a bad HF_ENDPOINT does not stop a local:// check.
+        if (storage is HuggingFaceUri)
         {
-            Endpoint = endpointUri!, Tokens = tokens, UnreachableBudget = TimeSpan.FromSeconds(args.UnreachableSeconds),
-            ResponseHeadersTimeout = TimeSpan.FromSeconds(args.IdleSeconds), IdleTimeout = TimeSpan.FromSeconds(args.IdleSeconds),
-        }, logger);
-        var source = new HfSnapshotSource(http, HfModelReference.From(hf), logger);
-        var state = new ProgressState(time);
-        var destination = Path.GetFullPath(args.Dest);
+            if (!HfEnvironment.TryEndpoint(args.Endpoint, out var endpoint, out var endpointError))
+                return Fail(ExitCodes.Usage, "usage", endpointError);
+            if (!HfEnvironment.TryTokens(args.TokenFile, out var tokens, out var tokenError))
+                return Fail(ExitCodes.Usage, "usage", tokenError);
+            settings = settings with { Endpoint = endpoint, Tokens = tokens };
+        }
+        var request = new PullRequest(storage, args.Dest ?? (storage as LocalUri)?.Path ?? "")
+        {
+            Filter = new PathPatternFilter(args.Include, args.Exclude), Refresh = args.Refresh, Repair = args.Repair,
+        };
+        var destination = Path.GetFullPath(request.Destination.Length > 0 ? request.Destination : ".");
+        using var service = new PullService(settings, logger);
         try
         {
             PullOutcome outcome;
-            var pull = new ModelPull(source, transfer, logger, state, time);
-            var coordinated = new CoordinatedPull(pull, source.Source, hf.Revision, coordination, StorageProbe.ForThisHost(), time, logger);
-            await using (new ProgressReporter(state, view, time, TimeSpan.FromMilliseconds(args.Json ? 500 : 250)))
-                (outcome, _) = await coordinated.RunAsync(destination, filter, args.Refresh,
-                    () => state.BytesTotal > 0 ? new LeaseProgress(state.BytesDone, state.BytesTotal) : null, view.Waiting,
-                        cancellationToken, args.Repair);
+            if (storage is LocalUri) outcome = await service.PullAsync(request, null, cancellationToken);
+            else
+            {
+                var state = new ProgressState(time, view.Waiting);
+                await using (new ProgressReporter(state, view, time, TimeSpan.FromMilliseconds(args.Json ? 500 : 250)))
+                    outcome = await service.PullAsync(request, state, cancellationToken);
+            }
             view.Complete(outcome, destination);
             return ExitCodes.Success;
         }
@@ -228,32 +213,36 @@ internal static class PullCommand
         }
         catch (OriginException e)
         {
-            logger.LogError("Pull of {Source} failed ({Kind}): {Reason}", source.Source, e.Kind, e.Message);
+            logger.LogError("Pull of {Source} failed ({Kind}): {Reason}", storage, e.Kind, e.Message);
             var access = e.Kind is OriginFailureKind.RepositoryNotFound or OriginFailureKind.RevisionNotFound or OriginFailureKind.Gated
                 or OriginFailureKind.Unauthorized or OriginFailureKind.Forbidden or OriginFailureKind.EntryNotFound;
             return Fail(access ? ExitCodes.Usage : ExitCodes.Incomplete, KindName(e.Kind), e.Message);
         }
-        catch (PullRefusedException e) { return Fail(ExitCodes.Usage, "refused", e.Message); }
+        catch (PullRefusedException e)
+        {
+            // An incomplete local:// model is a model to fix, not a command to fix: exit 1, as an incomplete pull.
+            return Fail(e.Kind == PullRefusedException.Incomplete ? ExitCodes.Incomplete : ExitCodes.Usage, e.Kind, e.Message);
+        }
         catch (LocalStorageException e)
         {
-            logger.LogError("Pull of {Source} stopped by our disk ({Kind}): {Reason}", source.Source, e.Failure.KindName(), e.Detail);
+            logger.LogError("Pull of {Source} stopped by our disk ({Kind}): {Reason}", storage, e.Failure.KindName(), e.Detail);
             var kept = PartialFile.AnyKept(destination);
             var resume = kept ? "; what was written is kept, rerun to resume" : "";
             return Fail(ExitCodes.Incomplete, e.Failure.KindName(), e.Message + resume);
         }
         catch (TransferFailedException e)
         {
-            logger.LogError("Pull of {Source} failed: {Reason}", source.Source, e.Message);
+            logger.LogError("Pull of {Source} failed: {Reason}", storage, e.Message);
             return Fail(ExitCodes.Incomplete, "transfer-failed", e.Message + "; partial files are kept, rerun to resume");
         }
         catch (UnsafeStateException e)
         {
-            logger.LogError("Pull of {Source} refused: {Reason}", source.Source, e.Message);
+            logger.LogError("Pull of {Source} refused: {Reason}", storage, e.Message);
             return Fail(ExitCodes.Usage, UnsafeStateException.Kind, e.Message);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            logger.LogError("Pull of {Source} stopped by a local I/O error: {Reason}", source.Source, e.Message);
+            logger.LogError("Pull of {Source} stopped by a local I/O error: {Reason}", storage, e.Message);
             return Fail(ExitCodes.Usage, "io", $"{destination}: {e.Message}");
         }
     }

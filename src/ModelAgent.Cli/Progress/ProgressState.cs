@@ -1,14 +1,16 @@
 using System.Collections.Concurrent;
+using ModelAgent.Coordination;
+using ModelAgent.Pull;
 using ModelAgent.Sources;
-using ModelAgent.Transfer;
 
 namespace ModelAgent.Cli.Progress;
 
 /// <summary>
 /// Counters the engine updates from many threads; views read them on their own timer. Finished files are also
-/// queued so views can print one line per file without missing any.
+/// queued so views can print one line per file without missing any. Lease waits go to <paramref name="waiting"/>
+/// (the view) as they come.
 /// </summary>
-internal sealed class ProgressState(TimeProvider? time = null) : ITransferObserver
+internal sealed class ProgressState(TimeProvider? time = null, Action<WaitStatus>? waiting = null) : IPullProgress
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private long _plannedAt;
@@ -73,6 +75,8 @@ internal sealed class ProgressState(TimeProvider? time = null) : ITransferObserv
         Interlocked.Increment(ref _filesDone);
         _finished.Enqueue((file, transferred));
     }
+
+    public void Waiting(WaitStatus status) => waiting?.Invoke(status);
 }
 
 /// <summary>Bytes of one file in progress.</summary>

@@ -18,6 +18,9 @@ internal sealed record AgentSettings(string NodeName)
     /// <summary><c>--download-retry</c>: attempts of one pull within one reconcile before the model is reported Failed.</summary>
     public int DownloadRetry { get; init; } = 3;
 
+    /// <summary>Pause before the next of the <see cref="DownloadRetry"/> attempts (the pull's own requests back off inside it).</summary>
+    public TimeSpan DownloadRetryDelay { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary><c>--node-label-retry</c>: attempts of one label or ConfigMap write.</summary>
     public int NodeLabelRetry { get; init; } = 5;
 

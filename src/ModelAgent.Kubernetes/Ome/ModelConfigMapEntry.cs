@@ -6,7 +6,7 @@ namespace ModelAgent.Kubernetes.Ome;
 
 /// <summary>
 /// One model's value in the per-node ConfigMap, field names and order as OME's Go agent writes its <c>ModelEntry</c>:
-/// <c>{"name", "status", "config"?, "progress"?}</c>. The controller reads <c>status</c> for the model's
+/// <c>{"name", "status", "config"?, "progress"?}</c>, plus our <c>"message"?</c>. The controller reads <c>status</c> for the model's
 /// nodesReady/nodesFailed and <c>config</c> to back-fill the spec; a web console reads <c>progress</c>.
 /// </summary>
 internal sealed record ModelConfigMapEntry
@@ -21,6 +21,13 @@ internal sealed record ModelConfigMapEntry
 
     /// <summary>Transfer progress while <c>Updating</c>; OME clears it on Ready and Failed.</summary>
     [JsonPropertyName("progress"), JsonPropertyOrder(3), GoOmitEmpty] public DownloadProgress? Progress { get; init; }
+
+    /// <summary>
+    /// Ours, not OME's: why the model is Failed, or whom an Updating node waits for ("waiting for node-3"). Go's
+    /// <c>encoding/json</c> skips a field its struct does not name, so OME's controller reads the entry as before; left
+    /// out when empty, so an entry without it is byte for byte OME's.
+    /// </summary>
+    [JsonPropertyName("message"), JsonPropertyOrder(4), GoOmitEmpty] public string? Message { get; init; }
 
     public string ToJson() => JsonSerializer.Serialize(this, OmeJson.Options);
 

@@ -4,6 +4,7 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using ModelAgent.Kubernetes.Ome;
+using ModelAgent.Resilience;
 
 namespace ModelAgent.Kubernetes.Reporting;
 
@@ -16,10 +17,12 @@ namespace ModelAgent.Kubernetes.Reporting;
 /// missing; a map without the <c>models.ome/basemodel-status</c> label (OME's self-heal recreates it so) gets the label
 /// back, since the controller ignores the map without it. A write whose value is already stored is not sent.
 /// One writer per key at a time (the caller serialises a model's work); needs get, create and patch on configmaps.
+/// Tries as <see cref="RetrySettings.ApiWrites"/> says, like the node label.
 /// </summary>
 internal sealed class ConfigMapEntryWriter(
-    IKubernetes client, ReportingOptions options, TimeProvider time, ILogger<ConfigMapEntryWriter> logger)
+    IKubernetes client, ReportingOptions options, AgentEnvironment environment, ILogger<ConfigMapEntryWriter> logger)
 {
+    private readonly RetryStrategy _retry = environment.Retrying(environment.Retry.ApiWrites);
     private readonly NodeConfigMap _identity = new(options.Namespace, options.NodeName);
 
     /// <summary>Stores <paramref name="entry"/> as the model's value.</summary>
@@ -35,9 +38,8 @@ internal sealed class ConfigMapEntryWriter(
     {
         var key = ModelConfigMapKey.For(model);
         Exception? last = null;
-        for (var attempt = 1; attempt <= options.WriteAttempts; attempt++)
+        await foreach (var attempt in _retry.AttemptsAsync(cancellationToken))
         {
-            if (attempt > 1) await Task.Delay(options.RetryDelay, time, cancellationToken);
             try
             {
                 var map = await TryReadAsync(cancellationToken);
@@ -63,14 +65,14 @@ internal sealed class ConfigMapEntryWriter(
             {
                 last = e;
                 logger.LogDebug("ConfigMap {Map} key {Key}, attempt {Attempt} of {Attempts}: {Error}",
-                    Describe(), key, attempt, options.WriteAttempts, ApiFailure.Describe(e));
+                    Describe(), key, attempt, _retry.Schedule.Attempts, ApiFailure.Describe(e));
             }
             catch (Exception e) when (ApiFailure.IsApiFailure(e, cancellationToken))
             {
                 return Failed($"ConfigMap {Describe()} key {key} not written: {ApiFailure.Describe(e)}{Hint(e)}");
             }
         }
-        return Failed($"ConfigMap {Describe()} key {key} not written after {options.WriteAttempts} attempts: " +
+        return Failed($"ConfigMap {Describe()} key {key} not written after {_retry.Schedule.Attempts} attempts: " +
                       $"{ApiFailure.Describe(last!)}{Hint(last!)}");
     }
 
@@ -79,9 +81,8 @@ internal sealed class ConfigMapEntryWriter(
     {
         var key = ModelConfigMapKey.For(model);
         Exception? last = null;
-        for (var attempt = 1; attempt <= options.WriteAttempts; attempt++)
+        await foreach (var attempt in _retry.AttemptsAsync(cancellationToken))
         {
-            if (attempt > 1) await Task.Delay(options.RetryDelay, time, cancellationToken);
             try
             {
                 var map = await TryReadAsync(cancellationToken);
@@ -103,14 +104,14 @@ internal sealed class ConfigMapEntryWriter(
             {
                 last = e;
                 logger.LogDebug("ConfigMap {Map} key {Key} removal, attempt {Attempt} of {Attempts}: {Error}",
-                    Describe(), key, attempt, options.WriteAttempts, ApiFailure.Describe(e));
+                    Describe(), key, attempt, _retry.Schedule.Attempts, ApiFailure.Describe(e));
             }
             catch (Exception e) when (ApiFailure.IsApiFailure(e, cancellationToken))
             {
                 return Failed($"ConfigMap {Describe()} key {key} not removed: {ApiFailure.Describe(e)}{Hint(e)}");
             }
         }
-        return Failed($"ConfigMap {Describe()} key {key} not removed after {options.WriteAttempts} attempts: " +
+        return Failed($"ConfigMap {Describe()} key {key} not removed after {_retry.Schedule.Attempts} attempts: " +
                       $"{ApiFailure.Describe(last!)}{Hint(last!)}");
     }
 

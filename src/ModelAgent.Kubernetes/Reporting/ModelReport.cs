@@ -15,22 +15,38 @@ internal sealed class ModelReport(
     NodeLabelWriter labels, ConfigMapEntryWriter entries, ReportingOptions options, TimeProvider time, ILogger<ModelReport> logger)
 {
     /// <summary>What this process last wrote for a model, to throttle progress and spare label reads between ticks.</summary>
-    private sealed record Mark(ModelNodeStatus Label, DateTimeOffset? ProgressAt, string? Phase);
+    private sealed record Mark(ModelNodeStatus Label, DateTimeOffset? ProgressAt, string? Phase, string? Message);
 
     private readonly ConcurrentDictionary<ModelReference, Mark> _marks = new();
 
     /// <summary>
     /// Reports <paramref name="status"/>. A null <paramref name="config"/> keeps the stored one (as OME does on a status
-    /// change); <paramref name="progress"/> is kept only while Updating (OME clears it on Ready and Failed).
+    /// change); <paramref name="progress"/> is kept only while Updating (OME clears it on Ready and Failed);
+    /// <paramref name="message"/> (why Failed, whom a waiting node waits for) is written as given, never kept.
     /// </summary>
-    public async Task<ReportVerdict> ReportAsync(ModelReference model, ModelNodeStatus status, ModelEntryConfig? config = null,
-        DownloadProgress? progress = null, CancellationToken cancellationToken = default)
+    public Task<ReportVerdict> ReportAsync(ModelReference model, ModelNodeStatus status, ModelEntryConfig? config = null,
+        DownloadProgress? progress = null, CancellationToken cancellationToken = default, string? message = null) =>
+        ReportAsync(model, status, stored => config ?? stored, progress, message, configKept: config is null, cancellationToken);
+
+    /// <summary>
+    /// As above, with the <c>config</c> made from the stored one (null when there is none), so a caller can keep what
+    /// other writers put there (the <c>childrenPaths</c> of models that link to this one).
+    /// </summary>
+    public Task<ReportVerdict> ReportAsync(ModelReference model, ModelNodeStatus status,
+        Func<ModelEntryConfig?, ModelEntryConfig?> config, DownloadProgress? progress, string? message,
+        CancellationToken cancellationToken) =>
+        ReportAsync(model, status, config, progress, message, configKept: false, cancellationToken);
+
+    private async Task<ReportVerdict> ReportAsync(ModelReference model, ModelNodeStatus status,
+        Func<ModelEntryConfig?, ModelEntryConfig?> config, DownloadProgress? progress, string? message, bool configKept,
+        CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var mark = _marks.GetValueOrDefault(model);
         // A progress tick of a model already labelled Updating by this process: the label needs no read.
-        var tick = status == ModelNodeStatus.Updating && progress is not null && config is null && mark?.Label == ModelNodeStatus.Updating;
-        if (tick && mark!.Phase == progress!.Phase && mark.ProgressAt is { } at && now - at < options.ProgressInterval)
+        var tick = status == ModelNodeStatus.Updating && progress is not null && configKept && mark?.Label == ModelNodeStatus.Updating;
+        if (tick && mark!.Phase == progress!.Phase && mark.Message == message && mark.ProgressAt is { } at
+            && now - at < options.ProgressInterval)
         {
             logger.LogTrace("{Model}: progress {Completed}/{Total} bytes not written, last written at {At}",
                 model, progress.CompletedBytes, progress.TotalBytes, at);
@@ -42,15 +58,17 @@ internal sealed class ModelReport(
         {
             Name = model.Name,
             Status = status,
-            Config = config ?? stored?.Config,
+            Config = config(stored?.Config),
             Progress = status == ModelNodeStatus.Updating ? progress ?? stored?.Progress : null,
+            Message = message,
         }, cancellationToken);
 
         if (label.IsFailure) _marks.TryRemove(model, out _);
         else
             _marks[model] = new Mark(status,
                 progress is not null && !entry.IsFailure ? now : mark?.ProgressAt,
-                progress is not null && !entry.IsFailure ? progress.Phase : mark?.Phase);
+                progress is not null && !entry.IsFailure ? progress.Phase : mark?.Phase,
+                entry.IsFailure ? mark?.Message : message);
         var verdict = new ReportVerdict(label, entry);
         if (verdict.Succeeded)
             logger.LogDebug("{Model} reported {Status}: label {Label}, entry {Entry}", model, status, label.Outcome, entry.Outcome);

@@ -4,6 +4,7 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using ModelAgent.Kubernetes.Ome;
+using ModelAgent.Resilience;
 
 namespace ModelAgent.Kubernetes.Reporting;
 
@@ -11,12 +12,15 @@ namespace ModelAgent.Kubernetes.Reporting;
 /// Sets a model's label on this node (<c>models.ome.io/…</c> = Updating, Ready or Failed) or removes it, as OME's agent
 /// does: read the Node, do nothing when it already holds the desired state, else a JSON patch (<c>add</c> or
 /// <c>remove</c> on <c>/metadata/labels/&lt;key, / as ~1&gt;</c>). Serving pods select nodes by this label, so an
-/// unneeded write is avoided: it would wake every watcher of Nodes. Up to <see cref="ReportingOptions.WriteAttempts"/>
-/// tries, <see cref="ReportingOptions.RetryDelay"/> apart; NotFound, Invalid and BadRequest cannot improve by retrying
-/// and are treated as done, as OME does. Needs RBAC: get and patch on nodes.
+/// unneeded write is avoided: it would wake every watcher of Nodes. Tries as <see cref="RetrySettings.ApiWrites"/> says
+/// (OME's <c>--node-label-retry</c>); NotFound, Invalid and BadRequest cannot improve by retrying and are treated as
+/// done, as OME does. Needs RBAC: get and patch on nodes.
 /// </summary>
-internal sealed class NodeLabelWriter(IKubernetes client, ReportingOptions options, TimeProvider time, ILogger<NodeLabelWriter> logger)
+internal sealed class NodeLabelWriter(
+    IKubernetes client, ReportingOptions options, AgentEnvironment environment, ILogger<NodeLabelWriter> logger)
 {
+    private readonly RetryStrategy _retry = environment.Retrying(environment.Retry.ApiWrites);
+
     /// <summary>Sets the label to <paramref name="status"/>.</summary>
     public Task<WriteVerdict> SetAsync(ModelReference model, ModelNodeStatus status, CancellationToken cancellationToken) =>
         WriteAsync(model, status.ToString(), cancellationToken);
@@ -30,9 +34,8 @@ internal sealed class NodeLabelWriter(IKubernetes client, ReportingOptions optio
         var key = NodeLabelKey.For(model);
         var node = options.NodeName;
         Exception? last = null;
-        for (var attempt = 1; attempt <= options.WriteAttempts; attempt++)
+        await foreach (var attempt in _retry.AttemptsAsync(cancellationToken))
         {
-            if (attempt > 1) await Task.Delay(options.RetryDelay, time, cancellationToken);
             try
             {
                 var labels = (await client.CoreV1.ReadNodeAsync(node, cancellationToken: cancellationToken)).Metadata?.Labels;
@@ -59,11 +62,11 @@ internal sealed class NodeLabelWriter(IKubernetes client, ReportingOptions optio
                 }
                 last = e;
                 logger.LogDebug("Label {Key} on node {Node}, attempt {Attempt} of {Attempts}: {Error}",
-                    key, node, attempt, options.WriteAttempts, ApiFailure.Describe(e));
+                    key, node, attempt, _retry.Schedule.Attempts, ApiFailure.Describe(e));
             }
         }
         var failure = $"label {key} on node {node} not {Wanted(desired)} after " +
-                      $"{options.WriteAttempts} attempts: {ApiFailure.Describe(last!)}{Hint(last!)}";
+                      $"{_retry.Schedule.Attempts} attempts: {ApiFailure.Describe(last!)}{Hint(last!)}";
         logger.LogWarning("Failed: {Reason}", failure);
         return new WriteVerdict(WriteOutcome.Failed, failure);
     }

@@ -8,7 +8,7 @@
 //  3. When the stream ends (server timeout, dropped connection, a fault), WATCH again from the last resourceVersion:
 //     no LIST, and nothing in between is missed because the server replays from there.
 //  4. When the server answers 410 Gone (Expired: our resourceVersion fell out of its history), go to 1.
-//  5. Any other error: back off (capped exponential, full jitter, TimeProvider), then resume at 3, or at 1 if no
+//  5. Any other error: back off (RetrySettings.Watch: client-go's 800 ms doubling to 30 s, full jitter), then resume at 3, or at 1 if no
 //     list has succeeded yet. 401/403 are reported as ResourceAccessDeniedException naming resource and verb.
 //
 // The consumer drains a ChangeQueue: offering never blocks, changes to one object coalesce into one entry, so a slow
@@ -24,6 +24,7 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using ModelAgent.Resilience;
 
 namespace ModelAgent.Kubernetes.Watch;
 
@@ -31,11 +32,10 @@ namespace ModelAgent.Kubernetes.Watch;
 /// Lists and watches one resource and keeps a consumer's view of it current through <see cref="Changes"/>;
 /// see the comment at the top of this file for the algorithm and its limits. Run it with <see cref="RunAsync"/>.
 /// </summary>
-internal sealed class ResourceWatch<T>(
-    WatchedResource<T> resource, TimeProvider time, Random random, ILogger logger, WatchBackoff? backoff = null)
+internal sealed class ResourceWatch<T>(WatchedResource<T> resource, AgentEnvironment environment, ILogger logger)
     where T : IKubernetesObject<V1ObjectMeta>
 {
-    private readonly WatchBackoff _backoff = backoff ?? WatchBackoff.Default;
+    private readonly RetryStrategy _backoff = environment.Retrying(environment.Retry.Watch);
     private readonly object _storeLock = new();
     private Dictionary<string, T> _store = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -119,8 +119,8 @@ internal sealed class ResourceWatch<T>(
                 else logger.LogWarning("{Verb} of {Resource} failed ({Failures} in a row): {Error}",
                     verb, resource.Name, failures, error.Message);
             }
-            var delay = _backoff.Delay(failures, random);
-            try { await Task.Delay(delay, time, cancellationToken); }
+            var delay = _backoff.Delay(failures);
+            try { await _backoff.WaitAsync(delay, cancellationToken); }
             catch (OperationCanceledException) { break; }
         }
     }

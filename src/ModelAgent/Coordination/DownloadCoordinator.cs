@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using ModelAgent.Resilience;
 
 namespace ModelAgent.Coordination;
 
@@ -24,12 +25,15 @@ internal sealed record CoordinatedOutcome(CoordinatedResult Result, string? Comp
 /// <see cref="LeaseTimings.PollInterval"/>, so it turns Ready within about a second of the record appearing and
 /// costs the backend a bounded number of reads whatever the number of nodes. A dead holder's lease expires and
 /// one waiter takes over; its download resumes the partial files. An unreachable backend makes nodes wait and
-/// retry with backoff: nobody downloads without the lease, because that is the thundering herd this prevents.
+/// retry with backoff (<see cref="RetrySettings.LeaseBackend"/>): nobody downloads without the lease, because that is
+/// the thundering herd this prevents.
 /// </summary>
-internal sealed class DownloadCoordinator(LeaseClaim claim, LeaseTimings timings, TimeProvider time, ILogger logger)
+internal sealed class DownloadCoordinator(LeaseClaim claim, LeaseTimings timings, AgentEnvironment environment, ILogger logger)
 {
     public static readonly TimeSpan RecordPollInterval = TimeSpan.FromMilliseconds(250);
-    private static readonly TimeSpan MaxBackendBackoff = TimeSpan.FromSeconds(30);
+    private readonly TimeProvider time = environment.Time;
+    // Jittered: nodes that lost the backend together do not come back together.
+    private readonly RetryStrategy _backend = environment.Retrying(environment.Retry.LeaseBackend);
 
     /// <param name="isComplete">Cheap check of the destination (completion record + sizes).</param>
     /// <param name="download">The transfer.</param>
@@ -72,7 +76,7 @@ internal sealed class DownloadCoordinator(LeaseClaim claim, LeaseTimings timings
             catch (LeaseBackendUnavailableException e)
             {
                 backendFailures++;
-                var pause = BackendBackoff(backendFailures);
+                var pause = _backend.Delay(backendFailures);
                 logger.LogWarning("Coordination backend unavailable ({Reason}); waiting {Seconds:0.#}s before trying again, not " +
                     "downloading without the lease",
                     e.Message, pause.TotalSeconds);
@@ -251,11 +255,4 @@ internal sealed class DownloadCoordinator(LeaseClaim claim, LeaseTimings timings
     /// </summary>
     internal static TimeSpan? NextPause(TimeSpan left) =>
         left < TimeSpan.FromMilliseconds(1) ? null : left < RecordPollInterval ? left : RecordPollInterval;
-
-    // Full jitter: nodes that lost the backend together do not come back together.
-    private static TimeSpan BackendBackoff(int failures)
-    {
-        var cap = Math.Min(MaxBackendBackoff.TotalSeconds, 0.5 * Math.Pow(2, Math.Min(failures, 10)));
-        return TimeSpan.FromSeconds(cap / 2 + Random.Shared.NextDouble() * cap / 2);
-    }
 }

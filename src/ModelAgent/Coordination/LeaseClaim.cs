@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using ModelAgent.Resilience;
 
 namespace ModelAgent.Coordination;
 
@@ -26,8 +27,9 @@ internal sealed record ClaimResult(ClaimState State, LeaseRecord? Seen);
 ///    renewTime is never compared with our clock: nodes' clocks may disagree by minutes; only change matters.
 /// 4. Released (empty holder) or expired: take it with a compare-and-swap naming the version read; of many
 ///    concurrent takers exactly one wins, the others see the winner's record on their next look.
-///    A release that records a failure also says how long to wait first (doubling per failure in a row), so a
-///    model that cannot be downloaded is retried by one node at a time, not by all nodes at once.
+///    A release that records a failure also says how long to wait first (<see cref="RetrySettings.LeaseFailure"/>:
+///    doubling per failure in a row), so a model that cannot be downloaded is retried by one node at a time, not by
+///    all nodes at once.
 /// 5. The holder renews every RenewInterval (publishing progress) and releases with the outcome when done.
 ///
 /// Limits: a lease does not fence. A holder that stalls longer than the duration (GC pause, SIGSTOP, a hung NFS
@@ -36,8 +38,11 @@ internal sealed record ClaimResult(ClaimState State, LeaseRecord? Seen);
 /// ever looking complete when it is not. A new holder must also wait a full duration after a crash, because
 /// waiters cannot tell a dead holder from a slow one without trusting its clock.
 /// </summary>
-internal sealed class LeaseClaim(ILeaseStore store, string key, string identity, LeaseTimings timings, TimeProvider time, ILogger logger)
+internal sealed class LeaseClaim(ILeaseStore store, string key, string identity, LeaseTimings timings, AgentEnvironment environment,
+    ILogger logger)
 {
+    private readonly TimeProvider time = environment.Time;
+    private readonly RetryStrategy _failureBackoff = environment.Retrying(environment.Retry.LeaseFailure);
     private string? _observedVersion;
     private long _observedAt;
 
@@ -153,7 +158,8 @@ internal sealed class LeaseClaim(ILeaseStore store, string key, string identity,
             var current = await store.GetAsync(key, cancellationToken);
             if (current is null || current.Record.HolderIdentity != identity) return;
             var failures = succeeded ? 0 : (current.Record.Outcome?.Failures ?? 0) + 1;
-            var outcome = new LeaseOutcome(succeeded, message, failures, succeeded ? 0 : (int)Backoff(failures).TotalSeconds, identity);
+            var outcome = new LeaseOutcome(succeeded, message, failures, succeeded ? 0 : (int)_failureBackoff.Delay(failures).TotalSeconds,
+                identity);
             var released = current.Record with
             {
                 HolderIdentity = "",
@@ -188,12 +194,6 @@ internal sealed class LeaseClaim(ILeaseStore store, string key, string identity,
         if (await store.TryUpdateAsync(key, current, released, cancellationToken) is not null)
             logger.LogInformation("Released lease {Lease} without finishing (interrupted); another node may take over now",
                 store.Describe(key));
-    }
-
-    private TimeSpan Backoff(int failures)
-    {
-        var seconds = timings.FailureBackoff.TotalSeconds * Math.Pow(2, Math.Min(failures - 1, 20));
-        return TimeSpan.FromSeconds(Math.Min(seconds, timings.MaxFailureBackoff.TotalSeconds));
     }
 
     private int DurationSeconds => Math.Max(1, (int)Math.Ceiling(timings.Duration.TotalSeconds));

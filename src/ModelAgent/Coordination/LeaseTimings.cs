@@ -9,9 +9,6 @@ internal sealed record LeaseTimings(TimeSpan Duration, TimeSpan RenewInterval, T
 {
     public static readonly LeaseTimings Default = new(TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(10));
 
-    /// <summary>First pause after a failed attempt; doubles with every failure in a row, up to <see cref="MaxFailureBackoff"/>.</summary>
-    public TimeSpan FailureBackoff { get; init; } = TimeSpan.FromSeconds(30);
-    public TimeSpan MaxFailureBackoff { get; init; } = TimeSpan.FromMinutes(30);
     /// <summary>
     /// How long after its first bytes the holder publishes progress, ahead of its first regular renewal: a holder
     /// that dies early must not leave its waiters without a word for a whole renew interval.

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using ModelAgent.Completion;
 using ModelAgent.Coordination;
+using ModelAgent.Resilience;
 using ModelAgent.Sources;
 
 namespace ModelAgent.Pull;
@@ -20,7 +21,7 @@ internal sealed record CoordinationSettings(SharedStorageMode Mode, string NodeN
 /// that is already complete needs neither the origin nor a lease.
 /// </summary>
 internal sealed class CoordinatedPull(ModelPull pull, string source, string revision, CoordinationSettings settings, StorageProbe probe,
-    TimeProvider time, ILogger logger)
+    AgentEnvironment environment, ILogger logger)
 {
     public async Task<(PullOutcome Outcome, bool DownloadedHere)> RunAsync(
         string destination, PathPatternFilter filter, bool refresh, Func<LeaseProgress?> progress, Action<WaitStatus>? waiting,
@@ -45,9 +46,11 @@ internal sealed class CoordinatedPull(ModelPull pull, string source, string revi
             destination, storage.Shared ? "shared" : "node-local", storage.Reason, store.Describe(key), identity);
 
         // The failure backoff spaces out a cluster's retries; the few pulls of one host retry as soon as they are run.
-        var timings = storage.Shared ? settings.Timings : settings.Timings with { FailureBackoff = TimeSpan.Zero };
-        var claim = new LeaseClaim(store, key, identity, timings, time, logger);
-        var coordinator = new DownloadCoordinator(claim, timings, time, logger);
+        var retry = environment.Retry;
+        var local = storage.Shared ? environment
+            : environment with { Retry = retry with { LeaseFailure = retry.LeaseFailure with { Base = TimeSpan.Zero } } };
+        var claim = new LeaseClaim(store, key, identity, settings.Timings, local, logger);
+        var coordinator = new DownloadCoordinator(claim, settings.Timings, local, logger);
         PullOutcome? mine = null;
         // With --refresh or --repair the old record must not end the wait: only a record written after we started counts.
         bool IsComplete() => pull.CompleteRecord(destination, filter) is { } record

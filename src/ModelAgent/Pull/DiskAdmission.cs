@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using ModelAgent.Coordination;
 using ModelAgent.Platform;
 using ModelAgent.Sources;
 using ModelAgent.Storage;
@@ -20,8 +21,13 @@ internal static class DiskAdmission
     private const long JournalBytesPerBlock = 32;
     private const long RecordOverhead = 64 * 1024;
 
-    /// <summary>Throws <see cref="LocalStorageException"/> (no space) when the transfer cannot fit.</summary>
-    public static void Check(string destination, IReadOnlyList<SnapshotFile> toTransfer, TransferOptions options, ILogger logger)
+    /// <summary>
+    /// Throws <see cref="LocalStorageException"/> (no space) when the transfer cannot fit, saying so in the words the
+    /// node agent reports: "insufficient storage: needs 140.2 GiB, 88.0 GiB free on /raid" (the filesystem's mount
+    /// point when <paramref name="probe"/> finds it, else the nearest existing directory of the destination).
+    /// </summary>
+    public static void Check(string destination, IReadOnlyList<SnapshotFile> toTransfer, TransferOptions options, ILogger logger,
+        StorageProbe? probe = null)
     {
         if (toTransfer.Count == 0) return;
         var data = PendingBytes.StillNeeded(destination, toTransfer, options);
@@ -40,8 +46,12 @@ internal static class DiskAdmission
         {
             logger.LogError("Refusing the transfer: {Needed} bytes to write into {Destination}, {Free} bytes free",
                 needed, destination, space.FreeBytes);
+            var on = probe?.Probe(measured, SharedStorageMode.Auto).MountPoint is { Length: > 0 } mount ? mount : measured;
             throw new LocalStorageException(LocalStorageFailure.NoSpace, destination, null,
-                "the listed sizes exceed the free space", needed, space.FreeBytes);
+                "the listed sizes exceed the free space", needed, space.FreeBytes)
+            {
+                Summary = $"insufficient storage: needs {ByteSize.Text(needed)}, {ByteSize.Text(space.FreeBytes)} free on {on}",
+            };
         }
         logger.LogInformation("Disk space for {Destination}: {Needed} bytes to write, {Free} bytes free",
             destination, needed, space.FreeBytes);

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Logging;
 using ModelAgent.Completion;
+using ModelAgent.Coordination;
 using ModelAgent.Sources;
+using ModelAgent.Storage;
 using ModelAgent.Transfer;
 
 namespace ModelAgent.Pull;
@@ -26,6 +28,12 @@ internal sealed class ModelPull(ISnapshotSource source, TransferOptions options,
     TimeProvider? time = null)
 {
     private readonly ITransferObserver _observer = observer ?? NullTransferObserver.Instance;
+
+    /// <summary>The process's shared block pool and budget; null gives the transfer its own (tests, one-off pulls).</summary>
+    public TransferMemory? Memory { get; init; }
+
+    /// <summary>Reads the filesystem of the destination: the write mode and the free-space message depend on it.</summary>
+    public StorageProbe Probe { get; init; } = StorageProbe.ForThisHost();
 
     public async Task<PullOutcome> RunAsync(string destination, PathPatternFilter filter, bool refresh, CancellationToken cancellationToken,
         bool repair = false)
@@ -91,7 +99,7 @@ internal sealed class ModelPull(ISnapshotSource source, TransferOptions options,
         }
 
         // Refused before the record is touched and before a byte is fetched: a disk too small changes nothing.
-        DiskAdmission.Check(destination, toTransfer, options, logger);
+        DiskAdmission.Check(destination, toTransfer, options, logger, Probe);
         // From here the directory changes: it must not look complete until the new record is written.
         if (read.Record is not null) CompletionRecordStore.Invalidate(destination);
         logger.LogInformation("Transferring {Count} files of {Source} at {Revision} into {Destination}; keeping {Kept} unchanged, " +
@@ -107,8 +115,8 @@ internal sealed class ModelPull(ISnapshotSource source, TransferOptions options,
             tally.FileDone(file, transferred: false);
         }
 
-        var engine = new TransferEngine(source.OpenOrigin(snapshot), options, logger, tally);
-        await engine.RunAsync(destination, toTransfer, cancellationToken);
+        var engine = new TransferEngine(source.OpenOrigin(snapshot), options, logger, tally, Memory);
+        await engine.RunAsync(destination, toTransfer, DiskWriteChoice.For(options.WriteMode, destination, Probe), cancellationToken);
         foreach (var path in stale) RemoveStale(destination, path);
         try { await CompletionRecordStore.WriteAsync(destination, NewRecord(snapshot, filter), cancellationToken); }
         catch (Exception e) when (LocalStorageException.From(e, destination, CompletionRecordStore.PathFor(destination)) is { } local)

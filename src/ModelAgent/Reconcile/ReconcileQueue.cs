@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using ModelAgent.Resilience;
 
 namespace ModelAgent.Reconcile;
 
@@ -15,9 +16,9 @@ namespace ModelAgent.Reconcile;
 /// the reconcile function. A key enqueued while it runs stays in <c>dirty</c> only; when the run ends the key goes
 /// back in the channel, so it runs once more, after, never concurrently. The run's <see cref="ReconcileResult"/>
 /// decides what follows: <c>Done</c> forgets the failures; <c>RequeueAfter</c> forgets them and arms a timer;
-/// <c>RetryAfterFailure</c> counts one more failure, keeps its reason and arms a timer for
-/// <see cref="ReconcileBackoff.Delay"/>. A thrown exception is a failure with the exception as reason. A timer
-/// firing enqueues the key. A key has at most one timer: an <see cref="Enqueue"/> drops it (the run it causes decides
+/// <c>RetryAfterFailure</c> counts one more failure, keeps its reason and arms a timer for the wait
+/// <see cref="RetrySettings.Reconcile"/> gives that count. A thrown exception is a failure with the exception as reason.
+/// A timer firing enqueues the key. A key has at most one timer: an <see cref="Enqueue"/> drops it (the run it causes decides
 /// the next one), so an event during a backoff runs the key now, as client-go's <c>Add</c> does.
 /// </para>
 /// <para>
@@ -33,8 +34,8 @@ namespace ModelAgent.Reconcile;
 /// keeps its worker and holds its key until it returns; <see cref="ShutdownAsync"/> then gives up after its bound.
 /// An <see cref="Enqueue"/> during a backoff runs the key at once, so the caller must enqueue on real changes only
 /// (not on every informer resync), or the backoff is defeated. Order between keys is FIFO of when they became ready,
-/// nothing more. Timers run on the injected <see cref="TimeProvider"/>; jitter draws on the injected
-/// <see cref="Random"/> under the lock.
+/// nothing more. Timers run on the injected environment's <see cref="TimeProvider"/>; jitter draws on its
+/// <see cref="Random"/>.
 /// </para>
 /// </summary>
 internal sealed class ReconcileQueue
@@ -42,7 +43,7 @@ internal sealed class ReconcileQueue
     private readonly Func<string, CancellationToken, Task<ReconcileResult>> reconcile;
     private readonly ReconcileQueueSettings settings;
     private readonly TimeProvider time;
-    private readonly Random random;
+    private readonly RetryStrategy backoff;
     private readonly ILogger logger;
 
     private readonly object gate = new();
@@ -63,15 +64,16 @@ internal sealed class ReconcileQueue
     public ReconcileQueue(
         Func<string, CancellationToken, Task<ReconcileResult>> reconcile,
         ReconcileQueueSettings settings,
-        TimeProvider time,
-        Random random,
+        AgentEnvironment environment,
         ILogger logger)
     {
         settings.Validate();
+        if (environment.Retry.Reconcile.Problem("the reconcile backoff") is { } problem)
+            throw new ArgumentOutOfRangeException(nameof(environment), problem);
         this.reconcile = reconcile;
         this.settings = settings;
-        this.time = time;
-        this.random = random;
+        time = environment.Time;
+        backoff = environment.Retrying(environment.Retry.Reconcile);
         this.logger = logger;
     }
 
@@ -251,7 +253,7 @@ internal sealed class ReconcileQueue
                 break;
             case ReconcileResult.RetryAfterFailure failure:
                 var count = (failures.GetValueOrDefault(key)?.Count ?? 0) + 1;
-                var delay = settings.Backoff.Delay(count, random);
+                var delay = backoff.Delay(count);
                 var now = time.GetUtcNow();
                 failures[key] = new KeyFailure(count, failure.Reason, now, now + delay);
                 Arm(key, delay);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using ModelAgent.Resilience;
 using ModelAgent.Sources;
 
 namespace ModelAgent.Transfer;
@@ -9,11 +10,13 @@ namespace ModelAgent.Transfer;
 /// short read, so that writes stay aligned for direct I/O), journals how far the chunk got, hands the block to the file's hasher, and marks
 /// the chunk done once all of it is written.
 /// A body that breaks is resumed from the first missing byte (bytes already received are never fetched again);
-/// attempts are counted only while no byte arrives.
+/// attempts (<see cref="RetrySettings.RangeResume"/>) are counted only while no byte arrives.
 /// </summary>
 internal sealed class ChunkFetcher(IContentOrigin origin, TransferOptions options, MemoryBudget budget, BlockPool blocks,
     ITransferObserver observer, ILogger logger)
 {
+    private readonly RetryStrategy _resume = options.Environment.Retrying(options.Environment.Retry.RangeResume);
+
     public async Task FetchAsync(FileDownload download, int index, CancellationToken cancellationToken)
     {
         var (start, length) = download.ChunkRange(index);
@@ -41,16 +44,16 @@ internal sealed class ChunkFetcher(IContentOrigin origin, TransferOptions option
             }
             if (position == end) break;
             stalled = position > before ? 0 : stalled + 1;
-            if (stalled >= options.MaxAttemptsWithoutProgress)
+            if (!_resume.Allows(stalled))
                 throw new OriginException(OriginFailureKind.Unavailable,
                     $"'{download.File.Path}': the origin stopped delivering bytes {position}-{end - 1} "
                     + $"({stalled} attempts without progress; last: {failure?.Message ?? "body ended early"}); "
                     + "rerun the pull to resume (what arrived is kept), "
                     + "or raise --idle-timeout for a slow link");
-            var wait = options.Retry.Backoff(stalled + 1, options.Random);
+            var wait = _resume.Delay(stalled + 1);
             logger.LogWarning("Range of {File} broke at byte {Position} of {End} ({Reason}); resuming from there in {WaitMs} ms",
                 download.File.Path.Value, position, end, failure?.Message ?? "body ended early", (long)wait.TotalMilliseconds);
-            await Task.Delay(wait, options.Time, cancellationToken);
+            await _resume.WaitAsync(wait, cancellationToken);
         }
         try { download.Journal?.MarkDone(index); }
         catch (Exception e) when (LocalStorageException.From(e, download.Destination, download.Partial.JournalPath) is { } local)

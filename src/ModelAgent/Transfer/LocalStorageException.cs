@@ -31,6 +31,11 @@ internal sealed class LocalStorageException : Exception
     public long? NeededBytes { get; }
     public long? FreeBytes { get; }
 
+    /// <summary>The message in the words of the stage that refused, when it words it itself (the disk admission).</summary>
+    public string? Summary { get; init; }
+
+    public override string Message => Summary ?? base.Message;
+
     /// <summary>
     /// The local failure behind <paramref name="e"/> (an IOException or UnauthorizedAccessException from a file
     /// operation of ours on <paramref name="path"/>), or null for anything else.

@@ -12,12 +12,19 @@ internal sealed class MemoryBudget(long capacity)
     private readonly Lock _gate = new();
     private readonly LinkedList<Waiter> _waiters = new();
     private long _used;
+    private long _peak;
 
     public long Capacity { get; } = capacity;
 
     public long Used
     {
         get { lock (_gate) return _used; }
+    }
+
+    /// <summary>The most bytes ever taken at once (never above <see cref="Capacity"/>).</summary>
+    public long Peak
+    {
+        get { lock (_gate) return _peak; }
     }
 
     /// <summary>
@@ -34,6 +41,7 @@ internal sealed class MemoryBudget(long capacity)
             if (_waiters.Count == 0 && _used + bytes <= Capacity)
             {
                 _used += bytes;
+                _peak = Math.Max(_peak, _used);
                 return Task.FromResult(bytes);
             }
             node = _waiters.AddLast(new Waiter(bytes, exempt,
@@ -89,6 +97,7 @@ internal sealed class MemoryBudget(long capacity)
                 else if (fifoOpen && _used + waiter.Bytes <= Capacity)
                 {
                     _used += waiter.Bytes;
+                    _peak = Math.Max(_peak, _used);
                     _waiters.Remove(node);
                     (wake ??= []).Add((waiter.Ready, waiter.Bytes));
                 }

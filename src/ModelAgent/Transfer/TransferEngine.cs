@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using ModelAgent.Completion;
-using ModelAgent.Coordination;
 using ModelAgent.Sources;
 using ModelAgent.Storage;
 
@@ -12,7 +11,8 @@ namespace ModelAgent.Transfer;
 /// partial files from their journals. A file whose digest does not match is discarded and fetched again, never
 /// renamed into place. Source-agnostic: bytes come from an <see cref="IContentOrigin"/>.
 /// </summary>
-internal sealed class TransferEngine(IContentOrigin origin, TransferOptions options, ILogger logger, ITransferObserver? observer = null)
+internal sealed class TransferEngine(IContentOrigin origin, TransferOptions options, ILogger logger, ITransferObserver? observer = null,
+    TransferMemory? memory = null)
 {
     private readonly ITransferObserver _observer = observer ?? NullTransferObserver.Instance;
     private readonly string _writer = PartialFile.NewWriterId();
@@ -20,11 +20,15 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
     /// <summary>
     /// Transfers <paramref name="files"/> into <paramref name="destination"/>. Throws <see cref="TransferFailedException"/>,
     /// <see cref="OriginException"/>, or <see cref="LocalStorageException"/> when our disk refused (at once: no range is
-    /// fetched again, the others stop, written bytes stay journaled).
+    /// fetched again, the others stop, written bytes stay journaled). <paramref name="write"/> says whether blocks
+    /// bypass the page cache there (decided by <see cref="DiskWriteChoice"/>).
     /// </summary>
-    public async Task RunAsync(string destination, IReadOnlyList<SnapshotFile> files, CancellationToken cancellationToken)
+    public async Task RunAsync(string destination, IReadOnlyList<SnapshotFile> files, DiskWriteChoice write,
+        CancellationToken cancellationToken)
     {
         options.Validate();
+        var shared = memory ?? TransferMemory.For(options);
+        shared.CheckFits(options);
         var targets = new Dictionary<SnapshotFile, string>();
         foreach (var file in files)
         {
@@ -43,12 +47,8 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
         // Held from before the first partial file to after the last commit: while it is, nobody takes our files.
         using var alive = OnOurDisk(destination, files, () => WriterLock.Acquire(destination, _writer));
 
-        var budget = new MemoryBudget(options.MemoryBudget);
-        // Enough blocks are kept for a full budget plus two per request (one read, one being written): reused for the
-        // whole transfer, never a fresh large allocation per block.
-        var blocks = new BlockPool(options.BlockSize,
-            (int)(options.MemoryBudget / options.BlockSize) + 2 * options.MaxConcurrentRequests + 8);
-        var (direct, why) = DiskWriteModeChoice.For(options.WriteMode, destination, StorageProbe.ForThisHost());
+        var (budget, blocks) = (shared.Budget, shared.Blocks);
+        var (direct, why) = write;
         logger.LogInformation("Writing into {Destination} {How}: {Reason}", destination,
             direct ? "directly to the device (O_DIRECT)" : "through the page cache", why);
         var fetcher = new ChunkFetcher(origin, options, budget, blocks, _observer, logger);
@@ -181,11 +181,11 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
                 }
                 logger.LogWarning("Discarding {File}: content digest {Actual} does not match {Expected} (download {Attempt} of " +
                     "{MaxAttempts})",
-                    file.Path.Value, actual.ToString(), file.Digest.ToString(), attempt, options.MaxDigestAttempts);
+                    file.Path.Value, actual.ToString(), file.Digest.ToString(), attempt, options.Environment.Retry.DigestMismatch.Attempts);
                 _observer.BytesDiscarded(file, file.Size);
                 download.Dispose();
                 download.Partial.Delete(partials);
-                if (attempt >= options.MaxDigestAttempts)
+                if (!options.Environment.Retry.DigestMismatch.Allows(attempt))
                     throw new TransferFailedException(
                         $"'{file.Path}': the content does not match the listed {FileDigest.Name(file.Digest.Algorithm)} after {attempt} " +
                         $"downloads (got {actual.Hex}, expected {file.Digest.Hex}); the origin serves corrupted data or the listing is " +

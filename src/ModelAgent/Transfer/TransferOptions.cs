@@ -1,3 +1,4 @@
+using ModelAgent.Resilience;
 using ModelAgent.Sources.HuggingFace;
 
 namespace ModelAgent.Transfer;
@@ -30,13 +31,12 @@ internal sealed record TransferOptions
     public DiskWriteMode WriteMode { get; init; } = DiskWriteMode.Auto;
     /// <summary>A body that delivers nothing for this long is abandoned and the range resumed.</summary>
     public TimeSpan ReadTimeout { get; init; } = HfClientOptions.DefaultIdleTimeout;
-    /// <summary>Attempts to get the rest of one range when it breaks without delivering a byte (reset whenever bytes arrive).</summary>
-    public int MaxAttemptsWithoutProgress { get; init; } = 6;
-    /// <summary>Whole downloads of one file whose content does not match the listed digest, before giving up.</summary>
-    public int MaxDigestAttempts { get; init; } = 3;
-    public RetryPolicy Retry { get; init; } = RetryPolicy.Default;
-    public TimeProvider Time { get; init; } = TimeProvider.System;
-    public Random Random { get; init; } = Random.Shared;
+    /// <summary>
+    /// Clock, jitter and retry schedules: <see cref="RetrySettings.RangeResume"/> for a range that breaks (counted only
+    /// while no byte arrives), <see cref="RetrySettings.DigestMismatch"/> for whole downloads of a file that does not verify.
+    /// </summary>
+    public AgentEnvironment Environment { get; init; } = AgentEnvironment.Default;
+    public TimeProvider Time => Environment.Time;
 
     public void Validate()
     {

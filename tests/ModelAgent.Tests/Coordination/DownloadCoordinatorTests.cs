@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using ModelAgent.Coordination;
+using ModelAgent.Resilience;
 using ModelAgent.Tests.Support;
 
 namespace ModelAgent.Tests.Coordination;
@@ -14,17 +15,21 @@ namespace ModelAgent.Tests.Coordination;
 public sealed class DownloadCoordinatorTests : IDisposable
 {
     private static readonly LeaseTimings Steady =
-        new(TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(300), TimeSpan.FromMilliseconds(300))
-        { FailureBackoff = TimeSpan.FromSeconds(1) };
+        new(TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(300), TimeSpan.FromMilliseconds(300));
+    private static readonly RetrySettings Retry =
+        RetrySettings.Default with { LeaseFailure = RetrySettings.Default.LeaseFailure with { Base = TimeSpan.FromSeconds(1) } };
     private static readonly LeaseTimings Expiring = Steady with { Duration = TimeSpan.FromSeconds(2) };
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
     private readonly TempDirectory _share = new("coord");
     private string Done => Path.Combine(_share.Path, "done");
 
-    private DownloadCoordinator Node(string name, ILeaseStore? store = null, LeaseTimings? timings = null) =>
-        new(new LeaseClaim(store ?? new FileLeaseStore(_share.Path), "model-download-x-1", name, timings ?? Steady, TimeProvider.System,
-            NullLogger.Instance),
-            timings ?? Steady, TimeProvider.System, NullLogger.Instance);
+    private DownloadCoordinator Node(string name, ILeaseStore? store = null, LeaseTimings? timings = null)
+    {
+        var environment = TestEnvironment.On(TimeProvider.System, Retry);
+        var claim = new LeaseClaim(store ?? new FileLeaseStore(_share.Path), "model-download-x-1", name, timings ?? Steady, environment,
+            NullLogger.Instance);
+        return new(claim, timings ?? Steady, environment, NullLogger.Instance);
+    }
 
     private bool IsComplete() => File.Exists(Done);
 
@@ -119,8 +124,8 @@ public sealed class DownloadCoordinatorTests : IDisposable
     public async Task A_dead_holders_lease_expires_and_one_waiter_takes_over()
     {
         // The holder "dies": it acquired the lease and never renews or releases.
-        var dead = new LeaseClaim(new FileLeaseStore(_share.Path), "model-download-x-1", "dead-node", Expiring, TimeProvider.System,
-            NullLogger.Instance);
+        var dead = new LeaseClaim(new FileLeaseStore(_share.Path), "model-download-x-1", "dead-node", Expiring,
+            TestEnvironment.On(TimeProvider.System, Retry), NullLogger.Instance);
         Assert.Equal(ClaimState.Held, (await dead.TryAcquireOrRenewAsync(null, CancellationToken.None)).State);
         var downloads = 0;
         Task Download(CancellationToken ct)

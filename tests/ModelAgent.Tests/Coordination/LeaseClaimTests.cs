@@ -121,7 +121,7 @@ public abstract class LeaseClaimTests : IAsyncLifetime
     private protected (LeaseClaim Claim, FakeTimeProvider Clock) Node(string name, DateTimeOffset? wallClock = null)
     {
         var clock = new FakeTimeProvider(wallClock ?? DateTimeOffset.Parse("2026-11-27T08:00:00Z"));
-        return (new LeaseClaim(Store(), Key, name, Timings, clock, NullLogger.Instance), clock);
+        return (new LeaseClaim(Store(), Key, name, Timings, TestEnvironment.On(clock), NullLogger.Instance), clock);
     }
 
     private protected static Task<ClaimResult> Look(LeaseClaim claim) => claim.TryAcquireOrRenewAsync(null, CancellationToken.None);

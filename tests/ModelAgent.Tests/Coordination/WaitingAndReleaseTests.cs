@@ -30,8 +30,7 @@ public sealed class WaitingAndReleaseTests : IDisposable
         var clock = new FakeTimeProvider(Start);
         var timings = LeaseTimings.Default; // renewals every 15 s, early progress 2 s after the first bytes
         var coordinator =
-            new DownloadCoordinator(new LeaseClaim(Leases, Key, "node-a/1", timings, clock, NullLogger.Instance), timings, clock,
-            NullLogger.Instance);
+            Coordinator(Leases, "node-a/1", timings, clock);
         long done = 0;
         var finish = new TaskCompletionSource();
         var run = coordinator.RunAsync(() => false, ct => finish.Task.WaitAsync(ct),
@@ -58,14 +57,13 @@ public sealed class WaitingAndReleaseTests : IDisposable
     public async Task A_waiter_reports_holder_progress_renewal_age_and_takeover_then_who_completed_it_and_after_how_long()
     {
         var holderClock = new FakeTimeProvider(Start);
-        var holder = new LeaseClaim(Leases, Key, "node-1/abcd", LeaseTimings.Default, holderClock, NullLogger.Instance);
+        var holder = new LeaseClaim(Leases, Key, "node-1/abcd", LeaseTimings.Default, TestEnvironment.On(holderClock), NullLogger.Instance);
         Assert.Equal(ClaimState.Held, (await holder.TryAcquireOrRenewAsync(new LeaseProgress(450, 1000), CancellationToken.None)).State);
 
         var clock = new FakeTimeProvider(Start);
         var statuses = new List<WaitStatus>();
         var done = false;
-        var waiter = new DownloadCoordinator(new LeaseClaim(Leases, Key, "node-2/ef01", LeaseTimings.Default, clock, NullLogger.Instance),
-            LeaseTimings.Default, clock, NullLogger.Instance);
+        var waiter = Coordinator(Leases, "node-2/ef01", LeaseTimings.Default, clock);
         var run = waiter.RunAsync(() => Volatile.Read(ref done), _ => throw new InvalidOperationException("the waiter must not download"),
             () => null, s => { lock (statuses) statuses.Add(s); }, CancellationToken.None);
         await Eventually(() => Task.FromResult(Count(statuses) == 1));
@@ -119,8 +117,7 @@ public sealed class WaitingAndReleaseTests : IDisposable
     {
         using var stuck = new BlockingStore(Leases);
         var timings = Fast();
-        var coordinator = new DownloadCoordinator(new LeaseClaim(stuck, Key, "node-a/1", timings, TimeProvider.System, NullLogger.Instance),
-            timings, TimeProvider.System, NullLogger.Instance);
+        var coordinator = Coordinator(stuck, "node-a/1", timings, TimeProvider.System);
         var outcome =
             await coordinator.RunAsync(() => false, _ => { stuck.Block(); return Task.CompletedTask; }, () => null, null,
             CancellationToken.None)
@@ -134,8 +131,7 @@ public sealed class WaitingAndReleaseTests : IDisposable
     {
         using var stuck = new BlockingStore(Leases);
         var timings = Fast();
-        var coordinator = new DownloadCoordinator(new LeaseClaim(stuck, Key, "node-a/1", timings, TimeProvider.System, NullLogger.Instance),
-            timings, TimeProvider.System, NullLogger.Instance);
+        var coordinator = Coordinator(stuck, "node-a/1", timings, TimeProvider.System);
         using var sigterm = new CancellationTokenSource();
         var run = coordinator.RunAsync(() => false, async ct =>
         {
@@ -153,8 +149,7 @@ public sealed class WaitingAndReleaseTests : IDisposable
         using var client = server.Client(timeout: TimeSpan.FromMinutes(10));
         var timings = Fast();
         var store = new KubernetesLeaseStore(client, "ome");
-        var coordinator = new DownloadCoordinator(new LeaseClaim(store, Key, "node-a/1", timings, TimeProvider.System, NullLogger.Instance),
-            timings, TimeProvider.System, NullLogger.Instance);
+        var coordinator = Coordinator(store, "node-a/1", timings, TimeProvider.System);
         long before = 0;
         var outcome = await coordinator.RunAsync(() => false, _ =>
         {
@@ -230,6 +225,13 @@ public sealed class WaitingAndReleaseTests : IDisposable
             _released.Set();
             _released.Dispose();
         }
+    }
+
+    private static DownloadCoordinator Coordinator(ILeaseStore store, string identity, LeaseTimings timings, TimeProvider time)
+    {
+        var environment = TestEnvironment.On(time);
+        var claim = new LeaseClaim(store, Key, identity, timings, environment, NullLogger.Instance);
+        return new DownloadCoordinator(claim, timings, environment, NullLogger.Instance);
     }
 
     public void Dispose() => _share.Dispose();

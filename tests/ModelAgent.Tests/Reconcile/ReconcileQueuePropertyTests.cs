@@ -2,6 +2,7 @@ using CsCheck;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using ModelAgent.Reconcile;
+using ModelAgent.Tests.Support;
 using Xunit.Abstractions;
 
 namespace ModelAgent.Tests.Reconcile;
@@ -40,8 +41,8 @@ public sealed class ReconcileQueuePropertyTests(ITestOutputHelper output)
     {
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-27T00:00:00Z"));
         var probe = new ReconcileProbe();
-        var queue = new ReconcileQueue(probe.RunAsync, new ReconcileQueueSettings { Workers = Workers }, time, new Random(1),
-            NullLogger.Instance);
+        var queue = new ReconcileQueue(probe.RunAsync, new ReconcileQueueSettings { Workers = Workers },
+            TestEnvironment.On(time, seed: 1), NullLogger.Instance);
         queue.Start();
         var lastWasEnqueue = new Dictionary<string, bool>();
         var runsAtEnqueue = new Dictionary<string, int>();

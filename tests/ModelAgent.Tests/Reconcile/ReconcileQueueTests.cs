@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using ModelAgent.Reconcile;
+using ModelAgent.Tests.Support;
 
 namespace ModelAgent.Tests.Reconcile;
 
@@ -9,8 +10,8 @@ public sealed class ReconcileQueueTests
     private static readonly DateTimeOffset Start = DateTimeOffset.Parse("2026-11-27T00:00:00Z");
 
     private static ReconcileQueue Queue(ReconcileProbe probe, int workers, TimeProvider? time = null) =>
-        new(probe.RunAsync, new ReconcileQueueSettings { Workers = workers }, time ?? new FakeTimeProvider(Start),
-            new Random(7), NullLogger.Instance);
+        new(probe.RunAsync, new ReconcileQueueSettings { Workers = workers }, TestEnvironment.On(time ?? new FakeTimeProvider(Start)),
+            NullLogger.Instance);
 
     [Fact]
     public async Task KeyEnqueuedTwiceBeforeItRunsRunsOnce()

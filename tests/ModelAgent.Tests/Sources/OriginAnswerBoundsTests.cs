@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Microsoft.Extensions.Time.Testing;
+using ModelAgent.Resilience;
 using ModelAgent.Sources;
 using ModelAgent.Sources.HuggingFace;
 using ModelAgent.Storage;
@@ -32,8 +33,8 @@ public sealed class OriginAnswerBoundsTests
 
         Assert.NotNull(requested);
         Assert.True(requested >= TimeSpan.FromDays(365 * 1000), $"{requested}");
-        var policy = new RetryPolicy();
-        Assert.Equal(policy.MaxServerWait, policy.ServerWait(requested.Value, new Random(1)));
+        var limited = AgentEnvironment.Default.Retrying(RetrySettings.Default.HubRateLimited);
+        Assert.Equal(NamedWaitRule.Default.Max, limited.Delay(1, requested.Value));
     }
 
     [Theory]
@@ -179,7 +180,7 @@ public sealed class OriginAnswerBoundsTests
         var logger = new CapturingLogger();
         var http = new HfHttpClient(client, new HfClientOptions
         {
-            Endpoint = origin.BaseAddress, Retry = HubPull.QuickRetry, Random = new Random(7), Limits = limits,
+            Endpoint = origin.BaseAddress, Environment = HubPull.QuickEnvironment(), Limits = limits,
         }, logger);
         var model = HfModelReference.From((HuggingFaceUri)StorageUri.Parse("hf://org/m"));
         return await new HfSnapshotResolver(http, logger).ResolveAsync(model, new PathPatternFilter(null, null), CancellationToken.None);

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using ModelAgent.Hub;
 using ModelAgent.Pull;
+using ModelAgent.Resilience;
 using ModelAgent.Sources;
 using ModelAgent.Sources.HuggingFace;
 using ModelAgent.Storage;
@@ -11,12 +12,25 @@ namespace ModelAgent.Tests.Support;
 /// <summary>Runs the real pull pipeline in-process against a hub on loopback, with quick retries so fault tests stay short.</summary>
 internal static class HubPull
 {
-    public static readonly RetryPolicy QuickRetry = new()
+    /// <summary>The default Hub and range schedules, waiting 5 ms doubling to 100 ms, and a named wait without padding.</summary>
+    public static readonly RetrySettings QuickRetry = new()
     {
-        BaseDelay = TimeSpan.FromMilliseconds(5),
-        MaxDelay = TimeSpan.FromMilliseconds(100),
-        ServerWaitPadding = TimeSpan.Zero,
-        MaxAttempts = 8,
+        HubRequests = Quick(RetrySettings.Default.HubRequests),
+        HubStalls = Quick(RetrySettings.Default.HubStalls),
+        HubUnreachable = Quick(RetrySettings.Default.HubUnreachable),
+        HubRateLimited = Quick(RetrySettings.Default.HubRateLimited),
+        RangeResume = Quick(RetrySettings.Default.RangeResume),
+    };
+
+    /// <summary>The wall clock, a seeded random and <paramref name="retry"/> (<see cref="QuickRetry"/> when null).</summary>
+    public static AgentEnvironment QuickEnvironment(RetrySettings? retry = null) =>
+        new(TimeProvider.System, new Random(7), retry ?? QuickRetry);
+
+    private static RetrySchedule Quick(RetrySchedule schedule) => schedule with
+    {
+        Base = TimeSpan.FromMilliseconds(5),
+        Cap = TimeSpan.FromMilliseconds(100),
+        Named = schedule.Named with { Padding = TimeSpan.Zero },
     };
 
     public static TransferOptions SmallChunks => new()
@@ -26,12 +40,12 @@ internal static class HubPull
         MaxConcurrentRequests = 6,
         MaxRequestsPerFile = 3,
         MemoryBudget = 256 * 1024,
-        Retry = QuickRetry,
+        Environment = QuickEnvironment(),
     };
 
     public static async Task<PullOutcome> RunAsync(Uri endpoint, string uri, string destination, TransferOptions? options = null,
         string? token = null, PathPatternFilter? filter = null, bool refresh = false, ILogger? logger = null,
-        ITransferObserver? observer = null, RetryPolicy? retry = null, CancellationToken cancellationToken = default,
+        ITransferObserver? observer = null, RetrySettings? retry = null, CancellationToken cancellationToken = default,
         TimeSpan? responseHeadersTimeout = null)
     {
         logger ??= new CapturingLogger();
@@ -41,8 +55,7 @@ internal static class HubPull
         {
             Endpoint = endpoint,
             Tokens = token is null ? AnonymousTokenSource.Instance : new FixedTokenSource(new HfToken(token)),
-            Retry = retry ?? QuickRetry,
-            Random = new Random(7),
+            Environment = QuickEnvironment(retry),
         };
         if (responseHeadersTimeout is { } headers) clientOptions = clientOptions with { ResponseHeadersTimeout = headers };
         var http = new HfHttpClient(client, clientOptions, logger);

@@ -127,12 +127,12 @@ public sealed class DirectWriteTests
         var local = new StorageProbe(() => null, _ => 0xEF53);
         var nfs = new StorageProbe(() => null, _ => 0x6969);
 
-        Assert.True(DiskWriteModeChoice.For(DiskWriteMode.Auto, "/models", local).Direct);
-        var (direct, reason) = DiskWriteModeChoice.For(DiskWriteMode.Auto, "/models", nfs);
+        Assert.True(DiskWriteChoice.For(DiskWriteMode.Auto, "/models", local).Direct);
+        var (direct, reason) = DiskWriteChoice.For(DiskWriteMode.Auto, "/models", nfs);
         Assert.False(direct);
         Assert.Contains("nfs", reason);
-        Assert.True(DiskWriteModeChoice.For(DiskWriteMode.Direct, "/models", nfs).Direct);
-        Assert.False(DiskWriteModeChoice.For(DiskWriteMode.Buffered, "/models", local).Direct);
+        Assert.True(DiskWriteChoice.For(DiskWriteMode.Direct, "/models", nfs).Direct);
+        Assert.False(DiskWriteChoice.For(DiskWriteMode.Buffered, "/models", local).Direct);
     }
 
     private static byte[] RandomBytes(int length, int seed)

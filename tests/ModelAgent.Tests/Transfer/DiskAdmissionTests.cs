@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using ModelAgent.Completion;
 using ModelAgent.Pull;
 using ModelAgent.Sources;
@@ -25,7 +26,7 @@ public sealed class DiskAdmissionTests
 
         Assert.Equal(LocalStorageFailure.NoSpace, refused.Failure);
         Assert.Equal(long.MaxValue, refused.NeededBytes);
-        Assert.StartsWith($"no space left on {dest.Path}: needs 8.0 EiB, ", refused.Message);
+        Assert.Matches($@"^insufficient storage: needs 8\.0 EiB, [\d.]+ \w*B free on {Regex.Escape(dest.Path)}$", refused.Message);
     }
 
     [Fact]

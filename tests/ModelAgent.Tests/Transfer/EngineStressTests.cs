@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using ModelAgent.Completion;
+using ModelAgent.Coordination;
 using ModelAgent.Sources;
 using ModelAgent.Storage;
 using ModelAgent.Tests.Support;
@@ -35,11 +36,12 @@ public sealed class EngineStressTests
         var options = new TransferOptions
         {
             ChunkSize = 64 << 10, BlockSize = 8 << 10, MemoryBudget = 24 << 10,
-            MaxConcurrentRequests = 5, MaxRequestsPerFile = 4, Retry = HubPull.QuickRetry,
+            MaxConcurrentRequests = 5, MaxRequestsPerFile = 4, Environment = HubPull.QuickEnvironment(),
         };
         using var dest = new TempDirectory("stress");
 
-        await new TransferEngine(origin, options, new CapturingLogger()).RunAsync(dest.Path, files, default);
+        var write = DiskWriteChoice.For(options.WriteMode, dest.Path, StorageProbe.ForThisHost());
+        await new TransferEngine(origin, options, new CapturingLogger()).RunAsync(dest.Path, files, write, default);
 
         HubPull.AssertIdentical(contents, dest.Path);
     }

@@ -64,9 +64,10 @@ public sealed class FaultTests
         using var dest = new TempDirectory("fault");
         var log = new CapturingLogger();
         // One attempt for real failures: any 429 counted as one would fail this pull.
-        var options = HubPull.SmallChunks with { Retry = HubPull.QuickRetry with { MaxAttempts = 1 } };
+        var retry = HubPull.QuickRetry with { HubRequests = HubPull.QuickRetry.HubRequests with { Attempts = 1 } };
+        var options = HubPull.SmallChunks with { Environment = HubPull.QuickEnvironment(retry) };
 
-        await HubPull.RunAsync(hub.Server.BaseAddress, "hf://org/tiny", dest.Path, options, logger: log, retry: options.Retry);
+        await HubPull.RunAsync(hub.Server.BaseAddress, "hf://org/tiny", dest.Path, options, logger: log, retry: retry);
 
         HubPull.AssertIdentical(hub.Files, dest.Path);
         Assert.Contains(log.Lines, l => l.Contains("HTTP 429: rate limited 2 times"));
@@ -78,11 +79,20 @@ public sealed class FaultTests
         await using var hub = await HubFixtureModel.StartAsync();
         hub.Server.Faults.Settings = new FaultSettings { RateLimitRequests = 1, RateLimitWindowSeconds = 600 };
         using var dest = new TempDirectory("fault");
-        var retry = HubPull.QuickRetry with { MaxRateLimitedWait = TimeSpan.FromSeconds(30), MaxServerWait = TimeSpan.FromMinutes(15) };
+        var limited = HubPull.QuickRetry.HubRateLimited;
+        var retry = HubPull.QuickRetry with
+        {
+            HubRateLimited = limited with
+            {
+                MaxTotalWait = TimeSpan.FromSeconds(30),
+                Named = limited.Named with { Max = TimeSpan.FromMinutes(15) },
+            },
+        };
         var started = System.Diagnostics.Stopwatch.StartNew();
 
         var error = await Assert.ThrowsAsync<OriginException>(() =>
-            HubPull.RunAsync(hub.Server.BaseAddress, "hf://org/tiny", dest.Path, HubPull.SmallChunks with { Retry = retry }, retry: retry));
+            HubPull.RunAsync(hub.Server.BaseAddress, "hf://org/tiny", dest.Path,
+                HubPull.SmallChunks with { Environment = HubPull.QuickEnvironment(retry) }, retry: retry));
 
         Assert.Equal(OriginFailureKind.RateLimited, error.Kind);
         Assert.Contains("after waiting as long as allowed", error.Message);
@@ -148,7 +158,7 @@ public sealed class FaultTests
         await using var hub = await HubFixtureModel.StartAsync(o => o with { Seed = 9 });
         // Every body is corrupted while the first ones are slowly sent; once one was, the origin heals. The bodies
         // already started keep their flipped byte, so the files they belong to fail their digest once and must be
-        // fetched again, with retries to spare (a file gets MaxDigestAttempts whole downloads).
+        // fetched again, with retries to spare (a file gets RetrySettings.DigestMismatch's whole downloads).
         hub.Server.Faults.Settings = new FaultSettings { CorruptFraction = 1.0, BandwidthBytesPerSecond = 256 * 1024 };
         using var dest = new TempDirectory("fault");
 
@@ -196,7 +206,7 @@ public sealed class FaultTests
         var failure = Assert.IsType<OriginException>(error);
         Assert.Equal(OriginFailureKind.Unavailable, failure.Kind);
         Assert.Contains("HTTP 502", failure.Message);
-        Assert.Equal(HubPull.QuickRetry.MaxAttempts, (await HubQuiet.StatsAsync(hub.Server)).Faults.ServerErrors);
+        Assert.Equal(HubPull.QuickRetry.HubRequests.Attempts, (await HubQuiet.StatsAsync(hub.Server)).Faults.ServerErrors);
         Assert.False(Directory.Exists(Path.Combine(dest.Path, ".model-agent")) && CompletionRecordStore.Read(dest.Path).Record is not null);
     }
 

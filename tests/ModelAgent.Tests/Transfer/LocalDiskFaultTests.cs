@@ -96,7 +96,8 @@ public sealed class LocalDiskFaultTests(ITestOutputHelper output)
         var error = Error(stdout);
         Assert.Equal("no-space", error.GetProperty("kind").GetString());
         // 24 MiB of files and a few KiB of journals and record, against a 16 MiB tmpfs.
-        Assert.Matches(new Regex($@"^no space left on {Regex.Escape(dest)}: needs 24\.\d MiB, 16\.0 MiB free; "),
+        // In the words the node agent reports, naming the filesystem (the tmpfs's mount point), nothing after it.
+        Assert.Matches(new Regex($@"^insufficient storage: needs 24\.\d MiB, 16\.0 MiB free on {Regex.Escape(disk.Path)}$"),
             error.GetProperty("message").GetString());
         var stats = await HubQuiet.StatsAsync(hub.Server);
         Assert.True(stats.Requests > 0, "the listing was asked for: this is the admission after it, not the --dest check");

@@ -13,6 +13,8 @@ internal abstract record CredentialResolution
     /// <summary>No token configured anywhere: anonymous requests.</summary>
     public sealed record Anonymous : CredentialResolution;
 
-    /// <summary>A token was configured but cannot be read (missing Secret or key, API refused): the model is Failed with this reason.</summary>
+    /// <summary>
+    /// A token was configured but cannot be read (missing Secret or key, API refused): the model is Failed with this reason.
+    /// </summary>
     public sealed record Failed(string Reason) : CredentialResolution;
 }

@@ -1,3 +1,5 @@
+using ModelAgent.Resilience;
+
 namespace ModelAgent.Sources.HuggingFace;
 
 /// <summary>Everything the Hub client needs that is not a request: where, who, how patiently, and whose clock.</summary>
@@ -13,10 +15,9 @@ internal sealed record HfClientOptions
 
     public required Uri Endpoint { get; init; }
     public IHfTokenSource Tokens { get; init; } = AnonymousTokenSource.Instance;
-    public RetryPolicy Retry { get; init; } = RetryPolicy.Default;
-    public TimeProvider Time { get; init; } = TimeProvider.System;
-    /// <summary>Jitter source; a seeded one makes tests repeatable.</summary>
-    public Random Random { get; init; } = Random.Shared;
+    /// <summary>Clock, jitter and the retry schedules (<see cref="RetrySettings.HubRequests"/> and the other Hub ones).</summary>
+    public AgentEnvironment Environment { get; init; } = AgentEnvironment.Default;
+    public TimeProvider Time => Environment.Time;
     /// <summary>How long a request may wait for its response headers (the CLI's --idle-timeout).</summary>
     public TimeSpan ResponseHeadersTimeout { get; init; } = DefaultIdleTimeout;
     /// <summary>How long a JSON answer's body may send nothing before it is abandoned (the CLI's --idle-timeout).</summary>

@@ -1,13 +1,14 @@
 using System.Net;
 using System.Net.Http.Headers;
 using Microsoft.Extensions.Logging;
+using ModelAgent.Resilience;
 
 namespace ModelAgent.Sources.HuggingFace;
 
 /// <summary>
 /// HTTP to a Hub endpoint: follows redirects itself so that <c>Authorization</c> goes only to the endpoint's own
 /// origin (scheme, host, port; relative redirects keep it, a CDN never sees it), retries 429 (honouring RateLimit
-/// and Retry-After), 408, 5xx, resets and timeouts with capped exponential backoff and full jitter, and maps every
+/// and Retry-After), 408, 5xx, resets and timeouts on the environment's Hub schedules (<see cref="RetrySettings"/>), and maps every
 /// other error answer to an <see cref="OriginException"/> without retrying it. Connections that cannot be made at
 /// all (refused, DNS) are retried against one budget shared by every request of the client (<see cref="OriginReachability"/>).
 /// </summary>
@@ -15,6 +16,10 @@ internal sealed class HfHttpClient(HttpClient http, HfClientOptions options, ILo
 {
     private const int MaxRedirects = 10;
     private readonly OriginReachability _reachability = new(options.UnreachableBudget, options.Time);
+    private readonly RetryStrategy _failed = options.Environment.Retrying(options.Environment.Retry.HubRequests);
+    private readonly RetryStrategy _stalled = options.Environment.Retrying(options.Environment.Retry.HubStalls);
+    private readonly RetryStrategy _refused = options.Environment.Retrying(options.Environment.Retry.HubUnreachable);
+    private readonly RetryStrategy _limited = options.Environment.Retrying(options.Environment.Retry.HubRateLimited);
 
     public Uri Endpoint { get; } = options.Endpoint;
 
@@ -43,10 +48,10 @@ internal sealed class HfHttpClient(HttpClient http, HfClientOptions options, ILo
     {
         var token = await options.Tokens.GetAsync(cancellationToken);
         HttpResponseMessage? last = null;
-        var failures = 0;                // failed tries (5xx, 408, resets, timeouts): at most MaxAttempts
+        var failures = 0;                // failed tries (5xx, 408, resets, timeouts): HubRequests' attempts
         var refused = 0;                 // connections that could not be made: bounded by the client-wide unreachable budget
-        var stalls = 0;                  // no response headers within the idle timeout: at most MaxStalledAttempts
-        var limited = 0;                 // 429 answers: bounded by the time waited, not by their count
+        var stalls = 0;                  // no response headers within the idle timeout: HubStalls' attempts
+        var limited = 0;                 // 429 answers: bounded by the time waited (HubRateLimited), not by their count
         var limitedWait = TimeSpan.Zero;
         while (true)
         {
@@ -68,29 +73,29 @@ internal sealed class HfHttpClient(HttpClient http, HfClientOptions options, ILo
                     var requested = RateLimitHeader.RequestedWait(response.Headers, options.Time.GetUtcNow());
                     // A named wait longer than this request would ever wait in total cannot end well: say so now, rather
                     // than wait the cap out (t=922337203685 is 29,000 years; computing with it would overflow).
-                    if (requested > options.Retry.MaxRateLimitedWait)
+                    var maxWait = _limited.Schedule.MaxTotalWait;
+                    if (requested > maxWait)
                         throw new OriginException(OriginFailureKind.RateLimited,
                             $"{HfErrorMapper.Map(subject, action, response, token).Message}; {Where(url)} asks to wait "
                             + $"{Duration(requested.Value)}, "
-                            + $"more than the {Duration(options.Retry.MaxRateLimitedWait)} a pull waits out rate limits");
-                    wait = requested is { } r ? options.Retry.ServerWait(r, options.Random)
-                        : options.Retry.Backoff(limited, options.Random);
-                    if (limitedWait + wait > options.Retry.MaxRateLimitedWait)
+                            + $"more than the {Duration(maxWait)} a pull waits out rate limits");
+                    wait = _limited.Delay(limited, requested);
+                    if (limitedWait + wait > maxWait)
                         throw HfErrorMapper.Map(subject, action, response, token);
                     limitedWait += wait;
                     logger.LogWarning("Retrying {Action} for {Subject} after HTTP 429: rate limited {Times} times, waiting {WaitMs} " +
                         "ms{WaitReason} ({WaitedS} s of at most {MaxWaitS} s)",
                         action, subject, limited, (long)wait.TotalMilliseconds, requested is null ? "" : " as the server asked",
-                        (long)limitedWait.TotalSeconds, (long)options.Retry.MaxRateLimitedWait.TotalSeconds);
+                        (long)limitedWait.TotalSeconds, (long)maxWait.TotalSeconds);
                 }
                 else
                 {
-                    if (++failures >= options.Retry.MaxAttempts)
+                    if (!_failed.Allows(++failures))
                         throw HfErrorMapper.Map(subject, action, response, token);
-                    wait = options.Retry.Backoff(failures, options.Random);
+                    wait = _failed.Delay(failures);
                     logger.LogWarning("Retrying {Action} for {Subject} after HTTP {Status}: attempt {Attempt} of {MaxAttempts}, waiting " +
                         "{WaitMs} ms",
-                        action, subject, status, failures + 1, options.Retry.MaxAttempts, (long)wait.TotalMilliseconds);
+                        action, subject, status, failures + 1, _failed.Schedule.Attempts, (long)wait.TotalMilliseconds);
                 }
             }
             catch (Exception e) when (OriginReachability.IsConnectionFailure(e) && !cancellationToken.IsCancellationRequested)
@@ -103,7 +108,7 @@ internal sealed class HfHttpClient(HttpClient http, HfClientOptions options, ILo
                         $"later, or check the network and --endpoint / HF_ENDPOINT", e);
                 // The last try lands at the end of the budget, not a whole backoff after it. The time down is logged rounded
                 // down: 1.96 s must not read "2 s of at most 2 s" on a line that then tries again.
-                wait = options.Retry.Backoff(++refused, options.Random);
+                wait = _refused.Delay(++refused);
                 if (wait > budget - down) wait = budget - down;
                 logger.LogWarning("Cannot connect to {Origin} for {Action} of {Subject} ({Reason}); unreachable for {DownS:0.#} s of at " +
                     "most {BudgetS:0.#} s, trying again in {WaitMs} ms",
@@ -114,25 +119,25 @@ internal sealed class HfHttpClient(HttpClient http, HfClientOptions options, ILo
             catch (TimeoutException e) when (!cancellationToken.IsCancellationRequested)
             {
                 // Only our own header timeout throws this here (HttpClient.Timeout is infinite).
-                if (++stalls >= options.Retry.MaxStalledAttempts)
+                if (!_stalled.Allows(++stalls))
                     throw new OriginException(OriginFailureKind.Unavailable,
                         $"{subject}: {e.Message} while {action}, {stalls} times; the origin or a proxy holds requests without answering: "
                         + "rerun later, check --endpoint / HF_ENDPOINT, or raise --idle-timeout for a slow link", e);
-                wait = options.Retry.Backoff(stalls, options.Random);
+                wait = _stalled.Delay(stalls);
                 logger.LogWarning(
                     "Retrying {Action} for {Subject} after {Failure}: stalled {Stalls} of at most {MaxStalls} times, waiting {WaitMs} ms",
-                    action, subject, e.Message, stalls, options.Retry.MaxStalledAttempts, (long)wait.TotalMilliseconds);
+                    action, subject, e.Message, stalls, _stalled.Schedule.Attempts, (long)wait.TotalMilliseconds);
             }
             catch (Exception e) when (IsTransient(e, cancellationToken))
             {
-                if (++failures >= options.Retry.MaxAttempts)
+                if (!_failed.Allows(++failures))
                     throw new OriginException(OriginFailureKind.Unavailable,
                         $"{subject}: cannot reach {Origin(Endpoint)} while {action} after {failures} attempts ({Describe(e, token)}); " +
                         $"check the network and the --endpoint / HF_ENDPOINT", e);
-                wait = options.Retry.Backoff(failures, options.Random);
+                wait = _failed.Delay(failures);
                 logger.LogWarning("Retrying {Action} for {Subject} after {Failure}: attempt {Attempt} of {MaxAttempts}, waiting " +
                     "{WaitMs} ms",
-                    action, subject, Describe(e, token), failures + 1, options.Retry.MaxAttempts, (long)wait.TotalMilliseconds);
+                    action, subject, Describe(e, token), failures + 1, _failed.Schedule.Attempts, (long)wait.TotalMilliseconds);
             }
             catch
             {
@@ -141,7 +146,7 @@ internal sealed class HfHttpClient(HttpClient http, HfClientOptions options, ILo
             }
             last?.Dispose();
             last = null;
-            await Task.Delay(wait, options.Time, cancellationToken);
+            await _failed.WaitAsync(wait, cancellationToken);
         }
     }
 

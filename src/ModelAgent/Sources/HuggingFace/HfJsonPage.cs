@@ -1,12 +1,13 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using ModelAgent.Resilience;
 
 namespace ModelAgent.Sources.HuggingFace;
 
 /// <summary>
 /// Reading JSON answers from the Hub: through a <see cref="BoundedAnswerStream"/> (an answer larger than its limit is
 /// refused, a body that goes silent for the idle timeout is abandoned), a body cut mid-way is retried like a failed
-/// request (the retry budget is shared; a silent one gets <see cref="RetryPolicy.MaxStalledAttempts"/>), and the
+/// request (<see cref="RetrySettings.HubRequests"/>; a silent one gets <see cref="RetrySettings.HubStalls"/>), and the
 /// <c>Link: rel="next"</c> target is returned for paginated listings.
 /// </summary>
 internal static partial class HfJsonPage
@@ -40,6 +41,8 @@ internal static partial class HfJsonPage
     {
         var options = http.Options;
         var limit = maxBytes ?? options.Limits.MaxAnswerBytes;
+        var broken = options.Environment.Retrying(options.Environment.Retry.HubRequests);
+        var stalled = options.Environment.Retrying(options.Environment.Retry.HubStalls);
         var stalls = 0;
         for (var attempt = 1; ; attempt++)
         {
@@ -64,16 +67,16 @@ internal static partial class HfJsonPage
             }
             catch (TimeoutException e) when (!cancellationToken.IsCancellationRequested)
             {
-                if (++stalls >= options.Retry.MaxStalledAttempts)
+                if (!stalled.Allows(++stalls))
                     throw new OriginException(OriginFailureKind.Unavailable,
                         $"{subject}: {where} stopped sending its answer while {action} ({e.Message}, {stalls} times); "
                         + "the origin or a proxy "
                         + "is stuck: rerun later, check --endpoint / HF_ENDPOINT, or raise --idle-timeout for a slow link", e);
-                await Task.Delay(options.Retry.Backoff(stalls, options.Random), options.Time, cancellationToken);
+                await stalled.WaitAsync(stalled.Delay(stalls), cancellationToken);
             }
-            catch (Exception e) when (HfHttpClient.IsTransient(e, cancellationToken) && attempt < options.Retry.MaxAttempts)
+            catch (Exception e) when (HfHttpClient.IsTransient(e, cancellationToken) && broken.Allows(attempt))
             {
-                await Task.Delay(options.Retry.Backoff(attempt, options.Random), options.Time, cancellationToken);
+                await broken.WaitAsync(broken.Delay(attempt), cancellationToken);
             }
             catch (Exception e) when (HfHttpClient.IsTransient(e, cancellationToken))
             {

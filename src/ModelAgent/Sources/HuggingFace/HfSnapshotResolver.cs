@@ -30,7 +30,7 @@ internal sealed class HfSnapshotResolver(HfHttpClient http, ILogger logger)
         return snapshot;
     }
 
-    private async Task<string> ResolveCommitAsync(HfModelReference model, CancellationToken cancellationToken)
+    public async Task<string> ResolveCommitAsync(HfModelReference model, CancellationToken cancellationToken)
     {
         var url = http.Url($"api/models/{model.RepoId}/revision/{Uri.EscapeDataString(model.Revision)}");
         var (info, _, _) = await http.GetJsonAsync<HfRevisionInfo>(url, model.ToString(), "resolving the revision", cancellationToken);

@@ -99,7 +99,7 @@ public class NodeLabelWriterTests
         await using var server = await KubeApiTestServer.StartAsync();
         using var client = server.Client();
         await ReportingParts.CreateNodeAsync(client);
-        var writer = ReportingParts.Labels(client, ReportingParts.Options(attempts: 3));
+        var writer = ReportingParts.Labels(client, ReportingParts.Options(), attempts: 3);
 
         server.Faults.Add(new FaultRule { Resource = "nodes", Verb = "patch", ErrorCode = 409, Count = 2 });
         Assert.Equal(WriteOutcome.Written, (await writer.SetAsync(Llama, ModelNodeStatus.Updating, default)).Outcome);

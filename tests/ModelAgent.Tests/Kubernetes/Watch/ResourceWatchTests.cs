@@ -5,6 +5,7 @@ using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using ModelAgent.Kubernetes.Ome;
 using ModelAgent.Kubernetes.Watch;
+using ModelAgent.Resilience;
 using ModelAgent.Testing.KubeApi;
 using ModelAgent.Testing.KubeApi.Faults;
 using ModelAgent.Tests.KubeApi;
@@ -21,11 +22,10 @@ public sealed class ResourceWatchTests : IAsyncLifetime
     private const string Group = OmeApi.Group;
     private const string Version = OmeApi.Version;
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
-    private static readonly WatchBackoff Quick = new()
+    private static readonly AgentEnvironment Quick = new(TimeProvider.System, new Random(7), RetrySettings.Default with
     {
-        BaseDelay = TimeSpan.FromMilliseconds(50),
-        MaxDelay = TimeSpan.FromMilliseconds(500),
-    };
+        Watch = RetrySettings.Default.Watch with { Base = TimeSpan.FromMilliseconds(50), Cap = TimeSpan.FromMilliseconds(500) },
+    });
 
     private KubeApiServer _server = null!;
     private k8s.Kubernetes _client = null!;
@@ -49,7 +49,7 @@ public sealed class ResourceWatchTests : IAsyncLifetime
 
     private ResourceWatch<T> Start<T>(WatchedResource<T> resource) where T : IKubernetesObject<V1ObjectMeta>
     {
-        var watch = new ResourceWatch<T>(resource, TimeProvider.System, new Random(7), NullLogger.Instance, Quick);
+        var watch = new ResourceWatch<T>(resource, Quick, NullLogger.Instance);
         _running.Add(watch.RunAsync(_stop.Token));
         return watch;
     }

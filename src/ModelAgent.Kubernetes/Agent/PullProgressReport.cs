@@ -1,0 +1,123 @@
+using Microsoft.Extensions.Logging;
+using ModelAgent.Coordination;
+using ModelAgent.Kubernetes.Ome;
+using ModelAgent.Kubernetes.Reporting;
+using ModelAgent.Pull;
+using ModelAgent.Sources;
+
+namespace ModelAgent.Kubernetes.Agent;
+
+/// <summary>
+/// Turns one pull's progress events into the model's <c>Updating</c> report: the label and the entry's
+/// <c>progress</c> (OME's phases), refreshed at least every <see cref="Tick"/> while bytes move (ModelReport writes at
+/// most once per its interval, 5 s). Nothing is reported before the pull shows real work, a plan with bytes to move
+/// or a wait on another node's lease, so a pull the completion record answers leaves a Ready label Ready. While this
+/// node waits on a lease, the entry shows the holder's bytes and the message "waiting for node-3"; the phase stays
+/// OME's <c>downloading</c> so the controller and consoles read it as they always did.
+/// <para>
+/// The engine calls the observer methods from many threads and they must be quick: they only count and signal.
+/// The writes happen in <see cref="RunAsync"/>, one at a time, so reports of one model never overlap.
+/// </para>
+/// </summary>
+internal sealed class PullProgressReport(ModelReference model, ModelReport report, TimeProvider time, ILogger logger) : IPullProgress
+{
+    /// <summary>How often the loop looks at the counters; ModelReport decides whether a look becomes a write.</summary>
+    public static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
+
+    private readonly SemaphoreSlim _changed = new(0);
+    private long _bytesTotal;
+    private long _bytesDone;
+    private int _filesTotal;
+    private int _filesDone;
+    private WaitStatus? _wait;
+    private int _started;
+    private long _lastBytes;
+    private DateTimeOffset? _lastAt;
+
+    /// <summary>True once the pull showed real work: from then on the model is Updating until it ends.</summary>
+    public bool Started => Volatile.Read(ref _started) == 1;
+
+    public void Planned(int fileCount, long bytesTotal, long bytesAlreadyPresent)
+    {
+        Interlocked.Exchange(ref _bytesTotal, bytesTotal);
+        Interlocked.Exchange(ref _bytesDone, bytesAlreadyPresent);
+        Interlocked.Exchange(ref _filesTotal, fileCount);
+        Interlocked.Exchange(ref _filesDone, 0);
+        Volatile.Write(ref _wait, null);
+        if (bytesTotal > bytesAlreadyPresent) Start();
+    }
+
+    public void BytesWritten(SnapshotFile file, long count) => Interlocked.Add(ref _bytesDone, count);
+
+    public void BytesDiscarded(SnapshotFile file, long count) => Interlocked.Add(ref _bytesDone, -count);
+
+    public void FileDone(SnapshotFile file, bool transferred) => Interlocked.Increment(ref _filesDone);
+
+    public void Waiting(WaitStatus status)
+    {
+        Volatile.Write(ref _wait, status);
+        Start();
+    }
+
+    /// <summary>Writes progress until <paramref name="cancellationToken"/> ends the pull; never throws but for that.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        Task? changed = null;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            // One wait on the signal at a time: a wait the tick outran stays pending and takes the next signal.
+            if (changed is null || changed.IsCompleted) changed = _changed.WaitAsync(cancellationToken);
+            await Task.WhenAny(changed, Task.Delay(Tick, time, cancellationToken));
+            if (cancellationToken.IsCancellationRequested) return;
+            if (!Started) continue;
+            var (progress, message) = Snapshot();
+            var verdict = await report.ReportAsync(model, ModelNodeStatus.Updating, progress: progress,
+                cancellationToken: cancellationToken, message: message);
+            if (!verdict.Succeeded)
+                logger.LogDebug("{Model}: progress not reported ({Reasons}); next tick tries again", model,
+                    string.Join("; ", verdict.Reasons));
+        }
+    }
+
+    /// <summary>The entry's progress and message as of now.</summary>
+    public (DownloadProgress Progress, string? Message) Snapshot()
+    {
+        var now = time.GetUtcNow();
+        var wait = Volatile.Read(ref _wait);
+        if (wait is not null)
+        {
+            var held = wait.Lease?.Progress;
+            var message = wait.Holder is { } holder
+                ? $"waiting for {holder}"
+                : "waiting for the download lease" + (wait.TakeoverIn is { } after ? $" (next try in {(long)after.TotalSeconds} s)" : "");
+            return (new DownloadProgress
+            {
+                Phase = DownloadProgress.Downloading,
+                TotalBytes = (ulong)Math.Max(0, held?.BytesTotal ?? 0),
+                CompletedBytes = (ulong)Math.Max(0, held?.BytesDone ?? 0),
+                LastUpdated = DownloadProgress.Timestamp(now),
+            }, message);
+        }
+        var total = Interlocked.Read(ref _bytesTotal);
+        var done = Math.Clamp(Interlocked.Read(ref _bytesDone), 0, Math.Max(0, total));
+        var speed = _lastAt is { } at && now > at ? (done - _lastBytes) / (now - at).TotalSeconds : 0;
+        _lastBytes = done;
+        _lastAt = now;
+        return (new DownloadProgress
+        {
+            Phase = done >= total && total > 0 ? DownloadProgress.Finalizing : DownloadProgress.Downloading,
+            TotalBytes = (ulong)total,
+            CompletedBytes = (ulong)done,
+            TotalFiles = (uint)Math.Max(0, Volatile.Read(ref _filesTotal)),
+            CompletedFiles = (uint)Math.Max(0, Volatile.Read(ref _filesDone)),
+            SpeedBytesPerSec = Math.Max(0, speed),
+            LastUpdated = DownloadProgress.Timestamp(now),
+        }, null);
+    }
+
+    private void Start()
+    {
+        if (Interlocked.Exchange(ref _started, 1) == 0) _changed.Release();
+        else if (_changed.CurrentCount == 0) _changed.Release();
+    }
+}

@@ -1,0 +1,85 @@
+using Microsoft.Extensions.Logging;
+using ModelAgent.Sources;
+using ModelAgent.Sources.HuggingFace;
+using ModelAgent.Storage;
+using ModelAgent.Transfer;
+
+namespace ModelAgent.Pull;
+
+/// <summary>
+/// The one pull pipeline of a process: source factory, destination check, coordination, transfer and record, for every
+/// pull in flight. Built once per process: one HTTP connection pool and one <see cref="TransferMemory"/>, so the
+/// memory budget bounds the process, not each pull. Thread-safe: pulls run concurrently on one instance.
+/// </summary>
+internal sealed class PullService : IPullService, IDisposable
+{
+    private readonly PullServiceSettings _settings;
+    private readonly TransferOptions _transfer;
+    private readonly ILogger _logger;
+    private readonly HttpMessageHandler _handler;
+    private readonly HttpClient _http;
+    private readonly SourceFactory _sources;
+    private readonly Lock _gate = new();
+    private int _inFlight;
+
+    public PullService(PullServiceSettings settings, ILogger logger)
+    {
+        _settings = settings;
+        _logger = logger;
+        _transfer = settings.Transfer with { ReadTimeout = settings.IdleTimeout };
+        _transfer.Validate();
+        Memory = TransferMemory.ForProcess(_transfer);
+        _handler = HfHttpClient.CreateHandler();
+        _http = new HttpClient(_handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
+        _sources = new SourceFactory(_http, new HfClientOptions
+        {
+            Endpoint = settings.Endpoint, Tokens = settings.Tokens, UnreachableBudget = settings.UnreachableTimeout,
+            ResponseHeadersTimeout = settings.IdleTimeout, IdleTimeout = settings.IdleTimeout,
+            Environment = Resilience.AgentEnvironment.Default with { Time = settings.Time },
+        }, logger);
+    }
+
+    /// <summary>The block pool and out-of-order budget every pull of this service draws on.</summary>
+    public TransferMemory Memory { get; }
+
+    public async Task<PullOutcome> PullAsync(PullRequest request, IPullProgress? progress, CancellationToken cancellationToken)
+    {
+        lock (_gate) _inFlight++;
+        try { return await RunAsync(request, progress, cancellationToken); }
+        finally
+        {
+            // The last pull out gives the blocks back: an agent with every model complete holds no transfer memory.
+            lock (_gate)
+                if (--_inFlight == 0) Memory.Blocks.Trim();
+        }
+    }
+
+    private async Task<PullOutcome> RunAsync(PullRequest request, IPullProgress? progress, CancellationToken cancellationToken)
+    {
+        if (request.Uri is LocalUri local)
+            return await new LocalModel(_settings.Time, _logger).CheckAsync(local, request, cancellationToken);
+        var source = _sources.Create(request.Uri, request.Token);
+        if (string.IsNullOrWhiteSpace(request.Destination))
+            throw new PullRefusedException("--dest DIR is required: the directory the model goes into", PullRefusedException.Usage);
+        // Our disk is checked before the origin is asked anything: its faults are ours to report, and cost no request.
+        if (DestinationCheck.Check(request.Destination) is { } unusable) throw new PullRefusedException(unusable.Message, unusable.Kind);
+
+        var destination = Path.GetFullPath(request.Destination);
+        var counter = new LeaseProgressCounter(progress);
+        var pull = new ModelPull(source, _transfer, _logger, counter, _settings.Time) { Memory = Memory, Probe = _settings.Probe };
+        var coordinated = new CoordinatedPull(pull, source.Source, source.Revision, _settings.Coordination, _settings.Probe,
+            Resilience.AgentEnvironment.Default with { Time = _settings.Time }, _logger);
+        var (outcome, _) = await coordinated.RunAsync(destination, request.Filter, request.Refresh, counter.Current, counter.Waiting,
+            cancellationToken, request.Repair);
+        return outcome;
+    }
+
+    public async Task<string?> ResolveCommitAsync(PullRequest request, CancellationToken cancellationToken) =>
+        request.Uri is HuggingFaceUri ? await _sources.Create(request.Uri, request.Token).ResolveCommitAsync(cancellationToken) : null;
+
+    public void Dispose()
+    {
+        _http.Dispose();
+        _handler.Dispose();
+    }
+}
