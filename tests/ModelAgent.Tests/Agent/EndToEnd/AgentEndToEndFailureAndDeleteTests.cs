@@ -14,7 +14,10 @@ public sealed class AgentEndToEndFailureAndDeleteTests
 {
     private static readonly string[] BothNodes = ["node-1", "node-2"];
 
-    /// <summary>Enough for the first retry of a failed model (1 min, jittered) on a loaded machine.</summary>
+    /// <summary>
+    /// Enough for one pull's own retries of a 5xx (a minute or two of backoff) and then the first retry of the failed
+    /// model (1 min, jittered) on a loaded machine.
+    /// </summary>
     private static readonly TimeSpan RetryWait = TimeSpan.FromMinutes(4);
 
     [Fact]
@@ -23,7 +26,8 @@ public sealed class AgentEndToEndFailureAndDeleteTests
         await using var cluster = await AgentCluster.StartAsync();
         var alpha = TestModels.Small(cluster.Origin, "org/alpha", seed: 7);
         var manifest = ModelManifest.Cluster("alpha", alpha.StorageUri, Path.Combine(cluster.SharedRoot.Path, "alpha"));
-        var agents = BothNodes.Select(node => cluster.StartAgent(node)).ToList();
+        // One attempt per reconcile (OME's --download-retry), so Failed shows after one pull's own retries, not three.
+        var agents = BothNodes.Select(node => cluster.StartAgent(node, o => o with { Extra = ["--download-retry", "1"] })).ToList();
         var pids = agents.Select(a => a.Id).ToList();
         await cluster.Origin.FailEverythingAsync(503);
 
