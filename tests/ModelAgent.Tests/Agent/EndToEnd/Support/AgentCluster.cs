@@ -147,10 +147,17 @@ internal sealed class AgentCluster : IAsyncDisposable
             $"allowed only {string.Join(", ", allowed.Select(v => v ?? "(absent)"))}");
     }
 
-    /// <summary>Total size of the regular files under a folder (0 when it does not exist).</summary>
-    public static long BytesUnder(string directory) => !Directory.Exists(directory)
+    /// <summary>
+    /// Total size of the regular files under a folder (0 when it does not exist); optionally leaving out the agent's own
+    /// state folder (<c>.model-agent</c>: record, leases).
+    /// </summary>
+    public static long BytesUnder(string directory, bool exceptAgentState = false) => !Directory.Exists(directory)
         ? 0
-        : new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories).Where(f => f.LinkTarget is null).Sum(f => f.Length);
+        : new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories)
+            .Where(f => f.LinkTarget is null)
+            .Where(f => !exceptAgentState
+                || !Path.GetRelativePath(directory, f.FullName).StartsWith(".model-agent/", StringComparison.Ordinal))
+            .Sum(f => f.Length);
 
     /// <summary>The regular files under a folder with their sizes, for a failure message.</summary>
     public static string DescribeFiles(string directory) => !Directory.Exists(directory)
