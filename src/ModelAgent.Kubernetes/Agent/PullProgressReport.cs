@@ -89,7 +89,8 @@ internal sealed class PullProgressReport(ModelReference model, ModelReport repor
             var held = wait.Lease?.Progress;
             var message = wait.Holder is { } holder
                 ? $"waiting for {holder}"
-                : "waiting for the download lease" + (wait.TakeoverIn is { } after ? $" (next try in {(long)after.TotalSeconds} s)" : "");
+                // No countdown in the text: a message that changed every second would be written every second.
+                : "waiting for the download lease";
             return (new DownloadProgress
             {
                 Phase = DownloadProgress.Downloading,

@@ -56,7 +56,11 @@ internal sealed class WatchedDesiredState : IDesiredState
         }
     }
 
-    /// <summary>Records this node's latest state; true when its labels differ from the ones known (or none were).</summary>
+    /// <summary>
+    /// Records this node's latest state; true when its labels differ from the ones known (or none were), leaving out the
+    /// model labels agents write (<c>models.ome.io/...</c>): our own report must not wake every model again, or a
+    /// Failed report would cut short the backoff it starts.
+    /// </summary>
     public bool ObserveNode(V1Node node)
     {
         var labels = node.Metadata.Labels ?? new Dictionary<string, string>();
@@ -65,9 +69,12 @@ internal sealed class WatchedDesiredState : IDesiredState
         {
             var before = _node;
             _node = now;
-            return before is null || !SameEntries(before.Labels, now.Labels);
+            return before is null || !SameEntries(Targeting(before.Labels), Targeting(now.Labels));
         }
     }
+
+    private static IEnumerable<KeyValuePair<string, string>> Targeting(IReadOnlyDictionary<string, string> labels) =>
+        labels.Where(label => !label.Key.StartsWith(NodeLabelKey.Domain + "/", StringComparison.Ordinal));
 
     /// <summary>What a reconcile reads of the object: the spec, the labels (reserve) and annotations (skip parsing).</summary>
     private static bool SameDesire(OmeModel before, OmeModel now) =>

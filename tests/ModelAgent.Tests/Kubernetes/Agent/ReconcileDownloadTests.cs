@@ -31,7 +31,9 @@ public class ReconcileDownloadTests
         {
             progress!.Planned(2, 1000, 0);
             progress.BytesWritten(null!, 400);
-            whileDownloading = await EventuallyAsync(() => rig.EntryAsync(model), e => e?.Status == ModelNodeStatus.Updating);
+            // The first report may go out between the plan and the bytes; the next one (≤ 5 s later) carries them.
+            whileDownloading = await EventuallyAsync(() => rig.EntryAsync(model),
+                e => e?.Status == ModelNodeStatus.Updating && e.Progress?.CompletedBytes == 400);
             labelWhileDownloading = await rig.LabelAsync(model);
         };
 

@@ -73,4 +73,16 @@ public sealed class WatchedDesiredStateTests
         Assert.True(state.ObserveNode(Node(("gpu", "a100"), ("zone", "b"))));
         Assert.Equal("a100", state.Node?.Labels["gpu"]);
     }
+
+    [Fact]
+    public void The_model_labels_agents_write_on_the_node_do_not_count_as_a_change_but_are_kept()
+    {
+        // A Failed report is a label write on this Node: if it re-enqueued every model, the backoff it starts would end at once.
+        var state = new WatchedDesiredState();
+        Assert.True(state.ObserveNode(Node(("gpu", "h100"))));
+        Assert.False(state.ObserveNode(Node(("gpu", "h100"), ("models.ome.io/clusterbasemodel.alpha", "Failed"))));
+        Assert.False(state.ObserveNode(Node(("gpu", "h100"), ("models.ome.io/clusterbasemodel.alpha", "Updating"))));
+        Assert.Equal("Updating", state.Node?.Labels["models.ome.io/clusterbasemodel.alpha"]);
+        Assert.True(state.ObserveNode(Node(("gpu", "a100"), ("models.ome.io/clusterbasemodel.alpha", "Updating"))));
+    }
 }
