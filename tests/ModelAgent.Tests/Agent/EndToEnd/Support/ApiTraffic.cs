@@ -1,0 +1,30 @@
+using System.Text.Json.Nodes;
+
+namespace ModelAgent.Tests.Agent.EndToEnd.Support;
+
+/// <summary>The API server's request counters (GET /_test/stats): by "verb resource" and by User-Agent.</summary>
+internal sealed record ApiTraffic(
+    long Total, long OpenWatches, IReadOnlyDictionary<string, long> ByVerbAndResource, IReadOnlyDictionary<string, long> ByUserAgent)
+{
+    /// <summary>Requests of one verb on one resource ("patch nodes", "get configmaps", "watch basemodels").</summary>
+    public long Count(string verb, string resource) => ByVerbAndResource.GetValueOrDefault($"{verb} {resource}");
+
+    /// <summary>Requests sent by clients other than the test's own observers (kubectl, <see cref="ObserverClient"/>).</summary>
+    public long FromAgents => ByUserAgent
+        .Where(p => !p.Key.StartsWith("kubectl", StringComparison.Ordinal) && !p.Key.StartsWith(ObserverClient.UserAgent,
+            StringComparison.Ordinal))
+        .Sum(p => p.Value);
+
+    public static ApiTraffic Parse(JsonNode stats) => new(
+        (long?)stats["total"] ?? 0,
+        (long?)stats["openWatches"] ?? 0,
+        Counts(stats["byVerbAndResource"]),
+        Counts(stats["byUserAgent"]));
+
+    private static Dictionary<string, long> Counts(JsonNode? node) =>
+        node?.AsObject().ToDictionary(p => p.Key, p => (long)p.Value!, StringComparer.Ordinal) ?? [];
+
+    public override string ToString() =>
+        $"{Total} requests ({string.Join(", ", ByVerbAndResource.Select(p => $"{p.Key}: {p.Value}"))}); by agent: " +
+        string.Join(", ", ByUserAgent.Select(p => $"{p.Key}: {p.Value}"));
+}

@@ -1,0 +1,112 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using ModelAgent.Tests.Hub;
+using ModelAgent.Tests.Support;
+
+namespace ModelAgent.Tests.Agent.EndToEnd.Support;
+
+/// <summary>
+/// The origin: <c>model-agent hub serve --control</c> as a process over a folder of models (<see cref="HubModel"/>),
+/// with its counters (requests and body bytes per file) and runtime faults (5xx, bandwidth) over <c>/_hub/</c>.
+/// </summary>
+internal sealed class HubOrigin : IAsyncDisposable
+{
+    private readonly ServedHub _hub;
+
+    private HubOrigin(ServedHub hub, TempDirectory root)
+    {
+        _hub = hub;
+        Root = root;
+    }
+
+    /// <summary>The served folder: <c>org/name/files</c>.</summary>
+    public TempDirectory Root { get; }
+
+    /// <summary>For the agents' HF_ENDPOINT.</summary>
+    public Uri Address => _hub.Address;
+
+    public string Stderr => _hub.Process.Stderr;
+
+    public static async Task<HubOrigin> StartAsync()
+    {
+        var root = new TempDirectory("origin");
+        try { return new HubOrigin(await ServedHub.StartAsync(root.Path, "--control"), root); }
+        catch
+        {
+            root.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A model in the served folder, with pseudo-random contents (replayable from the seed).</summary>
+    public HubModel AddModel(string repoId, IReadOnlyDictionary<string, int> fileSizes, int seed) =>
+        HubModel.Write(Path.Combine(Root.Path, repoId), repoId, fileSizes, seed);
+
+    public async Task<OriginTraffic> TrafficAsync(CancellationToken cancellationToken = default) =>
+        OriginTraffic.Parse((await _hub.Client.GetFromJsonAsync<JsonObject>("_hub/stats", cancellationToken))!);
+
+    public async Task ResetTrafficAsync(CancellationToken cancellationToken = default) =>
+        (await _hub.Client.PostAsync("_hub/stats/reset", null, cancellationToken)).EnsureSuccessStatusCode();
+
+    /// <summary>
+    /// Every file request (resolve and CDN) answers this 5xx until <see cref="ClearFaultsAsync"/>; the JSON API keeps working.
+    /// </summary>
+    public Task FailFilesAsync(int status = 503, CancellationToken cancellationToken = default) =>
+        SetFaultsAsync(new JsonObject { ["serverErrorFraction"] = 1.0, ["serverErrorStatus"] = status, ["filesOnly"] = true },
+            cancellationToken);
+
+    /// <summary>Every request (API and files) answers this 5xx until <see cref="ClearFaultsAsync"/>.</summary>
+    public Task FailEverythingAsync(int status = 503, CancellationToken cancellationToken = default) =>
+        SetFaultsAsync(new JsonObject { ["serverErrorFraction"] = 1.0, ["serverErrorStatus"] = status }, cancellationToken);
+
+    /// <summary>Caps the bytes per second of all bodies together, so a transfer is still running when the test acts.</summary>
+    public Task ThrottleAsync(long bytesPerSecond, CancellationToken cancellationToken = default) =>
+        SetFaultsAsync(new JsonObject { ["bandwidthBytesPerSecond"] = bytesPerSecond }, cancellationToken);
+
+    public Task ClearFaultsAsync(CancellationToken cancellationToken = default) => SetFaultsAsync(new JsonObject(), cancellationToken);
+
+    private async Task SetFaultsAsync(JsonObject settings, CancellationToken cancellationToken)
+    {
+        using var response = await _hub.Client.PutAsJsonAsync("_hub/faults", settings, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+            throw new InvalidOperationException(
+                $"the hub refused faults {settings.ToJsonString()}: {(int)response.StatusCode} " +
+                await response.Content.ReadAsStringAsync(cancellationToken));
+    }
+
+    /// <summary>
+    /// The targets of every request the origin logged since its counters were reset that concern a repo: its JSON API
+    /// (<c>/api/models/org/name…</c>) and its files (<c>/org/name/resolve/…</c>, CDN paths naming the repo).
+    /// </summary>
+    public async Task<IReadOnlyList<string>> RequestsForAsync(string repoId, CancellationToken cancellationToken = default)
+    {
+        var targets = new List<string>();
+        long after = 0;
+        while (true)
+        {
+            var page = await _hub.Client.GetFromJsonAsync<JsonObject>($"_hub/requests?after={after}&limit=1000", cancellationToken);
+            foreach (var request in page?["requests"]?.AsArray() ?? [])
+            {
+                var target = (string?)request?["target"] ?? "";
+                if (target.Contains($"/{repoId}/", StringComparison.Ordinal) || target.EndsWith($"/{repoId}", StringComparison.Ordinal)
+                    || target.Contains($"/{repoId}?", StringComparison.Ordinal))
+                    targets.Add($"{(string?)request?["method"]} {target} → {(int?)request?["status"]}");
+            }
+            if ((bool?)page?["more"] != true) return targets;
+            after = (long?)page?["next"] ?? throw new InvalidOperationException("the hub's request page has more but no next");
+        }
+    }
+
+    /// <summary>The commit the hub serves for a repo now (a sha1 over its files: it changes whenever a file does).</summary>
+    public async Task<string> CommitOfAsync(string repoId, CancellationToken cancellationToken = default)
+    {
+        var info = await _hub.Client.GetFromJsonAsync<JsonObject>($"api/models/{repoId}", cancellationToken);
+        return (string?)info?["sha"] ?? throw new InvalidOperationException($"the hub's answer for {repoId} has no sha");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _hub.DisposeAsync();
+        Root.Dispose();
+    }
+}
