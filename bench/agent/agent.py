@@ -7,18 +7,18 @@ Measures, in one run:
   * API requests per node per minute while the models download, and at rest once every label is Ready
     (goal: 0 besides the open watches);
   * a restart of all N agents (SIGTERM, start again): origin requests (goal 0) and label values other than Ready.
-Writes bench/agent/RESULTS.md. Usage: bench/agent/run.sh
-(env: AGENT_BENCH_NODES=16 AGENT_BENCH_MODELS=4 AGENT_BENCH_SHARDS=4 AGENT_BENCH_SHARD_MIB=8 AGENT_BENCH_REST_S=60
+Writes bench/agent/RESULTS.md. Usage: bench/agent/run.sh [NODES [SHARD_MIB]]   (smoke test: bench/agent/run.sh 4 2)
+(arguments win over the env; env: AGENT_BENCH_NODES=16 AGENT_BENCH_MODELS=4 AGENT_BENCH_SHARDS=4 AGENT_BENCH_SHARD_MIB=8 AGENT_BENCH_REST_S=60
  AGENT_BENCH_READY_TIMEOUT=900; AGENT_BENCH_KEEP=1 keeps the work folder with each node's log)
 """
-import json, os, random, shutil, signal, socket, subprocess, tempfile, threading, time, urllib.request
+import json, os, random, shutil, signal, socket, subprocess, sys, tempfile, threading, time, urllib.request
 from datetime import datetime
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-NODES = int(os.environ.get("AGENT_BENCH_NODES", "16"))
+NODES = int(sys.argv[1] if len(sys.argv) > 1 else os.environ.get("AGENT_BENCH_NODES", "16"))
 MODELS = int(os.environ.get("AGENT_BENCH_MODELS", "4"))
 SHARDS = int(os.environ.get("AGENT_BENCH_SHARDS", "4"))
-SHARD_MIB = int(os.environ.get("AGENT_BENCH_SHARD_MIB", "8"))
+SHARD_MIB = int(sys.argv[2] if len(sys.argv) > 2 else os.environ.get("AGENT_BENCH_SHARD_MIB", "8"))
 REST_S = int(os.environ.get("AGENT_BENCH_REST_S", "60"))
 READY_TIMEOUT = int(os.environ.get("AGENT_BENCH_READY_TIMEOUT", "900"))
 PUBLISHED = os.path.join(ROOT, "artifacts/agent-bench/agent")
@@ -26,6 +26,30 @@ AGENT = os.path.join(PUBLISHED, "model-agent.dll")
 KUBE = os.path.join(ROOT, "tests/KubeApiServer/bin/Release/net10.0/KubeApiServer.dll")
 OBSERVER = "bench-agent-observer"
 LABEL_PREFIX = "models.ome.io/clusterbasemodel."
+
+METHOD = """## How each number is measured
+
+* **Setup**: the test API server (`tests/KubeApiServer`, `--port 0`) and `model-agent hub serve <folder> --port 0 --control`
+  run as processes; the script creates namespace `ome` and N Node objects over the API server's REST API (what
+  `kubectl create` would send), writes a kubeconfig, and starts N published (ReadyToRun) `model-agent run` processes
+  `--node-name node-NN --shared-storage yes --coordination kubernetes --num-download-worker 2` on one shared folder.
+  The models are random safetensors shards generated per run, applied as ClusterBaseModels `hf://bench/model-M` at once.
+* **Origin bytes / model**: `GET /_hub/stats` after every label is Ready (reset right before the models are applied);
+  the body bytes of the model's files (`files` whose key starts with `org/name/`) divided by the sum of the model's
+  file sizes. 1.00x = the share downloaded each file once.
+* **Record-to-Ready lag**: for each model the ctime of `<path>/.model-agent/manifest.json` (set when the completion
+  record is renamed into place) to the time this script's own Node watch (list + `watch=true` on `/api/v1/nodes`)
+  saw `models.ome.io/clusterbasemodel.<name>=Ready` on each node; p50/p99/max over all node-model pairs, clamped at 0.
+  The watch runs in the same process on the same loaded 2 cores, so it adds its own delivery delay.
+* **API requests per node per minute**: `GET /_test/stats` of the test API server (`DELETE` resets it), requests
+  summed over `byUserAgent` minus this script's own user agent, divided by N and by the phase's length. A watch
+  counts once when it is opened (its events are not requests). "Downloading and waiting" runs from the apply to the
+  last label Ready (a short burst, so its per-minute rate is an extrapolation); "at rest" is a fixed window after
+  every label is Ready. The verb/resource column is the server's `byVerbAndResource` (it includes the script's own
+  `create clusterbasemodels`).
+* **Restart**: SIGTERM to every agent, start them again, wait for `/readyz`, then 30 s: origin requests (hub stats,
+  minus control requests) and label values other than Ready seen by the watch.
+"""
 
 
 def start_server(args):
@@ -285,7 +309,7 @@ def main():
     print(text)
     with open(os.path.join(ROOT, "bench/agent/RESULTS.md"), "w") as f:
         f.write(f"# bench/agent results\n\n`bench/agent/run.sh` on {datetime.now().strftime('%Y-%m-%d %H:%M')}"
-                f" (load average {os.getloadavg()[0]:.1f} at the end; 2 vCPU).\n\n{text}\n")
+                f" (load average {os.getloadavg()[0]:.1f} at the end; 2 vCPU).\n\n{text}\n\n{METHOD}")
 
 
 if __name__ == "__main__":
