@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using k8s;
 using Microsoft.Extensions.Logging;
 using ModelAgent.Coordination;
-using ModelAgent.Kubernetes.Agent.Removal;
 using ModelAgent.Kubernetes.Ome;
 using ModelAgent.Kubernetes.Reporting;
 using ModelAgent.Reconcile;
@@ -114,12 +113,12 @@ internal sealed class ModelRemoval(
             artifact, ReuseCandidates.OtherPaths(desired, reference, settings.ModelsRoot), [.. reported.Entries.Keys],
             settings.ModelsRoot));
         logger.LogInformation("{Model}: {Decision}", reference, decision.Reason);
-        if (decision.RemovePath is { } path) Log(reference, parts.RemoveFiles(path, settings.ModelsRoot));
+        if (decision.RemovePath is { } path) parts.RemoveFiles(path, settings.ModelsRoot);
         if (decision.DetachFromParentKey is { } parentKey && destination is ModelDestination.OnNode child)
             await DetachAsync(reference, parentKey, child.Path, reported, cancellationToken);
         if (decision.OrphanedParentPath is { } orphan)
         {
-            if (parts.ChildrenOf(orphan, candidates).Count == 0) Log(reference, parts.RemoveFiles(orphan, settings.ModelsRoot));
+            if (parts.ChildrenOf(orphan, candidates).Count == 0) parts.RemoveFiles(orphan, settings.ModelsRoot);
             else logger.LogInformation("{Model}: {Orphan} kept: other models still link to it", reference, orphan);
         }
     }
@@ -145,7 +144,7 @@ internal sealed class ModelRemoval(
             ModelConfigMapKey.For(reference), new ModelArtifact { ChildrenPaths = children },
             ReuseCandidates.OtherPaths(desired, reference, settings.ModelsRoot), [], settings.ModelsRoot));
         logger.LogInformation("{Model} moved from {Old} to {New}: {Decision}", reference, oldPath, newPath, decision.Reason);
-        if (decision.RemovePath is { } path) Log(reference, parts.RemoveFiles(path, settings.ModelsRoot));
+        if (decision.RemovePath is { } path) parts.RemoveFiles(path, settings.ModelsRoot);
     }
 
     /// <summary>Drops <paramref name="childPath"/> from the childrenPaths of the model whose files it linked to.</summary>
@@ -164,22 +163,5 @@ internal sealed class ModelRemoval(
         }, cancellationToken);
         if (verdict.IsFailure)
             logger.LogWarning("{Model}: not dropped from {Parent}'s childrenPaths: {Reason}", reference, parent, verdict.Reason);
-    }
-
-    private void Log(ModelReference reference, RemovalVerdict verdict)
-    {
-        switch (verdict)
-        {
-            case RemovalVerdict.Removed removed:
-                logger.LogInformation("{Model}: files removed at {Path}", reference, removed.Path);
-                break;
-            case RemovalVerdict.Kept kept:
-                logger.LogInformation("{Model}: files kept: {Reason}", reference, kept.Reason);
-                break;
-            case RemovalVerdict.Failed failed:
-                // Not retried: the label and key go anyway (the finalizer waits on them), and the files stay for a person.
-                logger.LogWarning("{Model}: files not fully removed: {Reason}", reference, failed.Reason);
-                break;
-        }
     }
 }
