@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using ModelAgent.Kubernetes.Agent.Credentials;
+using ModelAgent.Kubernetes.Agent.Signals;
 using ModelAgent.Kubernetes.Ome;
 using ModelAgent.Kubernetes.Reporting;
 using ModelAgent.Pull;
@@ -27,6 +28,7 @@ internal sealed class ModelDownload(
     ArtifactLinking linking,
     ReconcilerParts parts,
     AgentSettings settings,
+    IModelSignals signals,
     TimeProvider time,
     ILogger logger)
 {
@@ -66,9 +68,13 @@ internal sealed class ModelDownload(
         if (new FileInfo(on.Path).LinkTarget is not null && !await linking.UnlinkAsync(reference, on.Path, cancellationToken))
             return await outcome.FailedAsync(reference, $"{on.Path} is a link left by an earlier reuse and could not be removed; " +
                 "remove it by hand", cancellationToken);
+        var started = time.GetTimestamp();
         var pulled = await PullAsync(reference, request, cancellationToken);
-        if (pulled.Failure is { } failure) return await outcome.FailedAsync(reference, failure, cancellationToken);
+        if (pulled.Failure is { } failure)
+            return await outcome.FailedAsync(reference, failure.Reason, cancellationToken, failure.InsufficientStorage);
         var result = pulled.Outcome!;
+        signals.Raise(reference, new ModelSignal.Downloaded(result.Result, result.Source, time.GetElapsedTime(started),
+            result.BytesTotal, result.FilesTransferred, result.CompletedBy, result.Waited));
         logger.LogInformation(
             "{Model}: pull {Result} at revision {Revision}: {Transferred} files transferred, {Kept} kept, {Removed} removed",
             reference, result.Result, result.Revision ?? commit ?? "unknown", result.FilesTransferred, result.FilesKept,
@@ -83,10 +89,10 @@ internal sealed class ModelDownload(
         return await outcome.ReadyAsync(model, on, artifact, cancellationToken);
     }
 
-    private async Task<(PullOutcome? Outcome, string? Failure)> PullAsync(
+    private async Task<(PullOutcome? Outcome, PullFailure? Failure)> PullAsync(
         ModelReference reference, PullRequest request, CancellationToken cancellationToken)
     {
-        var progress = new PullProgressReport(reference, report, time, logger);
+        var progress = new PullProgressReport(reference, report, time, logger) { Signals = signals, Source = request.Uri.ToString() };
         using var reporting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var loop = progress.RunAsync(reporting.Token);
         try
@@ -102,7 +108,7 @@ internal sealed class ModelDownload(
                     if (!failure.Transient || attempt >= settings.DownloadRetry)
                     {
                         var attempts = failure.Transient && attempt > 1 ? $" (after {attempt} attempts)" : "";
-                        return (null, failure.Reason + attempts);
+                        return (null, failure with { Reason = failure.Reason + attempts });
                     }
                     logger.LogInformation("{Model}: attempt {Attempt} of {Attempts} failed ({Reason}); trying again",
                         reference, attempt, settings.DownloadRetry, failure.Reason);

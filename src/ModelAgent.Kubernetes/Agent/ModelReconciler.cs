@@ -1,6 +1,7 @@
 using k8s;
 using Microsoft.Extensions.Logging;
 using ModelAgent.Coordination;
+using ModelAgent.Kubernetes.Agent.Signals;
 using ModelAgent.Kubernetes.Ome;
 using ModelAgent.Kubernetes.Reporting;
 using ModelAgent.Pull;
@@ -41,16 +42,17 @@ internal sealed class ModelReconciler : IModelReconciler
     /// <c>--shared-storage</c>): a model retargeted away keeps its files there.</param>
     public ModelReconciler(IDesiredState desired, IPullService pulls, IKubernetes client, ModelReport report,
         ConfigMapEntryWriter entries, ReconcilerParts parts, AgentSettings settings, Func<string, StorageProbeResult> probe,
-        TimeProvider time, ILogger<ModelReconciler> logger)
+        TimeProvider time, ILogger<ModelReconciler> logger, IModelSignals? signals = null)
     {
+        signals ??= ModelSignalFanOut.None;
         _desired = desired;
         _report = report;
         _settings = settings;
         _logger = logger;
-        _removal = new ModelRemoval(desired, client, report, entries, parts, settings, probe, logger);
-        _outcome = new OutcomeReport(desired, report, _removal, parts, settings, logger);
+        _removal = new ModelRemoval(desired, client, report, entries, parts, settings, probe, signals, logger);
+        _outcome = new OutcomeReport(desired, report, _removal, parts, settings, signals, logger);
         var linking = new ArtifactLinking(desired, pulls, client, entries, parts, settings, logger);
-        _download = new ModelDownload(pulls, report, _outcome, linking, parts, settings, time, logger);
+        _download = new ModelDownload(pulls, report, _outcome, linking, parts, settings, signals, time, logger);
     }
 
     public async Task<ReconcileResult> ReconcileAsync(ModelReference model, CancellationToken cancellationToken)

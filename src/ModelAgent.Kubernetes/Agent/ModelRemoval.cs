@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using k8s;
 using Microsoft.Extensions.Logging;
 using ModelAgent.Coordination;
+using ModelAgent.Kubernetes.Agent.Signals;
 using ModelAgent.Kubernetes.Ome;
 using ModelAgent.Kubernetes.Reporting;
 using ModelAgent.Reconcile;
@@ -38,6 +39,7 @@ internal sealed class ModelRemoval(
     ReconcilerParts parts,
     AgentSettings settings,
     Func<string, StorageProbeResult> probe,
+    IModelSignals signals,
     ILogger logger)
 {
     private readonly ConcurrentDictionary<ModelReference, RemovalCause> _owed = new();
@@ -77,6 +79,7 @@ internal sealed class ModelRemoval(
         }
         _owed.TryRemove(reference, out _);
         if (observation.Gone) desired.Forget(reference);
+        signals.Raise(reference, new ModelSignal.Removed(cause));
         logger.LogInformation("{Model} removed from node {Node} ({Cause}): label and ConfigMap key gone", reference,
             settings.NodeName, cause == RemovalCause.Deleted ? "deleted" : "no longer targets this node");
         return new ReconcileResult.Done();

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using ModelAgent.Completion;
+using ModelAgent.Kubernetes.Agent.Signals;
 using ModelAgent.Kubernetes.Ome;
 using ModelAgent.Kubernetes.Reporting;
 using ModelAgent.Metadata;
@@ -16,7 +18,8 @@ namespace ModelAgent.Kubernetes.Agent;
 /// watched Node still carries the Ready label, that look sends no request at all.
 /// </summary>
 internal sealed class OutcomeReport(
-    IDesiredState desired, ModelReport report, ModelRemoval removal, ReconcilerParts parts, AgentSettings settings, ILogger logger)
+    IDesiredState desired, ModelReport report, ModelRemoval removal, ReconcilerParts parts, AgentSettings settings,
+    IModelSignals signals, ILogger logger)
 {
     /// <summary>Per model, the config last reported Ready by this process (its JSON, children left out).</summary>
     private readonly ConcurrentDictionary<ModelReference, string> _ready = new();
@@ -63,6 +66,7 @@ internal sealed class OutcomeReport(
                 string.Join("; ", verdict.Reasons));
         }
         _ready[reference] = fingerprint;
+        signals.Raise(reference, new ModelSignal.Ready(path, RecordWrittenAt(path)));
         logger.LogInformation("{Model} is Ready at {Path} (label {Label}, entry {Entry})", reference, path, verdict.Label.Outcome,
             verdict.Entry.Outcome);
         if (previousPath is not null) removal.RemoveMoved(model, on.Uri, previousPath, path);
@@ -71,9 +75,11 @@ internal sealed class OutcomeReport(
     }
 
     /// <summary>Reports Failed with <paramref name="reason"/>; the queue backs off before the next try.</summary>
-    public async Task<ReconcileResult> FailedAsync(ModelReference model, string reason, CancellationToken cancellationToken)
+    public async Task<ReconcileResult> FailedAsync(ModelReference model, string reason, CancellationToken cancellationToken,
+        bool insufficientStorage = false)
     {
         Forget(model);
+        signals.Raise(model, new ModelSignal.Failed(reason, insufficientStorage));
         logger.LogWarning("{Model} Failed: {Reason}", model, reason);
         var verdict = await report.ReportAsync(model, ModelNodeStatus.Failed, cancellationToken: cancellationToken, message: reason);
         var unreported = verdict.Succeeded ? "" : $" (and not reported: {string.Join("; ", verdict.Reasons)})";
@@ -82,6 +88,10 @@ internal sealed class OutcomeReport(
 
     /// <summary>The model is being worked on again: its next Ready must be written, not assumed.</summary>
     public void Forget(ModelReference model) => _ready.TryRemove(model, out _);
+
+    /// <summary>When the completion record at <paramref name="path"/> was written; null without a readable record.</summary>
+    private static DateTimeOffset? RecordWrittenAt(string path) =>
+        CompletionRecordStore.Read(path).Record?.WrittenBy.At;
 
     private async Task BackfillAsync(OmeModel model, ModelMetadata metadata, CancellationToken cancellationToken)
     {

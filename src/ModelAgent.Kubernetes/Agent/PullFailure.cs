@@ -13,13 +13,19 @@ namespace ModelAgent.Kubernetes.Agent;
 /// </summary>
 internal sealed record PullFailure(string Reason, bool Transient)
 {
+    /// <summary>The disk cannot hold the model (the admission check, or ENOSPC while writing).</summary>
+    public bool InsufficientStorage { get; init; }
+
     /// <summary>The failure <paramref name="e"/> is; null for a cancellation (a delete or shutdown), which is no failure.</summary>
     public static PullFailure? From(Exception e, CancellationToken cancellationToken) => e switch
     {
         OperationCanceledException when cancellationToken.IsCancellationRequested => null,
         OriginException origin => new(origin.Message, origin.IsTransient),
         TransferFailedException transfer => new(transfer.Message, Transient: true),
-        LocalStorageException local => new(local.Message, Transient: false),
+        LocalStorageException local => new(local.Message, Transient: false)
+        {
+            InsufficientStorage = local.Failure == LocalStorageFailure.NoSpace,
+        },
         PullRefusedException refused => new(refused.Message, Transient: false),
         UnsafeStateException unsafeState => new(unsafeState.Message, Transient: false),
         HttpRequestException or TimeoutException => new($"the origin could not be reached: {e.Message}", Transient: true),

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using ModelAgent.Coordination;
+using ModelAgent.Kubernetes.Agent.Signals;
 using ModelAgent.Kubernetes.Ome;
 using ModelAgent.Kubernetes.Reporting;
 using ModelAgent.Pull;
@@ -33,6 +34,14 @@ internal sealed class PullProgressReport(ModelReference model, ModelReport repor
     private int _started;
     private long _lastBytes;
     private DateTimeOffset? _lastAt;
+    private int _downloadingRaised;
+    private string? _waitRaisedFor;
+
+    /// <summary>Where this pull's signals go (Downloading, WaitingForNode, TookOver, Progress).</summary>
+    public IModelSignals Signals { get; init; } = ModelSignalFanOut.None;
+
+    /// <summary>The storage URI pulled, as the signals name the source.</summary>
+    public string Source { get; init; } = "";
 
     /// <summary>True once the pull showed real work: from then on the model is Updating until it ends.</summary>
     public bool Started => Volatile.Read(ref _started) == 1;
@@ -44,7 +53,10 @@ internal sealed class PullProgressReport(ModelReference model, ModelReport repor
         Interlocked.Exchange(ref _filesTotal, fileCount);
         Interlocked.Exchange(ref _filesDone, 0);
         Volatile.Write(ref _wait, null);
-        if (bytesTotal > bytesAlreadyPresent) Start();
+        if (bytesTotal <= bytesAlreadyPresent) return;
+        Start();
+        if (Interlocked.Exchange(ref _downloadingRaised, 1) == 0)
+            Signals.Raise(model, new ModelSignal.Downloading(Source, bytesTotal, bytesAlreadyPresent, fileCount));
     }
 
     public void BytesWritten(SnapshotFile file, long count) => Interlocked.Add(ref _bytesDone, count);
@@ -57,6 +69,17 @@ internal sealed class PullProgressReport(ModelReference model, ModelReport repor
     {
         Volatile.Write(ref _wait, status);
         Start();
+        // One signal per holder seen: the wait is looked at every few seconds, the operator needs to hear it once.
+        var holder = status.Holder;
+        if (Interlocked.Exchange(ref _waitRaisedFor, holder ?? "") != (holder ?? ""))
+            Signals.Raise(model, new ModelSignal.WaitingForNode(holder));
+    }
+
+    public void TookOver(string? previousHolder)
+    {
+        Volatile.Write(ref _wait, null);
+        Interlocked.Exchange(ref _waitRaisedFor, null);
+        Signals.Raise(model, new ModelSignal.TookOver(previousHolder));
     }
 
     /// <summary>Writes progress until <paramref name="cancellationToken"/> ends the pull; never throws but for that.</summary>
@@ -71,6 +94,8 @@ internal sealed class PullProgressReport(ModelReference model, ModelReport repor
             if (cancellationToken.IsCancellationRequested) return;
             if (!Started) continue;
             var (progress, message) = Snapshot();
+            Signals.Raise(model, new ModelSignal.Progress((long)progress.CompletedBytes, (long)progress.TotalBytes,
+                progress.SpeedBytesPerSec, Waiting: message is not null));
             var verdict = await report.ReportAsync(model, ModelNodeStatus.Updating, progress: progress,
                 cancellationToken: cancellationToken, message: message);
             if (!verdict.Succeeded)

@@ -10,4 +10,10 @@ namespace ModelAgent.Pull;
 internal interface IPullProgress : ITransferObserver
 {
     void Waiting(WaitStatus status) { }
+
+    /// <summary>This node took the download lease over from <paramref name="previousHolder"/>, which stopped renewing it.</summary>
+    void TookOver(string? previousHolder) { }
+
+    /// <summary>The origin asked this pull to slow down (HTTP 429 or 503 with a wait): it now waits <paramref name="wait"/>.</summary>
+    void RateLimited(TimeSpan wait) { }
 }
