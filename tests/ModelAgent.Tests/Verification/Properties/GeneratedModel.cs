@@ -89,7 +89,10 @@ public sealed class GeneratedModel
             case LayoutKind.GgufSplitBesideIndex:
                 ShardedSafetensors("");
                 Json("config.json", """{"model_type":"llama"}""");
-                for (var i = 1; i <= Spec.Shards; i++) Gguf($"model-Q8_0-{i:D5}-of-{Spec.Shards:D5}.gguf");
+                // At least two parts: a lone "-00001-of-00001" part declares nothing beyond itself, so beside a complete
+                // safetensors model its loss is invisible (seed fKPjgbwktNg2), and this layout is about splits.
+                var splitParts = Math.Max(2, Spec.Shards);
+                for (var i = 1; i <= splitParts; i++) Gguf($"model-Q8_0-{i:D5}-of-{splitParts:D5}.gguf");
                 break;
             case LayoutKind.Diffusers: DiffusersPipeline(); break;
         }
