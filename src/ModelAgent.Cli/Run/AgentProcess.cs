@@ -71,7 +71,8 @@ internal static class AgentProcess
             kestrel.ListenAnyIP(settings.Port);
         });
         await using var app = builder.Build();
-        AgentEndpoints.Map(app, settings.Agent.ModelsRoot, () => host.Synced.IsCompletedSuccessfully, metrics);
+        AgentEndpoints.Map(app, settings.Agent.ModelsRoot, () => host.Synced.IsCompletedSuccessfully, () => host.WatchFailingFor,
+            metrics);
         try
         {
             await app.StartAsync(cancellationToken);
