@@ -9,7 +9,8 @@ namespace ModelAgent.Cli.Run;
 /// The agent's probes on <c>--port</c>, as OME serves them: <c>/healthz</c> (and <c>/healthz/model-agent-health</c>)
 /// answers <c>ok</c> while the models root is a directory this process may write, 500 with the reason otherwise;
 /// <c>/livez</c> (and <c>/livez/ping</c>) always <c>ok</c>. Ours: <c>/readyz</c> is <c>ok</c> once the watches have
-/// listed, 503 before and while a watch has failed for longer than <see cref="WatchFailureBound"/>; <c>/metrics</c> is the process's Prometheus registry in the text exposition format.
+/// listed, 503 before and while a watch has failed for longer than <see cref="WatchFailureBound"/>; <c>/metrics</c> is
+/// the process's Prometheus registry in the text exposition format.
 /// </summary>
 internal static class AgentEndpoints
 {

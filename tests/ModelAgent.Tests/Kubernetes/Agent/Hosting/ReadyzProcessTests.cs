@@ -31,7 +31,8 @@ public sealed partial class ReadyzProcessTests : IDisposable
                 await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "ome" } });
                 await client.CoreV1.CreateNodeAsync(new V1Node { Metadata = new V1ObjectMeta { Name = "node-1" } });
             }
-            using var agent = CliProcess.Start(["run", "--models-root-dir", _dir.Sub("models"), "--port", "0"], new Dictionary<string, string?>
+            string[] run = ["run", "--models-root-dir", _dir.Sub("models"), "--port", "0"];
+            using var agent = CliProcess.Start(run, new Dictionary<string, string?>
             {
                 ["KUBECONFIG"] = Kubeconfig.Write(_dir, api.Address),
                 ["NODE_NAME"] = "node-1",
