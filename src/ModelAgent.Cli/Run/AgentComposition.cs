@@ -7,6 +7,7 @@ using ModelAgent.Kubernetes.Agent.Credentials;
 using ModelAgent.Kubernetes.Agent.Hosting;
 using ModelAgent.Kubernetes.Agent.Removal;
 using ModelAgent.Kubernetes.Agent.Reuse;
+using ModelAgent.Kubernetes.Agent.Signals;
 using ModelAgent.Kubernetes.Reporting;
 using ModelAgent.Pull;
 using ModelAgent.Resilience;
@@ -27,7 +28,7 @@ internal sealed class AgentComposition : IDisposable
     public IModelReconciler Reconciler { get; }
 
     public static AgentComposition Build(RunSettings settings, IKubernetes client, WatchedDesiredState state,
-        AgentEnvironment environment, ILoggerFactory loggers)
+        AgentEnvironment environment, ILoggerFactory loggers, IModelSignals? signals = null)
     {
         var agent = settings.Agent;
         var reporting = new ReportingOptions { NodeName = agent.NodeName, Namespace = agent.Namespace };
@@ -50,7 +51,8 @@ internal sealed class AgentComposition : IDisposable
             new ArtifactReuse(loggers.CreateLogger<ArtifactReuse>()),
             new ModelFilesRemoval(loggers.CreateLogger<ModelFilesRemoval>()));
         var reconciler = new ModelReconciler(state, pulls, client, report, entries, parts, agent,
-            path => probe.Probe(path, settings.Coordination.Mode), environment.Time, loggers.CreateLogger<ModelReconciler>());
+            path => probe.Probe(path, settings.Coordination.Mode), environment.Time, loggers.CreateLogger<ModelReconciler>(),
+            signals);
         return new AgentComposition(reconciler, pulls);
     }
 

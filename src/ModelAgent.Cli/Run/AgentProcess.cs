@@ -9,6 +9,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ModelAgent.Hub;
 using ModelAgent.Kubernetes.Agent.Hosting;
+using ModelAgent.Kubernetes.Agent.Metrics;
+using ModelAgent.Kubernetes.Agent.Signals;
 using ModelAgent.Kubernetes.Coordination;
 using ModelAgent.Resilience;
 
@@ -49,7 +51,12 @@ internal static class AgentProcess
         {
             Retry = retry with { ApiWrites = retry.ApiWrites with { Attempts = settings.Agent.NodeLabelRetry } },
         };
-        using var composition = AgentComposition.Build(settings with { Coordination = coordination }, client, state, environment, loggers);
+        // One registry per process, never prometheus-net's static default: tests run several agents in one process.
+        var metrics = Prometheus.Metrics.NewCustomRegistry();
+        Prometheus.DotNetStats.Register(metrics);
+        var signals = new ModelSignalFanOut(new AgentMetrics(metrics, settings.Agent.ModelsRoot, environment.Time));
+        using var composition = AgentComposition.Build(settings with { Coordination = coordination }, client, state, environment, loggers,
+            signals);
         var host = new AgentHost(AgentWatches.For(client, settings.Agent.NodeName), state, composition.Reconciler, settings.Agent,
             new AgentHostOptions(), environment, loggers);
 
@@ -64,7 +71,8 @@ internal static class AgentProcess
             kestrel.ListenAnyIP(settings.Port);
         });
         await using var app = builder.Build();
-        AgentEndpoints.Map(app, settings.Agent.ModelsRoot, () => host.Synced.IsCompletedSuccessfully);
+        AgentEndpoints.Map(app, settings.Agent.ModelsRoot, () => host.Synced.IsCompletedSuccessfully, () => host.WatchFailingFor,
+            metrics);
         try
         {
             await app.StartAsync(cancellationToken);
@@ -80,7 +88,7 @@ internal static class AgentProcess
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var boundPort = new Uri(bound.Replace("[::]", "localhost", StringComparison.Ordinal)).Port;
         Console.Out.WriteLine($"listening on port {boundPort}");
-        logger.LogInformation("Probes on port {Port}: /healthz, /livez, /readyz", boundPort);
+        logger.LogInformation("Probes on port {Port}: /healthz, /livez, /readyz, /metrics", boundPort);
 
         await app.WaitForShutdownAsync(cancellationToken);
         logger.LogInformation("Stopped on signal");

@@ -37,7 +37,7 @@ internal sealed class PullProgressReport(ModelReference model, ModelReport repor
     private int _downloadingRaised;
     private string? _waitRaisedFor;
 
-    /// <summary>Where this pull's signals go (Downloading, WaitingForNode, TookOver, Progress).</summary>
+    /// <summary>Where this pull's signals go (Downloading, WaitingForNode, TookOver, RateLimited, DigestMismatch, Progress).</summary>
     public IModelSignals Signals { get; init; } = ModelSignalFanOut.None;
 
     /// <summary>The storage URI pulled, as the signals name the source.</summary>
@@ -61,7 +61,12 @@ internal sealed class PullProgressReport(ModelReference model, ModelReport repor
 
     public void BytesWritten(SnapshotFile file, long count) => Interlocked.Add(ref _bytesDone, count);
 
-    public void BytesDiscarded(SnapshotFile file, long count) => Interlocked.Add(ref _bytesDone, -count);
+    public void BytesDiscarded(SnapshotFile file, long count)
+    {
+        Interlocked.Add(ref _bytesDone, -count);
+        // The engine discards a whole file only when its digest did not match (a partial restart discards what was present).
+        if (count == file.Size && count > 0) Signals.Raise(model, new ModelSignal.DigestMismatch(file.Path.Value));
+    }
 
     public void FileDone(SnapshotFile file, bool transferred) => Interlocked.Increment(ref _filesDone);
 
@@ -81,6 +86,8 @@ internal sealed class PullProgressReport(ModelReference model, ModelReport repor
         Interlocked.Exchange(ref _waitRaisedFor, null);
         Signals.Raise(model, new ModelSignal.TookOver(previousHolder));
     }
+
+    public void RateLimited(TimeSpan wait) => Signals.Raise(model, new ModelSignal.RateLimited(wait));
 
     /// <summary>Writes progress until <paramref name="cancellationToken"/> ends the pull; never throws but for that.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)

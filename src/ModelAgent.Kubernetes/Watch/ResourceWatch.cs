@@ -41,6 +41,7 @@ internal sealed class ResourceWatch<T>(WatchedResource<T> resource, AgentEnviron
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string? _resourceVersion;
     private Exception? _lastError;
+    private long _failingSince; // the timestamp of the first failure since the last success; 0 while it works
 
     public string ResourceName => resource.Name;
 
@@ -52,6 +53,10 @@ internal sealed class ResourceWatch<T>(WatchedResource<T> resource, AgentEnviron
 
     /// <summary>Why the last list or watch failed, or null once one succeeded again (client-go's watchErrorHandler).</summary>
     public Exception? LastError => Volatile.Read(ref _lastError);
+
+    /// <summary>How long lists or watches have failed with no success in between (<c>/readyz</c>); zero while they work.</summary>
+    public TimeSpan FailingFor =>
+        Interlocked.Read(ref _failingSince) is var since and not 0 ? environment.Time.GetElapsedTime(since) : TimeSpan.Zero;
 
     /// <summary>Completes once the first LIST has been offered to the consumer (client-go's HasSynced).</summary>
     public Task Synced => _synced.Task;
@@ -78,7 +83,7 @@ internal sealed class ResourceWatch<T>(WatchedResource<T> resource, AgentEnviron
                 if (needList)
                 {
                     await RelistAsync(cancellationToken);
-                    Volatile.Write(ref _lastError, null);
+                    Healthy();
                     needList = false;
                     verb = "watch";
                 }
@@ -115,6 +120,7 @@ internal sealed class ResourceWatch<T>(WatchedResource<T> resource, AgentEnviron
                 failures++;
                 var error = Classify(e, verb);
                 Volatile.Write(ref _lastError, error);
+                Interlocked.CompareExchange(ref _failingSince, environment.Time.GetTimestamp(), 0);
                 if (error is ResourceAccessDeniedException) logger.LogError("{Error}", error.Message);
                 else logger.LogWarning("{Verb} of {Resource} failed ({Failures} in a row): {Error}",
                     verb, resource.Name, failures, error.Message);
@@ -174,12 +180,18 @@ internal sealed class ResourceWatch<T>(WatchedResource<T> resource, AgentEnviron
         var from = ResourceVersion ?? throw new InvalidOperationException("watch before list");
         await foreach (var (type, obj) in resource.Watch(from, e => inBand ??= e, cancellationToken).WithCancellation(cancellationToken))
         {
-            if (events++ == 0) Volatile.Write(ref _lastError, null); // the stream works again
+            if (events++ == 0) Healthy(); // the stream works again
             Apply(type, obj);
         }
         if (inBand is null) return (events, false);
         if (StatusCode(inBand) == 410) return (events, true);
         throw inBand;
+    }
+
+    private void Healthy()
+    {
+        Volatile.Write(ref _lastError, null);
+        Interlocked.Exchange(ref _failingSince, 0);
     }
 
     private void Apply(WatchEventType type, T obj)

@@ -48,7 +48,7 @@ internal sealed class PullService : IPullService, IDisposable
     {
         if (request.Uri is LocalUri local)
             return await new LocalModel(_settings.Time, _logger).CheckAsync(local, request, cancellationToken);
-        var source = _sources.Create(request.Uri, request.Token);
+        var source = _sources.Create(request.Uri, request.Token, progress);
         if (string.IsNullOrWhiteSpace(request.Destination))
             throw new PullRefusedException("--dest DIR is required: the directory the model goes into", PullRefusedException.Usage);
         // Our disk is checked before the origin is asked anything: its faults are ours to report, and cost no request.

@@ -45,14 +45,15 @@ internal sealed class SourceFactory : IDisposable
     /// <summary>
     /// The source for <paramref name="uri"/>, with <paramref name="token"/> when given (else the configured tokens).
     /// Throws <see cref="PullRefusedException"/> for a URI the agent does not fetch or a token that cannot be sent.
+    /// <paramref name="progress"/> hears of the waits the origin's rate limits cost.
     /// </summary>
-    public ISnapshotSource Create(StorageUri uri, string? token)
+    public ISnapshotSource Create(StorageUri uri, string? token, IPullProgress? progress = null)
     {
         if (uri is not HuggingFaceUri hf) throw new PullRefusedException(Refusal(uri)!, PullRefusedException.Usage);
-        var options = _hub;
+        var options = progress is null ? _hub : _hub with { RateLimited = progress.RateLimited };
         if (token is not null)
         {
-            try { options = _hub with { Tokens = new FixedTokenSource(new HfToken(token)) }; }
+            try { options = options with { Tokens = new FixedTokenSource(new HfToken(token)) }; }
             catch (ArgumentException e)
             {
                 throw new PullRefusedException($"the token for {uri} is not usable: {e.Message}; give the token alone (hf_...)",

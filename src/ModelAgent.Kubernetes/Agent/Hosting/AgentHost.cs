@@ -62,6 +62,10 @@ internal sealed class AgentHost : BackgroundService
     /// <summary>Completes once all three watches have listed (<c>/readyz</c>).</summary>
     public Task Synced { get; }
 
+    /// <summary>How long the longest-failing of the three watches has failed without a success (<c>/readyz</c>).</summary>
+    public TimeSpan WatchFailingFor =>
+        new[] { _baseModels.FailingFor, _clusterBaseModels.FailingFor, _node.FailingFor }.Max();
+
     public IDesiredState DesiredState => _state;
 
     /// <summary>Where a model is in the work queue (for health and tests).</summary>

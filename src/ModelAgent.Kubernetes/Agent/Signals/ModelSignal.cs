@@ -20,6 +20,12 @@ internal abstract record ModelSignal
     /// <summary>This node took the download lease over from a holder that stopped renewing it.</summary>
     public sealed record TookOver(string? PreviousHolder) : ModelSignal;
 
+    /// <summary>The origin rate-limited this pull (HTTP 429): it waits <see cref="Wait"/> before asking again.</summary>
+    public sealed record RateLimited(TimeSpan Wait) : ModelSignal;
+
+    /// <summary>A downloaded file's content did not match its listed digest: it was discarded and is fetched again.</summary>
+    public sealed record DigestMismatch(string File) : ModelSignal;
+
     /// <summary>A progress look while bytes move (about once a second): for gauges, never for an Event.</summary>
     public sealed record Progress(long BytesDone, long BytesTotal, double BytesPerSecond, bool Waiting) : ModelSignal;
 

@@ -30,6 +30,9 @@ internal sealed record HfClientOptions
     /// </summary>
     public TimeSpan UnreachableBudget { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Told each wait a 429 answer costs (the pull's progress observer, for metrics); null tells no one.</summary>
+    public Action<TimeSpan>? RateLimited { get; init; }
+
     /// <summary>Parses an endpoint from --endpoint or HF_ENDPOINT: an absolute http(s) URL without query.</summary>
     public static bool TryParseEndpoint(string? text, out Uri? endpoint, out string? problem)
     {

@@ -83,6 +83,7 @@ internal sealed class HfHttpClient(HttpClient http, HfClientOptions options, ILo
                     if (wait > maxWait - limitedWait) // not limitedWait + wait: an unbounded MaxTotalWait would overflow
                         throw HfErrorMapper.Map(subject, action, response, token);
                     limitedWait += wait;
+                    options.RateLimited?.Invoke(wait);
                     logger.LogWarning("Retrying {Action} for {Subject} after HTTP 429: rate limited {Times} times, waiting {WaitMs} " +
                         "ms{WaitReason} ({WaitedS} s of at most {MaxWaitS} s)",
                         action, subject, limited, (long)wait.TotalMilliseconds, requested is null ? "" : " as the server asked",

@@ -235,4 +235,20 @@ public sealed class ResourceWatchTests : IAsyncLifetime
         Assert.Equal((ChangeKind.Added, "qwen", "hf://qwen/q"), (added.Kind, added.Key, added.Object.Spec.Storage?.StorageUri));
         Assert.Null(watch.LastError);
     }
+
+    [Fact]
+    public async Task A_failing_list_counts_how_long_it_has_failed_and_zero_once_it_works()
+    {
+        _server.Faults.Add(new FaultRule { Resource = "clusterbasemodels", Verb = "list", ErrorCode = 500 });
+        var watch = Start(WatchedResources.ClusterBaseModels(_client));
+        await EventuallyAsync(() => watch.FailingFor > TimeSpan.Zero, "the failing list to count");
+        var first = watch.FailingFor;
+        // Measured from the first failure, not the last: retries (every 500 ms at most here) do not reset it.
+        await EventuallyAsync(() => watch.LastError is not null && watch.FailingFor > first + TimeSpan.FromSeconds(3),
+            "the failure to last over a retry");
+
+        _server.Faults.Clear();
+        await SyncedAsync(watch);
+        Assert.Equal(TimeSpan.Zero, watch.FailingFor);
+    }
 }

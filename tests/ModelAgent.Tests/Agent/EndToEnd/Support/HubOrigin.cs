@@ -63,6 +63,18 @@ internal sealed class HubOrigin : IAsyncDisposable
     public Task ThrottleAsync(long bytesPerSecond, CancellationToken cancellationToken = default) =>
         SetFaultsAsync(new JsonObject { ["bandwidthBytesPerSecond"] = bytesPerSecond }, cancellationToken);
 
+    /// <summary>File requests (resolve, CDN) beyond <paramref name="requests"/> per window answer 429 with the Hub's headers.</summary>
+    public Task RateLimitFilesAsync(int requests, double windowSeconds, CancellationToken cancellationToken = default) =>
+        SetFaultsAsync(new JsonObject
+        {
+            ["rateLimitRequests"] = requests, ["rateLimitWindowSeconds"] = windowSeconds, ["filesOnly"] = true,
+        }, cancellationToken);
+
+    /// <summary>How many requests the origin answered 429 since its counters were reset.</summary>
+    public async Task<long> RateLimitedAsync(CancellationToken cancellationToken = default) =>
+        (long?)(await _hub.Client.GetFromJsonAsync<JsonObject>("_hub/stats", cancellationToken))?["faults"]?["rateLimited"]
+        ?? throw new InvalidOperationException("the hub's stats have no faults.rateLimited");
+
     public Task ClearFaultsAsync(CancellationToken cancellationToken = default) => SetFaultsAsync(new JsonObject(), cancellationToken);
 
     private async Task SetFaultsAsync(JsonObject settings, CancellationToken cancellationToken)
