@@ -52,7 +52,8 @@ internal sealed class ModelEventWriter(
         return await WriteAsync(target, modelEvent, seen, patch: repeat, cancellationToken);
     }
 
-    private async Task<bool> WriteAsync(EventTarget target, ModelEvent modelEvent, Seen seen, bool patch, CancellationToken cancellationToken)
+    private async Task<bool> WriteAsync(
+        EventTarget target, ModelEvent modelEvent, Seen seen, bool patch, CancellationToken cancellationToken)
     {
         Exception? last = null;
         await foreach (var attempt in _retry.AttemptsAsync(cancellationToken))
