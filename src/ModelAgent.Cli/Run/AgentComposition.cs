@@ -54,7 +54,7 @@ internal sealed class AgentComposition : IDisposable
             new ArtifactReuse(loggers.CreateLogger<ArtifactReuse>()),
             new ModelFilesRemoval(loggers.CreateLogger<ModelFilesRemoval>()));
         var events = new ModelEventRecorder(state, agent.NodeName,
-            new ModelEventWriter(client, agent.NodeName, environment, loggers.CreateLogger<ModelEventWriter>()),
+            new ModelEventWriter(client, agent.NodeName, environment, loggers.CreateLogger<ModelEventWriter>()), environment.Time,
             loggers.CreateLogger<ModelEventRecorder>());
         var reconciler = new ModelReconciler(state, pulls, client, report, entries, parts, agent,
             path => probe.Probe(path, settings.Coordination.Mode), environment.Time, loggers.CreateLogger<ModelReconciler>(),

@@ -6,7 +6,7 @@ namespace ModelAgent.Kubernetes.Agent.Events;
 /// the object and the Event's type, reason and message, so a model that fails every minute cannot use up the tokens
 /// its Downloaded Event needs later. Used by one loop only: not thread-safe.
 /// </summary>
-internal sealed class EventSpamFilter(TimeProvider time, int burst = EventSpamFilter.Burst, TimeSpan? refillEvery = null)
+internal sealed class EventSpamFilter(int burst = EventSpamFilter.Burst, TimeSpan? refillEvery = null)
 {
     public const int Burst = 25;
     public static readonly TimeSpan RefillEvery = TimeSpan.FromMinutes(5);
@@ -17,10 +17,9 @@ internal sealed class EventSpamFilter(TimeProvider time, int burst = EventSpamFi
     private readonly TimeSpan _refill = refillEvery ?? RefillEvery;
     private readonly Dictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
 
-    /// <summary>True when an Event with <paramref name="key"/> may be written now (a token is taken).</summary>
-    public bool Allows(string key)
+    /// <summary>True when an Event with <paramref name="key"/> raised at <paramref name="now"/> may be written (a token is taken).</summary>
+    public bool Allows(string key, DateTimeOffset now)
     {
-        var now = time.GetUtcNow();
         if (!_buckets.TryGetValue(key, out var bucket))
         {
             if (_buckets.Count >= MaxKeys) ForgetFull(now);

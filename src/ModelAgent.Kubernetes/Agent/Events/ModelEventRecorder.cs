@@ -7,7 +7,7 @@ namespace ModelAgent.Kubernetes.Agent.Events;
 
 /// <summary>
 /// Listens to the reconciler's signals and writes them as Events on the BaseModel / ClusterBaseModel. <see cref="Raise"/>
-/// runs on the reconcile's task: it looks the object up (its uid and resourceVersion as of now: a deleted model is
+/// runs on the reconcile's task: it stamps the time, looks the object up (its uid and resourceVersion as of now: a deleted model is
 /// forgotten right after its Deleted signal) and queues, never waits; a full queue drops the Event and counts it. One
 /// background loop writes, in order, through <see cref="ModelEventWriter"/>. Dispose stops the loop.
 /// </summary>
@@ -19,18 +19,19 @@ internal sealed class ModelEventRecorder : IModelSignals, IDisposable
     private readonly IDesiredState _desired;
     private readonly string _nodeName;
     private readonly ModelEventWriter _writer;
+    private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly Channel<(EventTarget Target, ModelEvent Event)> _queue;
+    private readonly Channel<(EventTarget Target, ModelEvent Event, DateTimeOffset At)> _queue;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private long _pending;
     private long _dropped;
 
-    public ModelEventRecorder(IDesiredState desired, string nodeName, ModelEventWriter writer, ILogger<ModelEventRecorder> logger,
-        int capacity = QueueCapacity)
+    public ModelEventRecorder(IDesiredState desired, string nodeName, ModelEventWriter writer, TimeProvider time,
+        ILogger<ModelEventRecorder> logger, int capacity = QueueCapacity)
     {
-        (_desired, _nodeName, _writer, _logger) = (desired, nodeName, writer, logger);
-        _queue = Channel.CreateBounded<(EventTarget, ModelEvent)>(
+        (_desired, _nodeName, _writer, _time, _logger) = (desired, nodeName, writer, time, logger);
+        _queue = Channel.CreateBounded<(EventTarget, ModelEvent, DateTimeOffset)>(
             new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         _loop = Task.Run(() => WriteAllAsync(_stop.Token));
     }
@@ -47,7 +48,7 @@ internal sealed class ModelEventRecorder : IModelSignals, IDisposable
             return;
         }
         Interlocked.Increment(ref _pending);
-        if (_queue.Writer.TryWrite((EventTarget.Of(observation.Model), modelEvent))) return;
+        if (_queue.Writer.TryWrite((EventTarget.Of(observation.Model), modelEvent, _time.GetUtcNow()))) return;
         Interlocked.Decrement(ref _pending);
         var dropped = Interlocked.Increment(ref _dropped);
         // The first drop and then every hundredth: a log line per drop would be the flood the queue bounds.
@@ -67,11 +68,11 @@ internal sealed class ModelEventRecorder : IModelSignals, IDisposable
     {
         try
         {
-            await foreach (var (target, modelEvent) in _queue.Reader.ReadAllAsync(cancellationToken))
+            await foreach (var (target, modelEvent, at) in _queue.Reader.ReadAllAsync(cancellationToken))
             {
                 try
                 {
-                    await _writer.RecordAsync(target, modelEvent, cancellationToken);
+                    await _writer.RecordAsync(target, modelEvent, at, cancellationToken);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {

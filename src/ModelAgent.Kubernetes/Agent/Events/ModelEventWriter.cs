@@ -32,18 +32,21 @@ internal sealed class ModelEventWriter(
     private long _lastNanos;
 
     /// <summary>The spam filter in front of the writes (client-go's defaults unless a test narrows it).</summary>
-    public EventSpamFilter SpamFilter { get; init; } = new(environment.Time);
+    public EventSpamFilter SpamFilter { get; init; } = new();
 
-    /// <summary>Records <paramref name="modelEvent"/> on <paramref name="target"/>; false when held back or not written.</summary>
-    public async Task<bool> RecordAsync(EventTarget target, ModelEvent modelEvent, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records <paramref name="modelEvent"/>, raised at <paramref name="at"/>, on <paramref name="target"/>; false when held
+    /// back or not written.
+    /// </summary>
+    public async Task<bool> RecordAsync(EventTarget target, ModelEvent modelEvent, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        var now = environment.Time.GetUtcNow().UtcDateTime;
+        var now = at.UtcDateTime;
         var key = string.Join('\n', target.Model.Key, target.Uid, nodeName, modelEvent.Type, modelEvent.Reason, modelEvent.Message);
         var repeat = _seen.TryGetValue(key, out var before);
         if (_seen.Count >= MaxRemembered && !repeat) _seen.Clear();
         var seen = before is not null ? before with { Count = before.Count + 1, Last = now } : new Seen(NameFor(target, now), 1, now, now);
         _seen[key] = seen;
-        if (!SpamFilter.Allows(key))
+        if (!SpamFilter.Allows(key, at))
         {
             logger.LogDebug("Event {Reason} on {Model} held back by the spam filter (seen {Count} times)", modelEvent.Reason,
                 target.Model, seen.Count);
