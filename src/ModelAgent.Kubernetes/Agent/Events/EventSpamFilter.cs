@@ -17,7 +17,7 @@ internal sealed class EventSpamFilter(int burst = EventSpamFilter.Burst, TimeSpa
     private readonly TimeSpan _refill = refillEvery ?? RefillEvery;
     private readonly Dictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
 
-    /// <summary>True when an Event with <paramref name="key"/> raised at <paramref name="now"/> may be written (a token is taken).</summary>
+    /// <summary>True when an Event with <paramref name="key"/> raised at <paramref name="now"/> may be written (takes a token).</summary>
     public bool Allows(string key, DateTimeOffset now)
     {
         if (!_buckets.TryGetValue(key, out var bucket))
