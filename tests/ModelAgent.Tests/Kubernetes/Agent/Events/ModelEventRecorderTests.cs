@@ -155,7 +155,8 @@ public sealed class ModelEventRecorderTests
         },
     };
 
-    internal static ModelEventRecorder Recorder(IKubernetes client, IDesiredState state, AgentEnvironment environment, string node = Node) =>
+    internal static ModelEventRecorder Recorder(
+        IKubernetes client, IDesiredState state, AgentEnvironment environment, string node = Node) =>
         new(state, node, new ModelEventWriter(client, node, environment, NullLogger<ModelEventWriter>.Instance), environment.Time,
             NullLogger<ModelEventRecorder>.Instance);
 
