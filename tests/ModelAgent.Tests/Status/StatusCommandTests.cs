@@ -47,9 +47,9 @@ public sealed class StatusCommandTests
         Assert.Equal(1, server.Stats.Count("list", "configmaps"));
         Assert.Equal(
             [
-                "MODEL                     GPU-1         GPU-2",
-                "BaseModel/team-a/mistral  Updating 42%  Ready",
-                "ClusterBaseModel/llama    Ready         Failed",
+                "MODEL                      GPU-1          GPU-2",
+                "BaseModel/team-a/mistral   Updating 42%   Ready",
+                "ClusterBaseModel/llama     Ready          Failed",
             ], Lines(stdout));
 
         (code, stdout, _) = await CliProcess.RunAsync(["status", "-o", "wide"], environment);
@@ -82,9 +82,9 @@ public sealed class StatusCommandTests
         Assert.True(code == 1, stderr);
         Assert.Equal(
             [
-                "MODEL                     GPU-1         GPU-2",
-                "BaseModel/team-a/mistral  Updating 42%  Ready",
-                "ClusterBaseModel/llama    Ready         Failed",
+                "MODEL                      GPU-1          GPU-2",
+                "BaseModel/team-a/mistral   Updating 42%   Ready",
+                "ClusterBaseModel/llama     Ready          Failed",
             ], Lines(stdout));
         Assert.Contains("gpu-3.json: not valid JSON", stderr, StringComparison.Ordinal);
         Assert.Contains("gpu-4.json: a symbolic link, not read", stderr, StringComparison.Ordinal);
