@@ -14,6 +14,7 @@ internal static class Program
             HubCommand.Create(),
             DemoCommand.Create(),
             RunCommand.Create(),
+            StatusCommand.Create(),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -4,6 +4,7 @@ using ModelAgent.Coordination;
 using ModelAgent.Kubernetes.Agent;
 using ModelAgent.Kubernetes.Agent.Backfill;
 using ModelAgent.Kubernetes.Agent.Credentials;
+using ModelAgent.Kubernetes.Agent.Events;
 using ModelAgent.Kubernetes.Agent.Hosting;
 using ModelAgent.Kubernetes.Agent.Removal;
 using ModelAgent.Kubernetes.Agent.Reuse;
@@ -22,8 +23,10 @@ namespace ModelAgent.Cli.Run;
 internal sealed class AgentComposition : IDisposable
 {
     private readonly PullService _pulls;
+    private readonly ModelEventRecorder _events;
 
-    private AgentComposition(IModelReconciler reconciler, PullService pulls) => (Reconciler, _pulls) = (reconciler, pulls);
+    private AgentComposition(IModelReconciler reconciler, PullService pulls, ModelEventRecorder events) =>
+        (Reconciler, _pulls, _events) = (reconciler, pulls, events);
 
     public IModelReconciler Reconciler { get; }
 
@@ -50,11 +53,18 @@ internal sealed class AgentComposition : IDisposable
             new SpecBackfill(client, loggers.CreateLogger<SpecBackfill>()),
             new ArtifactReuse(loggers.CreateLogger<ArtifactReuse>()),
             new ModelFilesRemoval(loggers.CreateLogger<ModelFilesRemoval>()));
+        var events = new ModelEventRecorder(state, agent.NodeName,
+            new ModelEventWriter(client, agent.NodeName, environment, loggers.CreateLogger<ModelEventWriter>()), environment.Time,
+            loggers.CreateLogger<ModelEventRecorder>());
         var reconciler = new ModelReconciler(state, pulls, client, report, entries, parts, agent,
             path => probe.Probe(path, settings.Coordination.Mode), environment.Time, loggers.CreateLogger<ModelReconciler>(),
-            signals);
-        return new AgentComposition(reconciler, pulls);
+            signals is null ? new ModelSignalFanOut(events) : new ModelSignalFanOut(signals, events));
+        return new AgentComposition(reconciler, pulls, events);
     }
 
-    public void Dispose() => _pulls.Dispose();
+    public void Dispose()
+    {
+        _events.Dispose();
+        _pulls.Dispose();
+    }
 }

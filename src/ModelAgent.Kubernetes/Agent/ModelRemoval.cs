@@ -78,8 +78,8 @@ internal sealed class ModelRemoval(
                 string.Join("; ", verdict.Reasons));
         }
         _owed.TryRemove(reference, out _);
+        signals.Raise(reference, new ModelSignal.Removed(cause)); // before Forget: the Event names the object's uid
         if (observation.Gone) desired.Forget(reference);
-        signals.Raise(reference, new ModelSignal.Removed(cause));
         logger.LogInformation("{Model} removed from node {Node} ({Cause}): label and ConfigMap key gone", reference,
             settings.NodeName, cause == RemovalCause.Deleted ? "deleted" : "no longer targets this node");
         return new ReconcileResult.Done();

@@ -40,12 +40,14 @@ internal sealed class DownloadCoordinator(LeaseClaim claim, LeaseTimings timings
     /// <param name="progress">Bytes done/total of the transfer right now, published with every renewal.</param>
     /// <param name="waiting">Called after every look at the lease while this node waits (holder, progress, takeover), for
     /// reporting.</param>
+    /// <param name="tookOver">Called when this node took the lease over from a holder that stopped renewing it.</param>
     public async Task<CoordinatedOutcome> RunAsync(
         Func<bool> isComplete,
         Func<CancellationToken, Task> download,
         Func<LeaseProgress?> progress,
         Action<WaitStatus>? waiting,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        Action<string?>? tookOver = null)
     {
         var started = time.GetTimestamp();
         var backendFailures = 0;
@@ -86,6 +88,7 @@ internal sealed class DownloadCoordinator(LeaseClaim claim, LeaseTimings timings
 
             if (result.State == ClaimState.Held)
             {
+                if (result.TookOverFrom is { } previous) tookOver?.Invoke(previous);
                 if (await DownloadHoldingAsync(isComplete, download, progress, cancellationToken) is { } done)
                     return done == CoordinatedResult.DownloadedHere ? new(done, null, TimeSpan.Zero) : await ElsewhereAsync();
                 continue; // lost the lease mid-download: become a waiter

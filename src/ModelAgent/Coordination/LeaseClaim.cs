@@ -15,7 +15,8 @@ internal enum ClaimState
 }
 
 /// <summary>The state plus the record seen, so callers can report the holder and its progress.</summary>
-internal sealed record ClaimResult(ClaimState State, LeaseRecord? Seen);
+/// <param name="TookOverFrom">The node whose lease this claim took over because it stopped renewing; null otherwise.</param>
+internal sealed record ClaimResult(ClaimState State, LeaseRecord? Seen, string? TookOverFrom = null);
 
 /// <summary>
 /// One node's claim on one (share, model, revision) lease: client-go's leader-election algorithm applied per model.
@@ -145,7 +146,8 @@ internal sealed class LeaseClaim(ILeaseStore store, string key, string identity,
                 record.IsReleased ? "none" : record.HolderIdentity,
                     record.IsReleased ? "released" : $"no renewal seen for {DurationSeconds}s");
         Observe(updated);
-        return new ClaimResult(ClaimState.Held, updated.Record);
+        var tookOverFrom = record.HolderIdentity != identity && !record.IsReleased ? WaitStatus.NodeOf(record.HolderIdentity) : null;
+        return new ClaimResult(ClaimState.Held, updated.Record, tookOverFrom);
     }
 
     /// <summary>

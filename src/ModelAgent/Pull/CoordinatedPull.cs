@@ -26,7 +26,7 @@ internal sealed class CoordinatedPull(ModelPull pull, string source, string revi
     public async Task<(PullOutcome Outcome, bool DownloadedHere)> RunAsync(
         string destination, PathPatternFilter filter, bool refresh, Func<LeaseProgress?> progress, Action<WaitStatus>? waiting,
             CancellationToken cancellationToken,
-        bool repair = false)
+        bool repair = false, Action<string?>? tookOver = null)
     {
         // A complete model needs neither the origin nor the lease backend: restarts of a whole cluster cost nothing.
         var before = pull.CompleteRecord(destination, filter);
@@ -58,7 +58,7 @@ internal sealed class CoordinatedPull(ModelPull pull, string source, string revi
         var result = await coordinator.RunAsync(
             IsComplete,
             async ct => mine = await pull.RunAsync(destination, filter, refresh, ct, repair),
-            progress, waiting, cancellationToken);
+            progress, waiting, cancellationToken, tookOver);
         if (result.Result == CoordinatedResult.DownloadedHere && mine is not null) return (mine, true);
         var answer = await pull.RunAsync(destination, filter, refresh: false, cancellationToken);
         if (result.Result == CoordinatedResult.FoundComplete) return (answer, false);

@@ -56,4 +56,6 @@ internal sealed class LeaseProgressCounter(IPullProgress? inner) : IPullProgress
     }
 
     public void Waiting(WaitStatus status) => inner?.Waiting(status);
+
+    public void TookOver(string? previousHolder) => inner?.TookOver(previousHolder);
 }

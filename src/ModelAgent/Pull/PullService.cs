@@ -60,7 +60,7 @@ internal sealed class PullService : IPullService, IDisposable
         var coordinated = new CoordinatedPull(pull, source.Source, source.Revision, _settings.Coordination, _settings.Probe,
             _settings.Environment, _logger);
         var (outcome, _) = await coordinated.RunAsync(destination, request.Filter, request.Refresh, counter.Current, counter.Waiting,
-            cancellationToken, request.Repair);
+            cancellationToken, request.Repair, counter.TookOver);
         return outcome;
     }
 

@@ -3,6 +3,7 @@ using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using ModelAgent.Coordination;
 using ModelAgent.Kubernetes.Agent;
+using ModelAgent.Kubernetes.Agent.Signals;
 using ModelAgent.Kubernetes.Ome;
 using ModelAgent.Kubernetes.Reporting;
 using ModelAgent.Pull;
@@ -37,6 +38,9 @@ internal sealed class ReconcileRig : IAsyncDisposable
     public bool SharedStorage { get; set; }
     public ModelReconciler Reconciler { get; private set; } = null!;
 
+    /// <summary>Where the reconciler built by the next <see cref="Restart(FakePullService?)"/> sends its signals.</summary>
+    public IModelSignals? Signals { get; set; }
+
     public static async Task<ReconcileRig> StartAsync()
     {
         var server = await KubeApiTestServer.StartAsync();
@@ -64,7 +68,7 @@ internal sealed class ReconcileRig : IAsyncDisposable
         Reconciler = new ModelReconciler(State, service ?? Pulls, Client, ReportingParts.Report(Client, options),
             ReportingParts.Entries(Client, options), Parts.Build(), settings,
             path => new StorageProbeResult(SharedStorage, "test", "/", SharedStorage ? "test share" : "test local disk"),
-            TimeProvider.System, NullLogger<ModelReconciler>.Instance);
+            TimeProvider.System, NullLogger<ModelReconciler>.Instance, Signals);
     }
 
     public Task<ReconcileResult> ReconcileAsync(OmeModel model, CancellationToken cancellationToken = default) =>
