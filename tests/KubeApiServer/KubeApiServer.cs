@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using ModelAgent.Testing.KubeApi.Control;
 using ModelAgent.Testing.KubeApi.Faults;
 using ModelAgent.Testing.KubeApi.Http;
+using ModelAgent.Testing.KubeApi.Resources;
 using ModelAgent.Testing.KubeApi.Stats;
 using ModelAgent.Testing.KubeApi.Storage;
 
@@ -61,7 +62,8 @@ internal sealed class KubeApiServer : IAsyncDisposable
         var app = builder.Build();
 
         var time = options.TimeProvider;
-        var namespaces = options.Catalog.Find("", "v1", "namespaces");
+        var catalog = ResourceCatalog.BuiltIn();
+        var namespaces = catalog.Find("", "v1", "namespaces");
         var store = new ObjectStore(time, options.WatchHistoryLimit, namespaces);
         if (namespaces is not null)
             foreach (var ns in options.Namespaces)
@@ -72,9 +74,10 @@ internal sealed class KubeApiServer : IAsyncDisposable
         var faults = new FaultInjector(time, options.FaultSeed);
         var stats = new RequestStats();
         var logger = loggers.CreateLogger("KubeApiServer");
-        var endpoint = new ResourceEndpoint(store, new WatchStream(store, time, options.BookmarkInterval, logger), time);
+        var endpoint = new ResourceEndpoint(store, new WatchStream(store, time, options.BookmarkInterval, logger),
+            new CustomResourceKinds(catalog, store, time), time);
         var router =
-            new ApiRouter(options.Catalog, endpoint, new TestControlEndpoint(faults, stats, store), faults, stats, time, logger,
+            new ApiRouter(catalog, endpoint, new TestControlEndpoint(faults, stats, store), faults, stats, time, logger,
             app.Lifetime.ApplicationStopping);
         app.Run(router.HandleAsync);
 

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using ModelAgent.Testing.KubeApi.Resources;
 
 namespace ModelAgent.Testing.KubeApi;
 
@@ -22,8 +21,6 @@ internal sealed record KubeApiServerOptions
     public IReadOnlyList<string> Namespaces { get; init; } = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
-
-    public ResourceCatalog Catalog { get; init; } = ResourceCatalog.Default;
 
     public ILoggerFactory? LoggerFactory { get; init; }
 }
