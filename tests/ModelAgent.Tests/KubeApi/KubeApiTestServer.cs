@@ -18,6 +18,7 @@ internal static class KubeApiTestServer
         {
             using var client = server.Client();
             await OmeCrds.ApplyAsync(client);
+            server.Stats.Reset(); // tests count their own requests, not the setup's
         }
         catch
         {

@@ -14,6 +14,22 @@ internal static class OmeCrds
     public static IReadOnlyList<string> Files => [Path.Combine(Directory, "ome.io_basemodels.yaml"),
         Path.Combine(Directory, "ome.io_clusterbasemodels.yaml")];
 
+    /// <summary>
+    /// Swaps the applied CRDs' schemas for OME's "minimal" ones (no schema, every field preserved), as on clusters that
+    /// installed those: then a model without spec.storage or with fields a newer OME added is stored as written.
+    /// </summary>
+    public static async Task UseMinimalSchemasAsync(IKubernetes client, CancellationToken cancellationToken = default)
+    {
+        foreach (var name in new[] { "basemodels.ome.io", "clusterbasemodels.ome.io" })
+        {
+            var crd = await client.ApiextensionsV1.ReadCustomResourceDefinitionAsync(name, cancellationToken: cancellationToken);
+            foreach (var version in crd.Spec.Versions)
+                version.Schema = new V1CustomResourceValidation(
+                    new V1JSONSchemaProps { Type = "object", XKubernetesPreserveUnknownFields = true });
+            await client.ApiextensionsV1.ReplaceCustomResourceDefinitionAsync(crd, name, cancellationToken: cancellationToken);
+        }
+    }
+
     /// <summary>Creates both CRDs and returns once ome.io/v1beta1 is in discovery with both kinds.</summary>
     public static async Task ApplyAsync(IKubernetes client, CancellationToken cancellationToken = default)
     {
