@@ -11,7 +11,8 @@ namespace ModelAgent.Testing.KubeApi.Resources;
 /// </summary>
 internal sealed class CustomResourceKinds(ResourceCatalog catalog, ObjectStore store, TimeProvider time)
 {
-    public static bool IsDefinition(ResourceDefinition def) => def is { Group: "apiextensions.k8s.io", Plural: "customresourcedefinitions" };
+    public static bool IsDefinition(ResourceDefinition def) =>
+        def is { Group: "apiextensions.k8s.io", Plural: "customresourcedefinitions" };
 
     /// <summary>422 for a CRD kube-apiserver would refuse, or one that would take over a built-in kind's URL; else null.</summary>
     public ApiError? Refusal(ResourceDefinition crdKind, JsonObject crd)
@@ -20,7 +21,8 @@ internal sealed class CustomResourceKinds(ResourceCatalog catalog, ObjectStore s
         var all = problems.ToList();
         foreach (var kind in kinds)
             if (catalog.BuiltInAt(kind.Group, kind.Version, kind.Plural) is not null)
-                all.Add(FieldProblem.Invalid("spec.names.plural", kind.Plural, $"{kind.QualifiedResource} is served by this server itself"));
+                all.Add(FieldProblem.Invalid("spec.names.plural", kind.Plural,
+                    $"{kind.QualifiedResource} is served by this server itself"));
         return all.Count == 0 ? null : ApiError.Invalid(crdKind, Text(crd["metadata"]?["name"]) ?? "", all);
     }
 

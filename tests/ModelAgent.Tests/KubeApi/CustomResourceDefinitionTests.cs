@@ -166,7 +166,8 @@ public class CustomResourceDefinitionTests
             Model(new JsonObject { ["storage"] = new JsonObject { ["path"] = "/m" }, ["servingMode"] = new JsonArray("a", 2) }),
             HttpStatusCode.UnprocessableEntity);
         Assert.Equal("BaseModel.ome.io \"llama\" is invalid: [spec.servingMode[1]: Invalid value: \"integer\": " +
-            "spec.servingMode[1] in body must be of type string: \"integer\", spec.storage.storageUri: Required value]", (string?)several["message"]);
+            "spec.servingMode[1] in body must be of type string: \"integer\", spec.storage.storageUri: Required value]",
+            (string?)several["message"]);
     }
 
     [Fact]

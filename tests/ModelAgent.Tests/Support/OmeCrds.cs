@@ -24,8 +24,10 @@ internal static class OmeCrds
         {
             var crd = await client.ApiextensionsV1.ReadCustomResourceDefinitionAsync(name, cancellationToken: cancellationToken);
             foreach (var version in crd.Spec.Versions)
-                version.Schema = new V1CustomResourceValidation(
-                    new V1JSONSchemaProps { Type = "object", XKubernetesPreserveUnknownFields = true });
+                version.Schema = new V1CustomResourceValidation
+                {
+                    OpenAPIV3Schema = new V1JSONSchemaProps { Type = "object", XKubernetesPreserveUnknownFields = true },
+                };
             await client.ApiextensionsV1.ReplaceCustomResourceDefinitionAsync(crd, name, cancellationToken: cancellationToken);
         }
     }
