@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using ModelAgent.Testing.KubeApi.Authorization;
 using ModelAgent.Testing.KubeApi.Control;
 using ModelAgent.Testing.KubeApi.Faults;
 using ModelAgent.Testing.KubeApi.Http;
@@ -76,9 +77,9 @@ internal sealed class KubeApiServer : IAsyncDisposable
         var logger = loggers.CreateLogger("KubeApiServer");
         var endpoint = new ResourceEndpoint(store, new WatchStream(store, time, options.BookmarkInterval, logger),
             new CustomResourceKinds(catalog, store, time), time);
-        var router =
-            new ApiRouter(catalog, endpoint, new TestControlEndpoint(faults, stats, store), faults, stats, time, logger,
-            app.Lifetime.ApplicationStopping);
+        var authorizer = options.Authorize ? new RbacAuthorizer(store, catalog) : null;
+        var router = new ApiRouter(catalog, authorizer, endpoint, new TestControlEndpoint(faults, stats, store), faults, stats, time,
+            logger, app.Lifetime.ApplicationStopping);
         app.Run(router.HandleAsync);
 
         await app.StartAsync(cancellationToken);

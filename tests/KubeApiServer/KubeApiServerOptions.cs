@@ -20,6 +20,12 @@ internal sealed record KubeApiServerOptions
     /// <summary>Namespaces that exist from the start (a namespaced object can only be created in an existing namespace).</summary>
     public IReadOnlyList<string> Namespaces { get; init; } = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
+    /// <summary>
+    /// RBAC mode: every request needs <c>Authorization: Bearer TOKEN</c>; <c>admin</c> may do anything, and
+    /// <c>system:serviceaccount:NS:NAME</c> only what the stored roles and bindings grant that ServiceAccount.
+    /// </summary>
+    public bool Authorize { get; init; }
+
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     public ILoggerFactory? LoggerFactory { get; init; }
