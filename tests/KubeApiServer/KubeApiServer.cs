@@ -6,9 +6,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using ModelAgent.Testing.KubeApi.Authorization;
 using ModelAgent.Testing.KubeApi.Control;
 using ModelAgent.Testing.KubeApi.Faults;
 using ModelAgent.Testing.KubeApi.Http;
+using ModelAgent.Testing.KubeApi.Resources;
 using ModelAgent.Testing.KubeApi.Stats;
 using ModelAgent.Testing.KubeApi.Storage;
 
@@ -61,7 +63,8 @@ internal sealed class KubeApiServer : IAsyncDisposable
         var app = builder.Build();
 
         var time = options.TimeProvider;
-        var namespaces = options.Catalog.Find("", "v1", "namespaces");
+        var catalog = ResourceCatalog.BuiltIn();
+        var namespaces = catalog.Find("", "v1", "namespaces");
         var store = new ObjectStore(time, options.WatchHistoryLimit, namespaces);
         if (namespaces is not null)
             foreach (var ns in options.Namespaces)
@@ -72,10 +75,11 @@ internal sealed class KubeApiServer : IAsyncDisposable
         var faults = new FaultInjector(time, options.FaultSeed);
         var stats = new RequestStats();
         var logger = loggers.CreateLogger("KubeApiServer");
-        var endpoint = new ResourceEndpoint(store, new WatchStream(store, time, options.BookmarkInterval, logger), time);
-        var router =
-            new ApiRouter(options.Catalog, endpoint, new TestControlEndpoint(faults, stats, store), faults, stats, time, logger,
-            app.Lifetime.ApplicationStopping);
+        var endpoint = new ResourceEndpoint(store, new WatchStream(store, time, options.BookmarkInterval, logger),
+            new CustomResourceKinds(catalog, store, time), time);
+        var authorizer = options.Authorize ? new RbacAuthorizer(store, catalog) : null;
+        var router = new ApiRouter(catalog, authorizer, endpoint, new TestControlEndpoint(faults, stats, store), faults, stats, time,
+            logger, app.Lifetime.ApplicationStopping);
         app.Run(router.HandleAsync);
 
         await app.StartAsync(cancellationToken);

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using ModelAgent.Testing.KubeApi.Resources;
 
 namespace ModelAgent.Testing.KubeApi;
 
@@ -21,9 +20,13 @@ internal sealed record KubeApiServerOptions
     /// <summary>Namespaces that exist from the start (a namespaced object can only be created in an existing namespace).</summary>
     public IReadOnlyList<string> Namespaces { get; init; } = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
-    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+    /// <summary>
+    /// RBAC mode: every request needs <c>Authorization: Bearer TOKEN</c>; <c>admin</c> may do anything, and
+    /// <c>system:serviceaccount:NS:NAME</c> only what the stored roles and bindings grant that ServiceAccount.
+    /// </summary>
+    public bool Authorize { get; init; }
 
-    public ResourceCatalog Catalog { get; init; } = ResourceCatalog.Default;
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     public ILoggerFactory? LoggerFactory { get; init; }
 }

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 namespace ModelAgent.Testing.KubeApi;
 
 /// <summary>
-/// <c>dotnet run --project tests/KubeApiServer -- --port N [--watch-history N] [--verbose]</c>: serves until SIGTERM or
+/// <c>dotnet run --project tests/KubeApiServer -- --port N [--watch-history N] [--authorize] [--verbose]</c>: serves until SIGTERM or
 /// Ctrl-C. The first stdout line is <c>listening on http://127.0.0.1:PORT</c> (port 0 picks a free one), for
 /// scripts that start it and read the address.
 /// </summary>
@@ -29,13 +29,16 @@ internal static class Program
                     options = options with { WatchHistoryLimit = history };
                     i++;
                     break;
+                case "--authorize":
+                    options = options with { Authorize = true };
+                    break;
                 case "--verbose":
                     verbose = true;
                     break;
                 default:
                     Console.Error.WriteLine(
                         $"error: unexpected argument '{args[i]}'. Usage: KubeApiServer --port N (0 = any free port) [--watch-history N] " +
-                        $"[--verbose]");
+                        $"[--authorize] [--verbose]");
                     return 2;
             }
         }

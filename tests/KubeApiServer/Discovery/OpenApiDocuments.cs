@@ -65,7 +65,7 @@ internal sealed class OpenApiDocuments(ResourceCatalog catalog)
             {
                 ["name"] = "fieldValidation",
                 ["in"] = "query",
-                ["description"] = "accepted; this test server does not enforce Strict",
+                ["description"] = "Strict refuses unknown fields of custom resources; built-in kinds keep them",
                 ["schema"] = new JsonObject { ["type"] = "string", ["uniqueItems"] = true },
             });
         return new JsonObject

@@ -54,6 +54,24 @@ internal sealed record ApiError(int Code, string Reason, string Message, JsonObj
         return new(422, "Invalid", $"{kind} \"{name}\" is invalid: {summary}", details);
     }
 
+    /// <summary>401 for a request without a known bearer token (--authorize mode).</summary>
+    public static ApiError Unauthorized() => new(401, "Unauthorized", "Unauthorized");
+
+    /// <summary>403 as RBAC words it: <c>configmaps "x" is forbidden: User "u" cannot patch resource "configmaps" in API group ""
+    /// in the namespace "ome"</c>.</summary>
+    public static ApiError Forbidden(ResourceDefinition def, string resource, string verb, string? name, string? ns, string user)
+    {
+        var scope = ns is null ? "at the cluster scope" : $"in the namespace \"{ns}\"";
+        var what = name is null ? def.QualifiedResource : $"{def.QualifiedResource} \"{name}\"";
+        return new(403, "Forbidden",
+            $"{what} is forbidden: User \"{user}\" cannot {verb} resource \"{resource}\" in API group \"{def.Group}\" {scope}",
+            DetailsFor(def, name ?? ""));
+    }
+
+    /// <summary>403 for a path that is not a resource (the test controls) when the user may not use it.</summary>
+    public static ApiError ForbiddenPath(string user, string verb, string path) =>
+        new(403, "Forbidden", $"forbidden: User \"{user}\" cannot {verb} path \"{path}\"");
+
     public static ApiError BadRequest(string message) => new(400, "BadRequest", message);
 
     public static ApiError MethodNotAllowed(string message) => new(405, "MethodNotAllowed", message);

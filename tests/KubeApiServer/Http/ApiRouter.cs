@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using ModelAgent.Testing.KubeApi.Authorization;
 using ModelAgent.Testing.KubeApi.Control;
 using ModelAgent.Testing.KubeApi.Discovery;
 using ModelAgent.Testing.KubeApi.Errors;
@@ -15,6 +16,7 @@ namespace ModelAgent.Testing.KubeApi.Http;
 /// </summary>
 internal sealed class ApiRouter(
     ResourceCatalog catalog,
+    RbacAuthorizer? authorizer,
     ResourceEndpoint resources,
     TestControlEndpoint control,
     FaultInjector faults,
@@ -45,9 +47,23 @@ internal sealed class ApiRouter(
     private async Task RouteAsync(HttpContext context)
     {
         var path = context.Request.Path.Value ?? "/";
+        RequestUser? user = null;
+        if (authorizer is not null && path.TrimEnd('/') is not ("/healthz" or "/readyz" or "/livez"))
+        {
+            user = RequestUser.FromAuthorizationHeader(context.Request.Headers.Authorization);
+            if (user is null)
+            {
+                logger.LogInformation("Refused {Method} {Path}: no known bearer token", context.Request.Method, path);
+                await JsonIo.WriteErrorAsync(context, ApiError.Unauthorized());
+                return;
+            }
+        }
         if (path.StartsWith(TestControlEndpoint.Prefix + "/", StringComparison.Ordinal))
         {
-            await control.HandleAsync(context);
+            if (user is { IsAdmin: false })
+                await JsonIo.WriteErrorAsync(context, ApiError.ForbiddenPath(user.Name, context.Request.Method.ToLowerInvariant(), path));
+            else
+                await control.HandleAsync(context);
             return;
         }
         var request = ResourceRequest.Parse(catalog, path, out var unknownResource);
@@ -64,6 +80,14 @@ internal sealed class ApiRouter(
         if (verb == "patch") stats.RecordPatch(request.ResourceLabel, context.Request.ContentType);
         logger.LogDebug("{Verb} {Resource} {Namespace}/{Name}", verb, request.ResourceLabel, request.Namespace, request.Name);
 
+        if (user is not null && !authorizer!.Allows(user, request, verb))
+        {
+            logger.LogInformation("Forbidden: {User} {Verb} {Resource} {Namespace}/{Name}", user.Name, verb, request.ResourceLabel,
+                request.Namespace, request.Name);
+            await JsonIo.WriteErrorAsync(context,
+                ApiError.Forbidden(request.Resource, request.ResourceLabel, verb, request.Name, request.Namespace, user.Name));
+            return;
+        }
         var fault = faults.Decide(verb, request.Resource.Plural, request.ResourceLabel);
         if (fault.Hang > TimeSpan.Zero)
         {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using ModelAgent.Testing.KubeApi.Errors;
 using ModelAgent.Testing.KubeApi.Patching;
+using ModelAgent.Testing.KubeApi.Resources;
 using ModelAgent.Testing.KubeApi.Selection;
 using ModelAgent.Testing.KubeApi.Storage;
 
@@ -9,13 +10,15 @@ namespace ModelAgent.Testing.KubeApi.Http;
 
 /// <summary>Serves the verbs on a resource path (get, list, create, update, patch, delete, deletecollection); watch is
 /// <see cref="WatchStream"/>.</summary>
-internal sealed class ResourceEndpoint(ObjectStore store, WatchStream watches, TimeProvider time)
+internal sealed class ResourceEndpoint(ObjectStore store, WatchStream watches, CustomResourceKinds crds, TimeProvider time)
 {
     public async Task HandleAsync(HttpContext context, ResourceRequest request, string verb, TimeSpan? dropWatchAfter)
     {
         var query = context.Request.Query;
         var dryRun = query["dryRun"].Any(v => v == "All");
         var def = request.Resource;
+        var strict = query["fieldValidation"] == "Strict";
+        var isCrd = CustomResourceKinds.IsDefinition(def) && request.Subresource is null;
         if (def.Namespaced && request.Namespace is null && request.Name is not null)
         {
             await JsonIo.WriteErrorAsync(context, ApiError.UnknownPath());
@@ -33,23 +36,24 @@ internal sealed class ResourceEndpoint(ObjectStore store, WatchStream watches, T
                 await WatchAsync(context, request, dropWatchAfter);
                 break;
             case "create":
-                await CreateAsync(context, request, dryRun);
+                await CreateAsync(context, request, dryRun, strict);
                 break;
             case "update" when request.Name is not null:
                 {
                     var (body, error) = await JsonIo.ReadObjectAsync(context);
                     if (error is not null) await JsonIo.WriteErrorAsync(context, error);
-                    else await RespondAsync(context,
-                        store.Update(def, request.Namespace, request.Name, _ => body!, request.Subresource, fromPatch: false, dryRun), 200);
+                    else await RespondAsync(context, Written(def, isCrd, dryRun,
+                        store.Update(def, request.Namespace, request.Name, Checked(def, isCrd, strict, _ => body!), request.Subresource,
+                        fromPatch: false, dryRun)), 200);
                     break;
                 }
             case "patch" when request.Name is not null:
                 {
                     var (patch, error) = PatchDocument.Parse(context.Request.ContentType, await JsonIo.ReadTextAsync(context));
                     if (error is not null) await JsonIo.WriteErrorAsync(context, error);
-                    else await RespondAsync(context,
-                        store.Update(def, request.Namespace, request.Name, patch!.ApplyTo, request.Subresource, fromPatch: true, dryRun),
-                        200);
+                    else await RespondAsync(context, Written(def, isCrd, dryRun,
+                        store.Update(def, request.Namespace, request.Name, Checked(def, isCrd, strict, patch!.ApplyTo), request.Subresource,
+                        fromPatch: true, dryRun)), 200);
                     break;
                 }
             case "delete" when request.Subresource is null:
@@ -63,6 +67,37 @@ internal sealed class ResourceEndpoint(ObjectStore store, WatchStream watches, T
                     ApiError.MethodNotAllowed("the server does not allow this method on the requested resource"));
                 break;
         }
+    }
+
+    /// <summary>
+    /// Wraps how an update proposes the new object with the checks that need the whole proposal: a CRD kube-apiserver
+    /// would refuse, and fields the schema does not declare under fieldValidation=Strict.
+    /// </summary>
+    private Func<JsonObject, Outcome> Checked(ResourceDefinition def, bool isCrd, bool strict, Func<JsonObject, Outcome> propose) =>
+        stored =>
+        {
+            var proposed = propose(stored);
+            if (proposed.Failed) return proposed;
+            if (isCrd && crds.Refusal(def, proposed.Value) is { } refused) return refused;
+            if (strict && UnknownFields(def, proposed.Value) is { } unknown) return unknown;
+            return proposed;
+        };
+
+    /// <summary>A stored CRD takes effect (its kinds are served) before the client hears back, as after kubectl's wait.</summary>
+    private Outcome Written(ResourceDefinition def, bool isCrd, bool dryRun, Outcome outcome)
+    {
+        if (isCrd && !dryRun && !outcome.Failed) crds.Written(def, outcome.Value);
+        return outcome;
+    }
+
+    /// <summary>fieldValidation=Strict: fields the schema would prune are refused, as the apiserver's strict decoding words it.</summary>
+    private static ApiError? UnknownFields(ResourceDefinition def, JsonObject obj)
+    {
+        if (def.Schema is not { } schema) return null;
+        var unknown = StructuralSchema.PruneAndCheck(schema, (JsonObject)obj.DeepClone()).Unknown;
+        return unknown.Count == 0 ? null : ApiError.BadRequest(
+            $"{def.Kind} in version \"{def.Version}\" cannot be handled as a {def.Kind}: strict decoding error: " +
+            string.Join(", ", unknown.Select(u => $"unknown field \"{u}\"")));
     }
 
     private static Task RespondAsync(HttpContext context, Outcome outcome, int successCode) =>
@@ -143,7 +178,7 @@ internal sealed class ResourceEndpoint(ObjectStore store, WatchStream watches, T
         await watches.StreamAsync(context, request.Resource, request.Namespace, selects!, dropAfter);
     }
 
-    private async Task CreateAsync(HttpContext context, ResourceRequest request, bool dryRun)
+    private async Task CreateAsync(HttpContext context, ResourceRequest request, bool dryRun, bool strict)
     {
         if (request.Name is not null || (request.Resource.Namespaced && request.Namespace is null))
         {
@@ -152,8 +187,12 @@ internal sealed class ResourceEndpoint(ObjectStore store, WatchStream watches, T
             return;
         }
         var (body, error) = await JsonIo.ReadObjectAsync(context);
+        var def = request.Resource;
+        var isCrd = CustomResourceKinds.IsDefinition(def);
+        if (error is null && isCrd) error = crds.Refusal(def, body!);
+        if (error is null && strict) error = UnknownFields(def, body!);
         if (error is not null) await JsonIo.WriteErrorAsync(context, error);
-        else await RespondAsync(context, store.Create(request.Resource, request.Namespace, body!, dryRun), 201);
+        else await RespondAsync(context, Written(def, isCrd, dryRun, store.Create(def, request.Namespace, body!, dryRun)), 201);
     }
 
     private async Task DeleteAsync(HttpContext context, ResourceRequest request, bool dryRun)
@@ -174,6 +213,7 @@ internal sealed class ResourceEndpoint(ObjectStore store, WatchStream watches, T
             return;
         }
         var obj = result.Outcome.Value;
+        if (result.Removed && !dryRun && CustomResourceKinds.IsDefinition(request.Resource)) crds.Deleted(obj);
         if (!result.Removed || request.Resource.IsCustomResource)
         {
             await JsonIo.WriteAsync(context, 200, obj);
@@ -202,7 +242,9 @@ internal sealed class ResourceEndpoint(ObjectStore store, WatchStream watches, T
         foreach (var item in store.List(request.Resource, request.Namespace, selects!, 0, null).Items)
         {
             var result = store.Delete(request.Resource, ServerMetadata.Namespace(item), ServerMetadata.Name(item), null, null, dryRun);
-            if (!result.Outcome.Failed) deleted.Add(result.Outcome.Value);
+            if (result.Outcome.Failed) continue;
+            if (result.Removed && !dryRun && CustomResourceKinds.IsDefinition(request.Resource)) crds.Deleted(result.Outcome.Value);
+            deleted.Add(result.Outcome.Value);
         }
         await JsonIo.WriteAsync(context, 200, new JsonObject
         {

@@ -1,60 +1,59 @@
 namespace ModelAgent.Testing.KubeApi.Resources;
 
-/// <summary>The kinds this server serves: those ModelAgent reads or writes, plus namespaces for kubectl.</summary>
+/// <summary>
+/// The kinds this server serves now: the built-in ones (<see cref="BuiltInKinds"/>) plus those registered by stored
+/// CustomResourceDefinitions. Readers see an immutable snapshot; a CRD write swaps in a new one.
+/// </summary>
 internal sealed class ResourceCatalog
 {
-    private readonly Dictionary<(string Group, string Version, string Plural), ResourceDefinition> _byPath;
+    private readonly Lock _lock = new();
+    private volatile Snapshot _current;
 
-    public ResourceCatalog(IEnumerable<ResourceDefinition> definitions)
-    {
-        All = definitions.ToList();
-        _byPath = All.ToDictionary(d => (d.Group, d.Version, d.Plural));
-    }
+    public ResourceCatalog(IEnumerable<ResourceDefinition> definitions) => _current = new Snapshot(definitions.ToList());
 
-    public IReadOnlyList<ResourceDefinition> All { get; }
+    /// <summary>A catalog of the built-in kinds only; each server has its own, since CRDs change it.</summary>
+    public static ResourceCatalog BuiltIn() => new(BuiltInKinds.All);
+
+    public IReadOnlyList<ResourceDefinition> All => _current.All;
 
     public ResourceDefinition? Find(string group, string version, string plural) =>
-        _byPath.GetValueOrDefault((group, version, plural));
+        _current.ByPath.GetValueOrDefault((group, version, plural));
 
     public bool ServesGroupVersion(string group, string version) =>
-        All.Any(d => d.Group == group && d.Version == version);
+        _current.All.Any(d => d.Group == group && d.Version == version);
 
     /// <summary>Group → versions in the order first seen (the first is the preferred version).</summary>
     public IEnumerable<(string Group, IReadOnlyList<string> Versions)> Groups() =>
-        All.Where(d => d.Group.Length > 0)
+        _current.All.Where(d => d.Group.Length > 0)
             .GroupBy(d => d.Group)
             .Select(g => (g.Key, (IReadOnlyList<string>)g.Select(d => d.Version).Distinct().ToList()));
 
-    public static ResourceCatalog Default { get; } = new(
-    [
-        new() { Group = "", Version = "v1", Plural = "namespaces", Singular = "namespace", Kind = "Namespace", Namespaced = false,
-            ShortNames = ["ns"], HasStatus = true },
-        new() { Group = "", Version = "v1", Plural = "nodes", Singular = "node", Kind = "Node", Namespaced = false, ShortNames = ["no"],
-            HasStatus = true, ExtraSelectableFields = ["spec.unschedulable"] },
-        new() { Group = "", Version = "v1", Plural = "configmaps", Singular = "configmap", Kind = "ConfigMap", Namespaced = true,
-            ShortNames = ["cm"] },
-        new() { Group = "", Version = "v1", Plural = "secrets", Singular = "secret", Kind = "Secret", Namespaced = true,
-            ExtraSelectableFields = ["type"] },
-        new()
+    /// <summary>
+    /// Serves the kinds of one CRD from now on, replacing what it served before (an update may drop a version).
+    /// Returns the kinds it served before and no longer does.
+    /// </summary>
+    public IReadOnlyList<ResourceDefinition> Define(string crdName, IReadOnlyList<ResourceDefinition> kinds)
+    {
+        lock (_lock)
         {
-            Group = "", Version = "v1", Plural = "events", Singular = "event", Kind = "Event", Namespaced = true, ShortNames = ["ev"],
-            ExtraSelectableFields =
-            [
-                "involvedObject.kind", "involvedObject.namespace", "involvedObject.name", "involvedObject.uid",
-                "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath",
-                "reason", "reportingComponent", "source", "type",
-            ],
-        },
-        new() { Group = "coordination.k8s.io", Version = "v1", Plural = "leases", Singular = "lease", Kind = "Lease", Namespaced = true },
-        new()
-        {
-            Group = "ome.io", Version = "v1beta1", Plural = "basemodels", Singular = "basemodel", Kind = "BaseModel", Namespaced = true,
-            HasStatus = true, IsCustomResource = true,
-        },
-        new()
-        {
-            Group = "ome.io", Version = "v1beta1", Plural = "clusterbasemodels", Singular = "clusterbasemodel", Kind = "ClusterBaseModel",
-            Namespaced = false, HasStatus = true, IsCustomResource = true,
-        },
-    ]);
+            var before = _current.All.Where(d => d.DefinedBy == crdName).ToList();
+            _current = new Snapshot(_current.All.Where(d => d.DefinedBy != crdName).Concat(kinds).ToList());
+            return before.Where(d => !kinds.Contains(d)).ToList();
+        }
+    }
+
+    /// <summary>Stops serving the kinds of a deleted CRD; returns them.</summary>
+    public IReadOnlyList<ResourceDefinition> Undefine(string crdName) => Define(crdName, []);
+
+    /// <summary>The built-in kind a CRD would shadow, if any: a CRD cannot take over a built-in URL.</summary>
+    public ResourceDefinition? BuiltInAt(string group, string version, string plural) =>
+        _current.All.FirstOrDefault(d => d.DefinedBy is null && (d.Group, d.Version, d.Plural) == (group, version, plural));
+
+    private sealed class Snapshot(IReadOnlyList<ResourceDefinition> all)
+    {
+        public IReadOnlyList<ResourceDefinition> All { get; } = all;
+
+        public Dictionary<(string Group, string Version, string Plural), ResourceDefinition> ByPath { get; } =
+            all.ToDictionary(d => (d.Group, d.Version, d.Plural));
+    }
 }

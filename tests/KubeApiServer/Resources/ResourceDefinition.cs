@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace ModelAgent.Testing.KubeApi.Resources;
 
 /// <summary>
@@ -24,6 +26,21 @@ internal sealed record ResourceDefinition
 
     /// <summary>Field selector paths this kind supports beyond metadata.name and metadata.namespace.</summary>
     public IReadOnlyList<string> ExtraSelectableFields { get; init; } = [];
+
+    /// <summary>The structural schema (a CRD version's openAPIV3Schema) objects are pruned to and validated against.</summary>
+    public JsonObject? Schema { get; init; }
+
+    /// <summary>The CustomResourceDefinition ("basemodels.ome.io") that registered this kind; null for built-in kinds.</summary>
+    public string? DefinedBy { get; init; }
+
+    /// <summary>A CRD's additionalPrinterColumns, for kubectl's tables (empty: Name and Age).</summary>
+    public IReadOnlyList<JsonObject> PrinterColumns { get; init; } = [];
+
+    /// <summary>A kind is its place in the URL space: a CRD updated in place still names the same tables and watches.</summary>
+    public bool Equals(ResourceDefinition? other) =>
+        other is not null && (Group, Version, Plural) == (other.Group, other.Version, other.Plural);
+
+    public override int GetHashCode() => HashCode.Combine(Group, Version, Plural);
 
     public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
 

@@ -83,7 +83,8 @@ internal sealed class ObjectStore(TimeProvider time, int watchHistoryLimit, Reso
         ServerMetadata.FoldStringData(def, obj);
 
         var name = ServerMetadata.Name(obj);
-        var problems = ObjectValidation.Check(def, obj);
+        var problems = ObjectValidation.Check(def, obj).ToList();
+        if (def.Schema is { } schema) problems.AddRange(StructuralSchema.PruneAndCheck(schema, obj).Problems);
         if (problems.Count > 0) return ApiError.Invalid(def, name, problems);
 
         lock (_lock)
@@ -194,6 +195,25 @@ internal sealed class ObjectStore(TimeProvider time, int watchHistoryLimit, Reso
                 table.Remove(key);
                 _hub.Publish(new WatchEvent(WatchEvent.Deleted, def, next, stored, _revision));
             }
+    }
+
+    /// <summary>
+    /// What kube-apiserver does when a CRD goes: every object of its kind is deleted (watchers see DELETED) and the
+    /// kind's watches end.
+    /// </summary>
+    public void RemoveKind(ResourceDefinition def)
+    {
+        lock (_lock)
+        {
+            foreach (var stored in Table(def).Values.ToList())
+            {
+                var gone = (JsonObject)stored.DeepClone();
+                ServerMetadata.Meta(gone)["resourceVersion"] = NextVersion();
+                _hub.Publish(new WatchEvent(WatchEvent.Deleted, def, gone, stored, _revision));
+            }
+            _objects.Remove(def);
+            _hub.Drop(def.Plural);
+        }
     }
 
     /// <summary>

@@ -61,6 +61,7 @@ internal static class UpdateRules
                     $"[]string{{\"{string.Join("\", \"", added)}\"}}"));
         }
         problems.AddRange(ObjectValidation.Check(def, next));
+        if (def.Schema is { } schema) problems.AddRange(StructuralSchema.PruneAndCheck(schema, next).Problems);
         if (problems.Count > 0) return ApiError.Invalid(def, name, problems);
 
         if (ServerMetadata.SpecChanged(stored, next))

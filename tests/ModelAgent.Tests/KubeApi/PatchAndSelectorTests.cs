@@ -90,8 +90,8 @@ public class PatchAndSelectorTests
     [Fact]
     public void Field_selectors_accept_only_fields_the_kind_supports()
     {
-        var events = ResourceCatalog.Default.Find("", "v1", "events")!;
-        var leases = ResourceCatalog.Default.Find("coordination.k8s.io", "v1", "leases")!;
+        var events = ResourceCatalog.BuiltIn().Find("", "v1", "events")!;
+        var leases = ResourceCatalog.BuiltIn().Find("coordination.k8s.io", "v1", "leases")!;
         var selector = FieldSelector.Parse(events, "involvedObject.name=llama,metadata.namespace!=kube-system", out _)!;
         Assert.True(selector.Matches(Doc("""{"metadata":{"namespace":"ome"},"involvedObject":{"name":"llama"}}""")));
         Assert.False(selector.Matches(Doc("""{"metadata":{"namespace":"kube-system"},"involvedObject":{"name":"llama"}}""")));

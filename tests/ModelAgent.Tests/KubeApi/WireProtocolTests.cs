@@ -63,7 +63,8 @@ public class WireProtocolTests
         using var http = new HttpClient { BaseAddress = server.BaseAddress };
         var groups = JsonNode.Parse(await http.GetStringAsync("apis"))!;
         Assert.Equal("APIGroupList", (string?)groups["kind"]);
-        Assert.Equal(["coordination.k8s.io", "ome.io"], groups["groups"]!.AsArray().Select(g => (string?)g!["name"]));
+        Assert.Equal(["coordination.k8s.io", "apps", "rbac.authorization.k8s.io", "scheduling.k8s.io", "apiextensions.k8s.io", "ome.io"],
+            groups["groups"]!.AsArray().Select(g => (string?)g!["name"]));
 
         var ome = JsonNode.Parse(await http.GetStringAsync("apis/ome.io/v1beta1"))!;
         Assert.Equal(["basemodels", "basemodels/status", "clusterbasemodels", "clusterbasemodels/status"], ome["resources"]!.AsArray()

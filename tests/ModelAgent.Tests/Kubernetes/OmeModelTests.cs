@@ -4,6 +4,7 @@ using k8s;
 using k8s.Models;
 using ModelAgent.Kubernetes.Ome;
 using ModelAgent.Tests.KubeApi;
+using ModelAgent.Tests.Support;
 
 namespace ModelAgent.Tests.Kubernetes;
 
@@ -97,6 +98,7 @@ public class OmeModelTests
     {
         await using var server = await KubeApiTestServer.StartAsync();
         using var client = server.Client();
+        await OmeCrds.UseMinimalSchemasAsync(client); // OME's minimal CRDs keep what its full schema would prune or refuse
         await client.CustomObjects.CreateNamespacedCustomObjectAsync(
             BaseModelJson("llama"), OmeApi.Group, OmeApi.Version, "default", OmeApi.BaseModelPlural);
         var generic = new GenericClient(client, OmeApi.Group, OmeApi.Version, OmeApi.BaseModelPlural, disposeClient: false);
@@ -120,6 +122,7 @@ public class OmeModelTests
     {
         await using var server = await KubeApiTestServer.StartAsync();
         using var client = server.Client();
+        await OmeCrds.UseMinimalSchemasAsync(client); // OME's minimal CRDs keep what its full schema would prune or refuse
         var withStorage = JsonNode.Parse("""
             {"apiVersion":"ome.io/v1beta1","kind":"ClusterBaseModel","metadata":{"name":"deepseek-r1"},
              "spec":{"storage":{"storageUri":"hf://deepseek-ai/DeepSeek-R1","path":""}}}

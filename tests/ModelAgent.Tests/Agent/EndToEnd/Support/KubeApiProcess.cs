@@ -56,6 +56,8 @@ internal sealed class KubeApiProcess : IAsyncDisposable
         }
         var server = new KubeApiProcess(process, new Uri(first[ListeningPrefix.Length..]), new TempDirectory("kubeapi"));
         await server.KubectlAsync("create", "namespace", "ome");
+        using (var client = server.Client()) await OmeCrds.ApplyAsync(client);
+        await server.ResetTrafficAsync();
         return server;
     }
 

@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using ModelAgent.Tests.Support;
 
 namespace ModelAgent.Tests.Kubernetes.Agent.Hosting;
 
-/// <summary>The standalone test API server (tests/KubeApiServer) as its own process on a free loopback port.</summary>
+/// <summary>The standalone test API server (tests/KubeApiServer) as its own process on a free loopback port, with OME's CRDs.</summary>
 internal sealed partial class KubeApiProcess : IDisposable
 {
     private readonly Process _process;
@@ -32,7 +33,18 @@ internal sealed partial class KubeApiProcess : IDisposable
             process.Dispose();
             throw new InvalidOperationException($"the test API server's first line was '{first}'");
         }
-        return new KubeApiProcess(process, new Uri(match.Groups[1].Value));
+        var server = new KubeApiProcess(process, new Uri(match.Groups[1].Value));
+        try
+        {
+            using var client = new k8s.Kubernetes(new k8s.KubernetesClientConfiguration { Host = server.Address.ToString() });
+            await OmeCrds.ApplyAsync(client);
+        }
+        catch
+        {
+            server.Dispose();
+            throw;
+        }
+        return server;
     }
 
     public void Dispose()
