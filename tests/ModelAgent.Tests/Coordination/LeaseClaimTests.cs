@@ -167,6 +167,7 @@ public abstract class LeaseClaimTests : IAsyncLifetime
         var taken = await Look(b);
         Assert.Equal(ClaimState.Held, taken.State);
         Assert.Equal(1, taken.Seen!.LeaseTransitions);
+        Assert.Equal("node-a", taken.TookOverFrom); // told as a TookOver signal and Event
         Assert.Equal(ClaimState.HeldByOther, (await Look(a)).State); // the old holder learns it lost
     }
 
@@ -231,7 +232,8 @@ public abstract class LeaseClaimTests : IAsyncLifetime
         var (b, _) = Node("node-b");
         await Look(a);
         await a.ReleaseAsync(succeeded: true, null, CancellationToken.None);
-        Assert.Equal(ClaimState.Held, (await Look(b)).State);
+        var taken = await Look(b);
+        Assert.Equal((ClaimState.Held, null), (taken.State, taken.TookOverFrom)); // released, not taken over
     }
 
     [Fact]

@@ -144,8 +144,8 @@ public sealed class StatusCommandTests
 
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-    private static ModelConfigMapEntry Entry(string name, ModelNodeStatus status, ulong done = 0, ulong total = 0, string? message = null) =>
-        new()
+    private static ModelConfigMapEntry Entry(
+        string name, ModelNodeStatus status, ulong done = 0, ulong total = 0, string? message = null) => new()
         {
             Name = name,
             Status = status,
