@@ -134,10 +134,13 @@ public sealed class DownloadCoordinatorTests : IDisposable
             File.WriteAllText(Done, "");
             return Task.CompletedTask;
         }
+        var tookOver = new System.Collections.Concurrent.ConcurrentQueue<string?>();
         var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => Node($"node-{i}", timings: Expiring)
-            .RunAsync(IsComplete, Download, () => null, null, CancellationToken.None))).WaitAsync(TimeSpan.FromMinutes(2));
+            .RunAsync(IsComplete, Download, () => null, null, CancellationToken.None, tookOver.Enqueue)))
+            .WaitAsync(TimeSpan.FromMinutes(2));
         Assert.Equal(1, downloads);
         Assert.Single(results, r => r.Result == CoordinatedResult.DownloadedHere);
+        Assert.Equal("dead-node", Assert.Single(tookOver)); // the one that took over says so, from whom
     }
 
     [Theory]
