@@ -49,7 +49,7 @@ internal sealed class AgentComposition : IDisposable
             new SpecBackfill(client, loggers.CreateLogger<SpecBackfill>()),
             new ArtifactReuse(loggers.CreateLogger<ArtifactReuse>()),
             new ModelFilesRemoval(loggers.CreateLogger<ModelFilesRemoval>()));
-        var reconciler = new ModelReconciler(state, pulls, client, report, entries, parts, agent,
+        var reconciler = new ModelReconciler(state, pulls, report, entries, parts, agent,
             path => probe.Probe(path, settings.Coordination.Mode), environment.Time, loggers.CreateLogger<ModelReconciler>());
         return new AgentComposition(reconciler, pulls);
     }
