@@ -38,7 +38,8 @@ internal sealed record NodeStatusFile(string Node, DateTimeOffset UpdatedAt, IRe
     }
 
     /// <summary>Reads a status file's bytes; false with the reason for anything that is not one (never throws).</summary>
-    public static bool TryParse(ReadOnlySpan<byte> json, [NotNullWhen(true)] out NodeStatusFile? file, [NotNullWhen(false)] out string? error)
+    public static bool TryParse(
+        ReadOnlySpan<byte> json, [NotNullWhen(true)] out NodeStatusFile? file, [NotNullWhen(false)] out string? error)
     {
         file = null;
         if (json.Length > MaxBytes)
