@@ -25,7 +25,8 @@ internal static class StandaloneArguments
             error = "--coordination kubernetes needs a cluster: with --models the leases are files on the share (use auto or file)";
         if (error is not null) return false;
         var labels = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var pair in (arguments.NodeLabels ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        var pairs = (arguments.NodeLabels ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var pair in pairs)
         {
             var equals = pair.IndexOf('=', StringComparison.Ordinal);
             if (equals <= 0)

@@ -54,7 +54,8 @@ internal sealed partial record ModelsFile(IReadOnlyList<ClusterBaseModel> Models
             }
             if (list is null) return Fail("no 'models:' list (write 'models: []' for no models)", out error);
             if (list is YamlScalarNode { Value: null or "" } || list is YamlScalarNode { Value: "[]" }) list = new YamlSequenceNode();
-            if (list is not YamlSequenceNode sequence) return Fail(At(list, "'models' must be a list of entries ('- name: ...')"), out error);
+            if (list is not YamlSequenceNode sequence)
+                return Fail(At(list, "'models' must be a list of entries ('- name: ...')"), out error);
 
             var models = new List<ClusterBaseModel>();
             var names = new HashSet<string>(StringComparer.Ordinal);
@@ -101,7 +102,8 @@ internal sealed partial record ModelsFile(IReadOnlyList<ClusterBaseModel> Models
                 out error);
         if (Text("downloadPolicy") is { } policy && policy is not (StorageSpec.AlwaysDownload or StorageSpec.ReuseIfExists))
             return Fail(At(values["downloadPolicy"],
-                $"model '{name}': downloadPolicy '{policy}' is not {StorageSpec.AlwaysDownload} or {StorageSpec.ReuseIfExists}"), out error);
+                $"model '{name}': downloadPolicy '{policy}' is not {StorageSpec.AlwaysDownload} or {StorageSpec.ReuseIfExists}"),
+                out error);
         if (!TryMap(values, "nodeSelector", name, out var selector, out error)) return false;
         if (!TryMap(values, "parameters", name, out var parameters, out error)) return false;
         V1NodeAffinity? affinity = null;
