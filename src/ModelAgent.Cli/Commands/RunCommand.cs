@@ -67,6 +67,15 @@ internal static class RunCommand
             Description = "How often every idle model's completion record is checked against its files (stat only), e.g. 5m.",
             DefaultValueFactory = _ => "5m",
         };
+        var modelsFile = new Option<string?>("--models")
+        {
+            Description = "Run without Kubernetes: the desired models come from this YAML file, re-read when it changes; status " +
+                "goes to <models-root>/.model-agent/status/<node>.json and leases to files on the share.",
+        };
+        var nodeLabels = new Option<string?>("--node-labels")
+        {
+            Description = "With --models: this host's labels, k=v,k2=v2, for the models' nodeSelector and nodeAffinity.",
+        };
         var coordination = new CoordinationOptions();
 
         var command = new Command("run",
@@ -74,12 +83,17 @@ internal static class RunCommand
             "and the per-node ConfigMap, as OME's model-agent does, until SIGTERM.")
         {
             modelsRoot, port, workers, downloadRetry, labelRetry, concurrency, multipart, logLevel, memoryBudget, chunkSize, recordCheck,
+            modelsFile, nodeLabels,
         };
         coordination.AddTo(command, withModelsRoot: false);
         command.SetAction((parse, cancellationToken) => AgentProcess.RunAsync(new RunArguments(
             parse.GetValue(modelsRoot)!, parse.GetValue(port), parse.GetValue(workers), parse.GetValue(downloadRetry),
             parse.GetValue(labelRetry), parse.GetValue(concurrency), parse.GetValue(multipart), parse.GetValue(logLevel),
-            parse.GetValue(memoryBudget)!, parse.GetValue(chunkSize)!, parse.GetValue(recordCheck)!, coordination.Read(parse)),
+            parse.GetValue(memoryBudget)!, parse.GetValue(chunkSize)!, parse.GetValue(recordCheck)!, coordination.Read(parse))
+        {
+            ModelsFile = parse.GetValue(modelsFile),
+            NodeLabels = parse.GetValue(nodeLabels),
+        },
             cancellationToken));
         return command;
     }

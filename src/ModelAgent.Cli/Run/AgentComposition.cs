@@ -56,7 +56,7 @@ internal sealed class AgentComposition : IDisposable
         var events = new ModelEventRecorder(state, agent.NodeName,
             new ModelEventWriter(client, agent.NodeName, environment, loggers.CreateLogger<ModelEventWriter>()), environment.Time,
             loggers.CreateLogger<ModelEventRecorder>());
-        var reconciler = new ModelReconciler(state, pulls, client, report, entries, parts, agent,
+        var reconciler = new ModelReconciler(state, pulls, report, entries, parts, agent,
             path => probe.Probe(path, settings.Coordination.Mode), environment.Time, loggers.CreateLogger<ModelReconciler>(),
             signals is null ? new ModelSignalFanOut(events) : new ModelSignalFanOut(signals, events));
         return new AgentComposition(reconciler, pulls, events);

@@ -30,6 +30,8 @@ internal static class AgentProcess
         if (!arguments.TryBuild(out var settings, out var problem)) return Usage(problem);
         using var loggers = CliLogging.Create(settings.LogLevel);
         var logger = loggers.CreateLogger("ModelAgent.Run");
+        if (settings.Standalone is { } standalone)
+            return await StandaloneProcess.RunAsync(settings, standalone, loggers, cancellationToken);
         if (!KubernetesConnection.TryConfigure(out var config, out var source, out var kubeProblem)) return Usage(kubeProblem);
         logger.LogInformation("Kubernetes API server {Server} (configuration from {Source}); node {Node}, namespace {Namespace}",
             config.Host, source, settings.Agent.NodeName, settings.Agent.Namespace);

@@ -17,6 +17,12 @@ internal sealed record RunArguments(
     string ModelsRootDir, int Port, int Workers, int DownloadRetry, int NodeLabelRetry, int Concurrency, int MultipartConcurrency,
     string? LogLevel, string MemoryBudget, string ChunkSize, string RecordCheckInterval, CoordinationArguments Coordination)
 {
+    /// <summary><c>--models</c>: run without Kubernetes, the desired models from this YAML file.</summary>
+    public string? ModelsFile { get; init; }
+
+    /// <summary><c>--node-labels</c>: the host's labels (k=v,k2=v2) for nodeSelector and nodeAffinity without Kubernetes.</summary>
+    public string? NodeLabels { get; init; }
+
     /// <summary>OME's zap level names, next to ours.</summary>
     private static readonly Dictionary<string, string> OmeLevels = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -27,7 +33,9 @@ internal sealed record RunArguments(
     public bool TryBuild([NotNullWhen(true)] out RunSettings? settings, [NotNullWhen(false)] out string? error)
     {
         settings = null;
-        var nodeName = Coordination.NodeName ?? Environment.GetEnvironmentVariable("NODE_NAME");
+        var nodeName = Coordination.NodeName ?? Environment.GetEnvironmentVariable("NODE_NAME")
+            ?? (ModelsFile is null ? null : Environment.MachineName.ToLowerInvariant());
+        if (!StandaloneArguments.TryBuild(this, out var standalone, out var standaloneError)) return Fail(standaloneError, out error);
         if (string.IsNullOrWhiteSpace(nodeName))
             return Fail("--node-name or NODE_NAME is required: the name of the Node this agent runs on (the DaemonSet sets NODE_NAME " +
                 "from spec.nodeName)", out error);
@@ -79,7 +87,9 @@ internal sealed record RunArguments(
             MaxRequestsPerFile = MultipartConcurrency,
             MemoryBudget = budgetBytes,
         };
-        settings = new RunSettings(agent, Port, level, endpoint, tokens, transfer, coordination, Coordination.Backend != "file");
+        settings = new RunSettings(agent, Port, level, endpoint, tokens, transfer, coordination,
+            Coordination.Backend != "file" && standalone is null)
+        { Standalone = standalone };
         error = null;
         return true;
     }

@@ -19,4 +19,8 @@ internal sealed record RunSettings(
     IHfTokenSource Tokens,
     TransferOptions Transfer,
     CoordinationSettings Coordination,
-    bool LeasesInKubernetes);
+    bool LeasesInKubernetes)
+{
+    /// <summary>Set by <c>--models</c>: no Kubernetes at all, the models file and the host's labels instead.</summary>
+    public StandaloneSettings? Standalone { get; init; }
+}

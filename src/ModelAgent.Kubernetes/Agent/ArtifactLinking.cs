@@ -21,11 +21,9 @@ internal sealed record LinkAttempt(ModelArtifact? Linked, string? Commit);
 /// <c>childrenPaths</c>, as OME writes it, so its delete keeps the files this model now uses.
 /// </summary>
 internal sealed class ArtifactLinking(
-    IDesiredState desired, IPullService pulls, IKubernetes client, ConfigMapEntryWriter entries, ReconcilerParts parts,
+    IDesiredState desired, IPullService pulls, IModelEntries entries, ReconcilerParts parts,
     AgentSettings settings, ILogger logger)
 {
-    private readonly NodeConfigMap _map = new(settings.Namespace, settings.NodeName);
-
     /// <summary>
     /// A link made earlier that needs no request to trust: the destination is a symlink to another model's directory on
     /// this node whose completion record says complete, at the revision this model asks for (the same URI, or a commit
@@ -103,7 +101,7 @@ internal sealed class ArtifactLinking(
         ReportedEntries reported;
         try
         {
-            reported = await ReportedEntries.ReadAsync(client, _map, cancellationToken);
+            reported = await entries.ReadAllAsync(cancellationToken);
         }
         catch (Exception e) when (ApiFailure.IsApiFailure(e, cancellationToken))
         {
@@ -138,7 +136,7 @@ internal sealed class ArtifactLinking(
         ModelConfigMapEntry? read;
         try
         {
-            read = (await ReportedEntries.ReadAsync(client, _map, cancellationToken)).For(parent);
+            read = (await entries.ReadAllAsync(cancellationToken)).For(parent);
         }
         catch (Exception e) when (ApiFailure.IsApiFailure(e, cancellationToken))
         {

@@ -40,8 +40,8 @@ internal sealed class ModelReconciler : IModelReconciler
 
     /// <param name="probe">Whether a path is on storage other nodes share (<see cref="StorageProbe.Probe"/> with the mode of
     /// <c>--shared-storage</c>): a model retargeted away keeps its files there.</param>
-    public ModelReconciler(IDesiredState desired, IPullService pulls, IKubernetes client, ModelReport report,
-        ConfigMapEntryWriter entries, ReconcilerParts parts, AgentSettings settings, Func<string, StorageProbeResult> probe,
+    public ModelReconciler(IDesiredState desired, IPullService pulls, ModelReport report,
+        IModelEntries entries, ReconcilerParts parts, AgentSettings settings, Func<string, StorageProbeResult> probe,
         TimeProvider time, ILogger<ModelReconciler> logger, IModelSignals? signals = null)
     {
         signals ??= ModelSignalFanOut.None;
@@ -49,9 +49,9 @@ internal sealed class ModelReconciler : IModelReconciler
         _report = report;
         _settings = settings;
         _logger = logger;
-        _removal = new ModelRemoval(desired, client, report, entries, parts, settings, probe, signals, logger);
+        _removal = new ModelRemoval(desired, report, entries, parts, settings, probe, signals, logger);
         _outcome = new OutcomeReport(desired, report, _removal, parts, settings, signals, logger);
-        var linking = new ArtifactLinking(desired, pulls, client, entries, parts, settings, logger);
+        var linking = new ArtifactLinking(desired, pulls, entries, parts, settings, logger);
         _download = new ModelDownload(pulls, report, _outcome, linking, parts, settings, signals, time, logger);
     }
 

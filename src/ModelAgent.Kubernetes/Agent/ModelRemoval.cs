@@ -33,9 +33,8 @@ internal enum RemovalCause
 /// </summary>
 internal sealed class ModelRemoval(
     IDesiredState desired,
-    IKubernetes client,
     ModelReport report,
-    ConfigMapEntryWriter entries,
+    IModelEntries entries,
     ReconcilerParts parts,
     AgentSettings settings,
     Func<string, StorageProbeResult> probe,
@@ -43,7 +42,6 @@ internal sealed class ModelRemoval(
     ILogger logger)
 {
     private readonly ConcurrentDictionary<ModelReference, RemovalCause> _owed = new();
-    private readonly NodeConfigMap _map = new(settings.Namespace, settings.NodeName);
 
     /// <summary>True when an earlier removal of <paramref name="model"/> did not finish.</summary>
     public bool IsOwed(ModelReference model) => _owed.ContainsKey(model);
@@ -55,14 +53,14 @@ internal sealed class ModelRemoval(
         ReportedEntries reported;
         try
         {
-            reported = await ReportedEntries.ReadAsync(client, _map, cancellationToken);
+            reported = await entries.ReadAllAsync(cancellationToken);
         }
         catch (Exception e) when (ApiFailure.IsApiFailure(e, cancellationToken))
         {
             // The files wait for the next try (the rules need the entry); the label and key never wait.
             _owed[reference] = cause;
             var removed = await report.RemoveAsync(reference, cancellationToken);
-            var reason = $"{reference}: ConfigMap {_map.Namespace}/{_map.Name} not readable, files not handled yet: " +
+            var reason = $"{reference}: {entries.Place} not readable, files not handled yet: " +
                 ApiFailure.Describe(e) + (removed.Succeeded ? "" : "; " + string.Join("; ", removed.Reasons));
             logger.LogWarning("{Reason}", reason);
             return new ReconcileResult.RetryAfterFailure(reason);

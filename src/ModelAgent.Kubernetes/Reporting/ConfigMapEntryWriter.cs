@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using ModelAgent.Kubernetes.Agent;
 using ModelAgent.Kubernetes.Ome;
 using ModelAgent.Resilience;
 
@@ -21,6 +22,7 @@ namespace ModelAgent.Kubernetes.Reporting;
 /// </summary>
 internal sealed class ConfigMapEntryWriter(
     IKubernetes client, ReportingOptions options, AgentEnvironment environment, ILogger<ConfigMapEntryWriter> logger)
+    : IModelEntries
 {
     private readonly RetryStrategy _retry = environment.Retrying(environment.Retry.ApiWrites);
     private readonly NodeConfigMap _identity = new(options.Namespace, options.NodeName);
@@ -186,7 +188,12 @@ internal sealed class ConfigMapEntryWriter(
         return new WriteVerdict(WriteOutcome.Failed, reason);
     }
 
+    public string Place => $"ConfigMap {Describe()}";
+
     private string Describe() => $"{_identity.Namespace}/{_identity.Name}";
+
+    public Task<ReportedEntries> ReadAllAsync(CancellationToken cancellationToken) =>
+        ReportedEntries.ReadAsync(client, _identity, cancellationToken);
 
     private string Hint(Exception e) => ApiFailure.StatusOf(e) == HttpStatusCode.Forbidden
         ? $"; grant the agent's service account get, create and patch on configmaps in namespace {_identity.Namespace}"

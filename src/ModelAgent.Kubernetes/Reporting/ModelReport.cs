@@ -12,7 +12,7 @@ namespace ModelAgent.Kubernetes.Reporting;
 /// the verdict, never as exceptions. Reports for one model must not overlap (the daemon runs one task per model).
 /// </summary>
 internal sealed class ModelReport(
-    NodeLabelWriter labels, ConfigMapEntryWriter entries, ReportingOptions options, TimeProvider time, ILogger<ModelReport> logger)
+    IModelLabels labels, IModelEntries entries, ReportingOptions options, TimeProvider time, ILogger<ModelReport> logger)
 {
     /// <summary>What this process last wrote for a model, to throttle progress and spare label reads between ticks.</summary>
     private sealed record Mark(ModelNodeStatus Label, DateTimeOffset? ProgressAt, string? Phase, string? Message);

@@ -18,6 +18,7 @@ namespace ModelAgent.Kubernetes.Reporting;
 /// </summary>
 internal sealed class NodeLabelWriter(
     IKubernetes client, ReportingOptions options, AgentEnvironment environment, ILogger<NodeLabelWriter> logger)
+    : IModelLabels
 {
     private readonly RetryStrategy _retry = environment.Retrying(environment.Retry.ApiWrites);
 

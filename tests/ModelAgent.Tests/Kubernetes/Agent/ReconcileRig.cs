@@ -65,7 +65,7 @@ internal sealed class ReconcileRig : IAsyncDisposable
             DownloadRetry = 3,
             DownloadRetryDelay = TimeSpan.FromMilliseconds(10),
         };
-        Reconciler = new ModelReconciler(State, service ?? Pulls, Client, ReportingParts.Report(Client, options),
+        Reconciler = new ModelReconciler(State, service ?? Pulls, ReportingParts.Report(Client, options),
             ReportingParts.Entries(Client, options), Parts.Build(), settings,
             path => new StorageProbeResult(SharedStorage, "test", "/", SharedStorage ? "test share" : "test local disk"),
             TimeProvider.System, NullLogger<ModelReconciler>.Instance, Signals);

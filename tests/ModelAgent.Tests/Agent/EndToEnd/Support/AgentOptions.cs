@@ -7,7 +7,8 @@ namespace ModelAgent.Tests.Agent.EndToEnd.Support;
 /// </summary>
 internal sealed record AgentOptions(string NodeName, string ModelsRootDir)
 {
-    public string Namespace { get; init; } = "ome";
+    /// <summary>Null leaves <c>--namespace</c> out (<c>run --models</c> refuses it).</summary>
+    public string? Namespace { get; init; } = "ome";
     public int Port { get; init; }
     public int Workers { get; init; } = 2;
     public string SharedStorage { get; init; } = "yes";
@@ -23,11 +24,12 @@ internal sealed record AgentOptions(string NodeName, string ModelsRootDir)
     {
         var args = new List<string>
         {
-            "run", "--node-name", NodeName, "--models-root-dir", ModelsRootDir, "--namespace", Namespace,
+            "run", "--node-name", NodeName, "--models-root-dir", ModelsRootDir,
             "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--num-download-worker", Workers.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--shared-storage", SharedStorage, "--log-level", LogLevel,
         };
+        if (Namespace is not null) args.AddRange(["--namespace", Namespace]);
         if (Coordination is not null) args.AddRange(["--coordination", Coordination]);
         if (LeaseDurationSeconds is { } duration) args.AddRange(["--lease-duration", $"{duration}"]);
         if (LeaseRenewIntervalSeconds is { } renew) args.AddRange(["--lease-renew-interval", $"{renew}"]);
