@@ -121,7 +121,8 @@ internal sealed partial record ModelsFile(IReadOnlyList<ClusterBaseModel> Models
         var storage = new StorageSpec
         {
             StorageUri = Text("storageUri"),
-            Path = Text("path"),
+            // No path: "" is OME's rule, the models root then the URI (a null path is refused as OME refuses it).
+            Path = Text("path") ?? "",
             Key = Text("key"),
             SchemaPath = Text("schemaPath"),
             DownloadPolicy = Text("downloadPolicy"),
