@@ -89,4 +89,29 @@ public sealed class AgentMetricsEndToEndTests
         Assert.True(scraped.Value("model_agent_rate_limit_wait_seconds_sum", labels) > 0, context);
         Assert.True(scraped.Value("model_agent_downloads_success_total", labels) == 1, context);
     }
+
+    [Fact]
+    public async Task Corrupted_bodies_are_counted_as_digest_mismatches_and_failed_verifications()
+    {
+        await using var cluster = await AgentCluster.StartAsync("node-1");
+        var gamma = TestModels.Small(cluster.Origin, "org/gamma", seed: 62);
+        var manifest = ModelManifest.Cluster("gamma", gamma.StorageUri, Path.Combine(cluster.SharedRoot.Path, "gamma"));
+        await cluster.Origin.CorruptFilesAsync();
+        // One attempt: a second would wait out the failed lease's 60 s retry pause before the model is reported Failed.
+        var agent = cluster.StartAgent("node-1", o => o with { Extra = ["--download-retry", "1"] });
+        await cluster.ApplyAsync(manifest);
+        await cluster.WaitForLabelAsync("node-1", manifest.Model, "Failed");
+
+        var scraped = await ScrapeAsync(agent);
+        // Read after the scrape: the origin has corrupted at least every body the agent checked (some it cut short).
+        var corrupted = await cluster.Origin.CorruptedAsync();
+        var labels = new[] { "model_type=ClusterBaseModel", "namespace=", "name=gamma" };
+        var context = $"\nthe origin corrupted {corrupted} bodies\n{scraped.Text}\n{agent.Tail()}";
+        var mismatches = scraped.Value("model_agent_md5_checksum_failed_total", labels);
+        Assert.True(mismatches >= 1 && mismatches <= corrupted, context);
+        Assert.True(scraped.Value("model_agent_verifications_total", [.. labels, "result=failure"]) == mismatches, context);
+        Assert.True(scraped.Value("model_agent_downloads_failed_total", labels) >= 1, context);
+        Assert.True(scraped.Value("model_agent_model_phase", [.. labels, "phase=Failed"]) == 1, context);
+        Assert.True(scraped.ValueOrZero("model_agent_downloads_success_total", labels) == 0, context);
+    }
 }

@@ -70,10 +70,20 @@ internal sealed class HubOrigin : IAsyncDisposable
             ["rateLimitRequests"] = requests, ["rateLimitWindowSeconds"] = windowSeconds, ["filesOnly"] = true,
         }, cancellationToken);
 
+    /// <summary>Every file body has one byte flipped (status and length stay right) until <see cref="ClearFaultsAsync"/>.</summary>
+    public Task CorruptFilesAsync(CancellationToken cancellationToken = default) =>
+        SetFaultsAsync(new JsonObject { ["corruptFraction"] = 1.0 }, cancellationToken);
+
     /// <summary>How many requests the origin answered 429 since its counters were reset.</summary>
-    public async Task<long> RateLimitedAsync(CancellationToken cancellationToken = default) =>
-        (long?)(await _hub.Client.GetFromJsonAsync<JsonObject>("_hub/stats", cancellationToken))?["faults"]?["rateLimited"]
-        ?? throw new InvalidOperationException("the hub's stats have no faults.rateLimited");
+    public Task<long> RateLimitedAsync(CancellationToken cancellationToken = default) => FaultCountAsync("rateLimited", cancellationToken);
+
+    /// <summary>How many file bodies the origin corrupted since its counters were reset.</summary>
+    public Task<long> CorruptedAsync(CancellationToken cancellationToken = default) =>
+        FaultCountAsync("corruptedBodies", cancellationToken);
+
+    private async Task<long> FaultCountAsync(string fault, CancellationToken cancellationToken) =>
+        (long?)(await _hub.Client.GetFromJsonAsync<JsonObject>("_hub/stats", cancellationToken))?["faults"]?[fault]
+        ?? throw new InvalidOperationException($"the hub's stats have no faults.{fault}");
 
     public Task ClearFaultsAsync(CancellationToken cancellationToken = default) => SetFaultsAsync(new JsonObject(), cancellationToken);
 
