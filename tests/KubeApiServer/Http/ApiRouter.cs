@@ -84,6 +84,7 @@ internal sealed class ApiRouter(
         {
             logger.LogInformation("Forbidden: {User} {Verb} {Resource} {Namespace}/{Name}", user.Name, verb, request.ResourceLabel,
                 request.Namespace, request.Name);
+            stats.RecordForbidden(user.Name, verb, request.ResourceLabel);
             await JsonIo.WriteErrorAsync(context,
                 ApiError.Forbidden(request.Resource, request.ResourceLabel, verb, request.Name, request.Namespace, user.Name));
             return;

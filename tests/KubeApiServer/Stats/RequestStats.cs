@@ -11,6 +11,7 @@ internal sealed class RequestStats
     private readonly ConcurrentDictionary<string, long> _byVerbResource = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _byUserAgent = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _patchesByMediaType = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _forbidden = new(StringComparer.Ordinal);
     private long _total;
     private long _faults;
 
@@ -31,6 +32,15 @@ internal sealed class RequestStats
     /// <summary>PATCH requests on one resource ("nodes", "configmaps") with one media type.</summary>
     public long PatchCount(string resource, string mediaType) => _patchesByMediaType.GetValueOrDefault($"{resource} {mediaType}");
 
+    /// <summary>
+    /// A request RBAC refused, as "user verb resource": a test running agents under a chart's roles asserts there were none,
+    /// so a missing verb fails it even where the agent only logs the refusal (an Event it could not write).
+    /// </summary>
+    public void RecordForbidden(string user, string verb, string resource) =>
+        _forbidden.AddOrUpdate($"{user} {verb} {resource}", 1, (_, n) => n + 1);
+
+    public IReadOnlyDictionary<string, long> Forbidden => new SortedDictionary<string, long>(_forbidden, StringComparer.Ordinal);
+
     public void RecordFault() => Interlocked.Increment(ref _faults);
 
     /// <summary>Requests of one verb for one resource (subresources are counted as "plural/sub").</summary>
@@ -45,6 +55,7 @@ internal sealed class RequestStats
         _byVerbResource.Clear();
         _byUserAgent.Clear();
         _patchesByMediaType.Clear();
+        _forbidden.Clear();
         Interlocked.Exchange(ref _total, 0);
         Interlocked.Exchange(ref _faults, 0);
     }

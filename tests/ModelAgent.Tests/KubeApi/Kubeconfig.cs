@@ -4,11 +4,15 @@ namespace ModelAgent.Tests.KubeApi;
 
 /// <summary>
 /// A kubeconfig pointing at a test API server (plain HTTP on loopback, namespace ome), as kubectl and the agent read it.
-/// The token is never checked; the official C# client refuses a user without credentials.
+/// The default token is never checked (the official C# client refuses a user without credentials); a server started with
+/// --authorize takes <c>admin</c> or <c>system:serviceaccount:NAMESPACE:NAME</c> (see tests/KubeApiServer/README.md).
 /// </summary>
 internal static class Kubeconfig
 {
-    public static string Write(TempDirectory directory, Uri server) => directory.File("kubeconfig", $$"""
+    public const string UncheckedToken = "test-token-not-checked";
+
+    public static string Write(TempDirectory directory, Uri server, string token = UncheckedToken, string fileName = "kubeconfig") =>
+        directory.File(fileName, $$"""
         apiVersion: v1
         kind: Config
         clusters:
@@ -25,6 +29,6 @@ internal static class Kubeconfig
         users:
         - name: test
           user:
-            token: test-token-not-checked
+            token: {{token}}
         """);
 }

@@ -43,14 +43,20 @@ internal sealed class AgentCluster : IAsyncDisposable
     /// Starts the API server and the origin, creates the nodes (labelled <see cref="NodePoolLabel"/>=gpu) and starts
     /// recording labels.
     /// </summary>
-    public static async Task<AgentCluster> StartAsync(params string[] nodes)
+    public static Task<AgentCluster> StartAsync(params string[] nodes) => StartAsync(authorize: false, originToken: null, nodes);
+
+    /// <summary>
+    /// As <see cref="StartAsync(string[])"/>; with <paramref name="authorize"/> the API server enforces RBAC, and with an
+    /// <paramref name="originToken"/> the origin refuses requests without it.
+    /// </summary>
+    public static async Task<AgentCluster> StartAsync(bool authorize, string? originToken, params string[] nodes)
     {
         if (nodes.Length == 0) nodes = ["node-1", "node-2"];
-        var api = await KubeApiProcess.StartAsync();
+        var api = await KubeApiProcess.StartAsync(authorize);
         HubOrigin? origin = null;
         try
         {
-            origin = await HubOrigin.StartAsync();
+            origin = await HubOrigin.StartAsync(originToken);
             foreach (var node in nodes) await api.ApplyAsync($"node-{node}.yaml", NodeYaml(node));
             var client = api.Client();
             var labels = await NodeLabelRecorder.StartAsync(client);
@@ -74,11 +80,16 @@ internal sealed class AgentCluster : IAsyncDisposable
             {NodePoolLabel}: gpu
         """;
 
-    /// <summary>Starts <c>model-agent run</c> for a node on the shared folder (or what <paramref name="configure"/> says).</summary>
-    public AgentProcess StartAgent(string node, Func<AgentOptions, AgentOptions>? configure = null)
+    /// <summary>
+    /// Starts <c>model-agent run</c> for a node on the shared folder (or what <paramref name="configure"/> says), as the
+    /// test's own user or with the kubeconfig given (e.g. <see cref="KubeApiProcess.KubeconfigFor"/>).
+    /// </summary>
+    public AgentProcess StartAgent(string node, Func<AgentOptions, AgentOptions>? configure = null, string? kubeconfig = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var options = new AgentOptions(node, SharedRoot.Path) { Port = FreePort.Next() };
-        var agent = AgentProcess.Start(configure?.Invoke(options) ?? options, Api.KubeconfigPath, Origin.Address);
+        var agent = AgentProcess.Start(configure?.Invoke(options) ?? options, kubeconfig ?? Api.KubeconfigPath, Origin.Address,
+            environment);
         lock (_agents) _agents.Add(agent);
         return agent;
     }

@@ -20,8 +20,12 @@ internal sealed record AgentOptions(string NodeName, string ModelsRootDir)
     public string LogLevel { get; init; } = "debug";
     public IReadOnlyList<string> Extra { get; init; } = [];
 
+    /// <summary>When set, the whole command line instead of the one built from these options (e.g. a DaemonSet's args).</summary>
+    public IReadOnlyList<string>? ExactArguments { get; init; }
+
     public IReadOnlyList<string> Arguments()
     {
+        if (ExactArguments is not null) return ExactArguments;
         var args = new List<string>
         {
             "run", "--node-name", NodeName, "--models-root-dir", ModelsRootDir,

@@ -2,9 +2,13 @@ using System.Text.Json.Nodes;
 
 namespace ModelAgent.Tests.Agent.EndToEnd.Support;
 
-/// <summary>The API server's request counters (GET /_test/stats): by "verb resource" and by User-Agent.</summary>
+/// <summary>
+/// The API server's request counters (GET /_test/stats): by "verb resource", by User-Agent, and the requests RBAC refused
+/// by "user verb resource" (only under --authorize).
+/// </summary>
 internal sealed record ApiTraffic(
-    long Total, long OpenWatches, IReadOnlyDictionary<string, long> ByVerbAndResource, IReadOnlyDictionary<string, long> ByUserAgent)
+    long Total, long OpenWatches, IReadOnlyDictionary<string, long> ByVerbAndResource, IReadOnlyDictionary<string, long> ByUserAgent,
+    IReadOnlyDictionary<string, long> Forbidden)
 {
     /// <summary>Requests of one verb on one resource ("patch nodes", "get configmaps", "watch basemodels").</summary>
     public long Count(string verb, string resource) => ByVerbAndResource.GetValueOrDefault($"{verb} {resource}");
@@ -19,12 +23,14 @@ internal sealed record ApiTraffic(
         (long?)stats["total"] ?? 0,
         (long?)stats["openWatches"] ?? 0,
         Counts(stats["byVerbAndResource"]),
-        Counts(stats["byUserAgent"]));
+        Counts(stats["byUserAgent"]),
+        Counts(stats["forbidden"]));
 
     private static Dictionary<string, long> Counts(JsonNode? node) =>
         node?.AsObject().ToDictionary(p => p.Key, p => (long)p.Value!, StringComparer.Ordinal) ?? [];
 
     public override string ToString() =>
         $"{Total} requests ({string.Join(", ", ByVerbAndResource.Select(p => $"{p.Key}: {p.Value}"))}); by agent: " +
-        string.Join(", ", ByUserAgent.Select(p => $"{p.Key}: {p.Value}"));
+        string.Join(", ", ByUserAgent.Select(p => $"{p.Key}: {p.Value}")) +
+        (Forbidden.Count == 0 ? "" : "; forbidden: " + string.Join(", ", Forbidden.Select(p => $"{p.Key}: {p.Value}")));
 }

@@ -27,14 +27,33 @@ internal sealed class HubOrigin : IAsyncDisposable
 
     public string Stderr => _hub.Process.Stderr;
 
-    public static async Task<HubOrigin> StartAsync()
+    public static async Task<HubOrigin> StartAsync() => await StartAsync(token: null);
+
+    /// <summary>
+    /// With a <paramref name="token"/>, every repository needs <c>Authorization: Bearer token</c> (401 otherwise), as a
+    /// private Hub does; the test's own control requests send it.
+    /// </summary>
+    public static async Task<HubOrigin> StartAsync(string? token)
     {
         var root = new TempDirectory("origin");
-        try { return new HubOrigin(await ServedHub.StartAsync(root.Path, "--control"), root); }
+        var secrets = new TempDirectory("origin-token");
+        try
+        {
+            string[] flags = token is null ? ["--control"] : ["--control", "--token-file", secrets.File("token", token)];
+            var hub = await ServedHub.StartAsync(root.Path, flags);
+            if (token is not null)
+                hub.Client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            return new HubOrigin(hub, root);
+        }
         catch
         {
             root.Dispose();
             throw;
+        }
+        finally
+        {
+            // hub serve reads the token file once at start.
+            secrets.Dispose();
         }
     }
 

@@ -9,7 +9,8 @@ namespace ModelAgent.Tests.Agent.EndToEnd.Support;
 /// <summary>
 /// The test API server (tests/KubeApiServer) as its own process, as the agents see a cluster: a kubeconfig file for
 /// them, kubectl as the user, and the server's /_test endpoints for faults and request counters. Disposing stops it
-/// with SIGTERM (SIGKILL if it lingers).
+/// with SIGTERM (SIGKILL if it lingers). Started with <c>authorize</c>, the server enforces RBAC: the test (kubectl, observers,
+/// /_test controls) acts as <c>admin</c>, and <see cref="KubeconfigFor"/> gives an agent a ServiceAccount's identity.
 /// </summary>
 internal sealed class KubeApiProcess : IAsyncDisposable
 {
@@ -18,15 +19,20 @@ internal sealed class KubeApiProcess : IAsyncDisposable
     private readonly TempDirectory _directory;
     private readonly HttpClient _control;
 
-    private KubeApiProcess(CliProcess process, Uri address, TempDirectory directory)
+    private KubeApiProcess(CliProcess process, Uri address, TempDirectory directory, bool authorize)
     {
         _process = process;
         _directory = directory;
         Address = address;
-        KubeconfigPath = Kubeconfig.Write(directory, address);
-        Kubectl = new Kubectl(address);
+        var token = authorize ? AdminToken : Kubeconfig.UncheckedToken;
+        KubeconfigPath = Kubeconfig.Write(directory, address, token);
+        Kubectl = new Kubectl(address, token);
         _control = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+        _control.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
     }
+
+    /// <summary>The token the --authorize server lets do anything.</summary>
+    public const string AdminToken = "admin";
 
     public Uri Address { get; }
 
@@ -38,10 +44,10 @@ internal sealed class KubeApiProcess : IAsyncDisposable
 
     public string Stderr => _process.Stderr;
 
-    public static async Task<KubeApiProcess> StartAsync()
+    public static async Task<KubeApiProcess> StartAsync(bool authorize = false)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "KubeApiServer.dll");
-        var process = CliProcess.Start(["--port", "0"], cliDll: dll);
+        var process = CliProcess.Start(authorize ? ["--port", "0", "--authorize"] : ["--port", "0"], cliDll: dll);
         string first;
         try { first = await process.ReadLineAsync(); }
         catch
@@ -54,12 +60,19 @@ internal sealed class KubeApiProcess : IAsyncDisposable
             process.Dispose();
             throw new InvalidOperationException($"the API server's first line was '{first}', not '{ListeningPrefix}…': {process.Stderr}");
         }
-        var server = new KubeApiProcess(process, new Uri(first[ListeningPrefix.Length..]), new TempDirectory("kubeapi"));
+        var server = new KubeApiProcess(process, new Uri(first[ListeningPrefix.Length..]), new TempDirectory("kubeapi"), authorize);
         await server.KubectlAsync("create", "namespace", "ome");
         using (var client = server.Client()) await OmeCrds.ApplyAsync(client);
         await server.ResetTrafficAsync();
         return server;
     }
+
+    /// <summary>
+    /// A kubeconfig whose user is the ServiceAccount <paramref name="name"/> in <paramref name="ns"/>: under --authorize its
+    /// requests are allowed only by the roles bound to that account, as a pod's mounted token is.
+    /// </summary>
+    public string KubeconfigFor(string ns, string name) =>
+        Kubeconfig.Write(_directory, Address, $"system:serviceaccount:{ns}:{name}", $"kubeconfig-{ns}-{name}");
 
     /// <summary>Runs kubectl and fails the test with its output when it exits non-zero.</summary>
     public async Task<string> KubectlAsync(params string[] args)

@@ -14,6 +14,9 @@ internal sealed record ModelManifest(
     IReadOnlyDictionary<string, string>? NodeSelector = null,
     IReadOnlyDictionary<string, string>? Labels = null)
 {
+    /// <summary><c>spec.storage.key</c>: the Secret holding the origin token (in a BaseModel's own namespace).</summary>
+    public string? Key { get; init; }
+
     public static ModelManifest Cluster(string name, string storageUri, string? path) =>
         new(ModelReference.ClusterBaseModel(name), storageUri, path);
 
@@ -44,6 +47,7 @@ internal sealed record ModelManifest(
         yaml.Append("  storage:\n");
         yaml.Append($"    storageUri: \"{StorageUri}\"\n");
         if (Path is not null) yaml.Append($"    path: \"{Path}\"\n");
+        if (Key is not null) yaml.Append($"    key: \"{Key}\"\n");
         AppendMap(yaml, "    nodeSelector", NodeSelector);
         return yaml.ToString();
     }
