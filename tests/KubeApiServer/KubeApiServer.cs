@@ -17,7 +17,7 @@ using ModelAgent.Testing.KubeApi.Storage;
 namespace ModelAgent.Testing.KubeApi;
 
 /// <summary>
-/// A Kubernetes API server for tests, on plain HTTP on loopback: discovery, OpenAPI v3 (minimal), and the REST
+/// A Kubernetes API server for tests, on plain HTTP (or HTTPS with a given certificate) on loopback: discovery, OpenAPI v3 (minimal), and the REST
 /// verbs with list/watch, resourceVersion concurrency and finalizers for the kinds in the catalog, plus fault
 /// injection and request counters. Start with <see cref="StartAsync"/>; dispose to stop.
 /// </summary>
@@ -34,7 +34,7 @@ internal sealed class KubeApiServer : IAsyncDisposable
         BaseAddress = baseAddress;
     }
 
-    /// <summary>http://127.0.0.1:PORT/ — give this to a client as its server (no TLS, no authentication).</summary>
+    /// <summary>http(s)://127.0.0.1:PORT/ — give this to a client as its server.</summary>
     public Uri BaseAddress { get; }
 
     public ObjectStore Store { get; }
@@ -57,7 +57,10 @@ internal sealed class KubeApiServer : IAsyncDisposable
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(2));
         builder.WebHost.UseKestrel(k =>
         {
-            k.Listen(IPAddress.Loopback, options.Port);
+            k.Listen(IPAddress.Loopback, options.Port, listen =>
+            {
+                if (options.ServingCertificate is { } certificate) listen.UseHttps(certificate);
+            });
             k.AllowSynchronousIO = false;
         });
         var app = builder.Build();
@@ -87,7 +90,8 @@ internal sealed class KubeApiServer : IAsyncDisposable
             .Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var port = new Uri(address).Port;
         logger.LogInformation("Kubernetes test API server listening on {Address}", address);
-        return new KubeApiServer(app, store, faults, stats, new Uri($"http://127.0.0.1:{port}/"));
+        var scheme = options.ServingCertificate is null ? "http" : "https";
+        return new KubeApiServer(app, store, faults, stats, new Uri($"{scheme}://127.0.0.1:{port}/"));
     }
 
     public async ValueTask DisposeAsync()

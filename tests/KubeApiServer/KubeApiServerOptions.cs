@@ -26,6 +26,12 @@ internal sealed record KubeApiServerOptions
     /// </summary>
     public bool Authorize { get; init; }
 
+    /// <summary>
+    /// Serve HTTPS with this certificate (with its private key) instead of plain HTTP. kubectl sends a kubeconfig's token
+    /// only over TLS, so a test that drives the RBAC mode with kubectl needs it.
+    /// </summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? ServingCertificate { get; init; }
+
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     public ILoggerFactory? LoggerFactory { get; init; }

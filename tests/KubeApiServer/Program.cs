@@ -5,9 +5,9 @@ using Microsoft.Extensions.Logging;
 namespace ModelAgent.Testing.KubeApi;
 
 /// <summary>
-/// <c>dotnet run --project tests/KubeApiServer -- --port N [--watch-history N] [--authorize] [--verbose]</c>: serves until SIGTERM or
-/// Ctrl-C. The first stdout line is <c>listening on http://127.0.0.1:PORT</c> (port 0 picks a free one), for
-/// scripts that start it and read the address.
+/// <c>dotnet run --project tests/KubeApiServer -- --port N [--watch-history N] [--authorize]
+/// [--tls-cert-file PEM --tls-private-key-file PEM] [--verbose]</c>: serves until SIGTERM or Ctrl-C. The first stdout line
+/// is <c>listening on http(s)://127.0.0.1:PORT</c> (port 0 picks a free one), for scripts that start it and read the address.
 /// </summary>
 internal static class Program
 {
@@ -15,6 +15,7 @@ internal static class Program
     {
         var options = new KubeApiServerOptions();
         var verbose = false;
+        string? certFile = null, keyFile = null;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -32,16 +33,32 @@ internal static class Program
                 case "--authorize":
                     options = options with { Authorize = true };
                     break;
+                case "--tls-cert-file" when i + 1 < args.Length:
+                    certFile = args[++i];
+                    break;
+                case "--tls-private-key-file" when i + 1 < args.Length:
+                    keyFile = args[++i];
+                    break;
                 case "--verbose":
                     verbose = true;
                     break;
                 default:
                     Console.Error.WriteLine(
                         $"error: unexpected argument '{args[i]}'. Usage: KubeApiServer --port N (0 = any free port) [--watch-history N] " +
-                        $"[--authorize] [--verbose]");
+                        $"[--authorize] [--tls-cert-file PEM --tls-private-key-file PEM] [--verbose]");
                     return 2;
             }
         }
+        if ((certFile is null) != (keyFile is null))
+        {
+            Console.Error.WriteLine("error: --tls-cert-file and --tls-private-key-file go together: give both to serve HTTPS, or neither");
+            return 2;
+        }
+        if (certFile is not null)
+            options = options with
+            {
+                ServingCertificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(certFile, keyFile),
+            };
 
         // Logs go to stderr: stdout carries only the "listening on" line that scripts read.
         using var loggers = LoggerFactory.Create(b => b

@@ -16,7 +16,8 @@ namespace ModelAgent.Testing.KubeApi.Control;
 /// <item>GET /_test/faults — the rules in force; PUT replaces them ({"rules":[...]}); POST adds one rule; DELETE clears.</item>
 /// <item>POST /_test/faults/drop-watches[?resource=leases] — closes open watch streams now.</item>
 /// <item>POST /_test/compact — forgets watch history, so resuming from any older resourceVersion gets 410.</item>
-/// <item>GET /_test/stats — request counts by "verb resource" and by User-Agent, RBAC refusals by "user verb resource";
+/// <item>GET /_test/stats — request counts by "verb resource" and by User-Agent; in RBAC mode requests and refusals by
+/// "user verb resource";
 /// DELETE resets them.</item>
 /// </list>
 /// </summary>
@@ -109,6 +110,7 @@ internal sealed class TestControlEndpoint(FaultInjector faults, RequestStats sta
         ["byVerbAndResource"] = JsonSerializer.SerializeToNode(stats.ByVerbAndResource),
         ["byUserAgent"] = JsonSerializer.SerializeToNode(stats.ByUserAgent),
         ["forbidden"] = JsonSerializer.SerializeToNode(stats.Forbidden),
+        ["byUserVerbAndResource"] = JsonSerializer.SerializeToNode(stats.ByUser),
     };
 
     private sealed record RuleSet(List<FaultRule>? Rules);

@@ -78,6 +78,7 @@ internal sealed class ApiRouter(
         var verb = request.Verb(context.Request.Method, watchQuery);
         stats.Record(verb, request.ResourceLabel, context.Request.Headers.UserAgent);
         if (verb == "patch") stats.RecordPatch(request.ResourceLabel, context.Request.ContentType);
+        if (user is not null) stats.RecordUser(user.Name, verb, request.ResourceLabel);
         logger.LogDebug("{Verb} {Resource} {Namespace}/{Name}", verb, request.ResourceLabel, request.Namespace, request.Name);
 
         if (user is not null && !authorizer!.Allows(user, request, verb))

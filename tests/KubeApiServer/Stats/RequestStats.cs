@@ -12,6 +12,7 @@ internal sealed class RequestStats
     private readonly ConcurrentDictionary<string, long> _byUserAgent = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _patchesByMediaType = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _forbidden = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _byUser = new(StringComparer.Ordinal);
     private long _total;
     private long _faults;
 
@@ -36,6 +37,15 @@ internal sealed class RequestStats
     /// A request RBAC refused, as "user verb resource": a test running agents under a chart's roles asserts there were none,
     /// so a missing verb fails it even where the agent only logs the refusal (an Event it could not write).
     /// </summary>
+    /// <summary>
+    /// A request of a known user (RBAC mode), as "user verb resource", allowed or not: what a ServiceAccount really uses, to
+    /// compare with what its roles grant.
+    /// </summary>
+    public void RecordUser(string user, string verb, string resource) =>
+        _byUser.AddOrUpdate($"{user} {verb} {resource}", 1, (_, n) => n + 1);
+
+    public IReadOnlyDictionary<string, long> ByUser => new SortedDictionary<string, long>(_byUser, StringComparer.Ordinal);
+
     public void RecordForbidden(string user, string verb, string resource) =>
         _forbidden.AddOrUpdate($"{user} {verb} {resource}", 1, (_, n) => n + 1);
 
@@ -56,6 +66,7 @@ internal sealed class RequestStats
         _byUserAgent.Clear();
         _patchesByMediaType.Clear();
         _forbidden.Clear();
+        _byUser.Clear();
         Interlocked.Exchange(ref _total, 0);
         Interlocked.Exchange(ref _faults, 0);
     }

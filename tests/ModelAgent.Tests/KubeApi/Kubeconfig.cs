@@ -11,14 +11,20 @@ internal static class Kubeconfig
 {
     public const string UncheckedToken = "test-token-not-checked";
 
-    public static string Write(TempDirectory directory, Uri server, string token = UncheckedToken, string fileName = "kubeconfig") =>
-        directory.File(fileName, $$"""
+    /// <param name="caPem">For an HTTPS server: the CA its certificate chains to (certificate-authority-data).</param>
+    public static string Write(TempDirectory directory, Uri server, string token = UncheckedToken, string fileName = "kubeconfig",
+        string? caPem = null)
+    {
+        var authority = caPem is null
+            ? ""
+            : "\n    certificate-authority-data: " + Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(caPem));
+        return directory.File(fileName, $$"""
         apiVersion: v1
         kind: Config
         clusters:
         - name: test
           cluster:
-            server: {{server.ToString().TrimEnd('/')}}
+            server: {{server.ToString().TrimEnd('/')}}{{authority}}
         contexts:
         - name: test
           context:
@@ -31,4 +37,5 @@ internal static class Kubeconfig
           user:
             token: {{token}}
         """);
+    }
 }

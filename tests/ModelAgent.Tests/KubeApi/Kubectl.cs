@@ -11,13 +11,13 @@ internal sealed class Kubectl : IDisposable
 {
     private readonly TempDirectory _home = new("kubectl");
 
-    public Kubectl(Uri server, string token = Kubeconfig.UncheckedToken)
+    public Kubectl(Uri server, string token = Kubeconfig.UncheckedToken, string? caPem = null)
     {
         Binary = Find() ?? throw new InvalidOperationException(
             "kubectl not found on PATH or at /usr/bin/kubectl: these tests run the real kubectl against the test API server; install it " +
                 "(Debian package 'kubectl', see .ci/install)");
         RequireSupportedVersion(Binary);
-        KubeconfigPath = Kubeconfig.Write(_home, server, token);
+        KubeconfigPath = Kubeconfig.Write(_home, server, token, caPem: caPem);
     }
 
     public string Binary { get; }

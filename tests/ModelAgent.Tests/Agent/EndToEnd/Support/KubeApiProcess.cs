@@ -18,16 +18,21 @@ internal sealed class KubeApiProcess : IAsyncDisposable
     private readonly CliProcess _process;
     private readonly TempDirectory _directory;
     private readonly HttpClient _control;
+    private readonly string? _caPem;
 
-    private KubeApiProcess(CliProcess process, Uri address, TempDirectory directory, bool authorize)
+    private KubeApiProcess(CliProcess process, Uri address, TempDirectory directory, ServingCertificate? certificate)
     {
         _process = process;
         _directory = directory;
+        _caPem = certificate?.CaPem;
         Address = address;
-        var token = authorize ? AdminToken : Kubeconfig.UncheckedToken;
-        KubeconfigPath = Kubeconfig.Write(directory, address, token);
-        Kubectl = new Kubectl(address, token);
-        _control = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+        var token = certificate is null ? Kubeconfig.UncheckedToken : AdminToken;
+        KubeconfigPath = Kubeconfig.Write(directory, address, token, caPem: _caPem);
+        Kubectl = new Kubectl(address, token, _caPem);
+        var handler = new HttpClientHandler();
+        if (certificate is not null)
+            handler.ServerCertificateCustomValidationCallback = (_, served, _, _) => served?.Thumbprint == certificate.Thumbprint;
+        _control = new HttpClient(handler) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
         _control.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
     }
 
@@ -44,23 +49,34 @@ internal sealed class KubeApiProcess : IAsyncDisposable
 
     public string Stderr => _process.Stderr;
 
+    /// <summary>
+    /// Starts the server; with <paramref name="authorize"/> in its RBAC mode over HTTPS (kubectl sends a token only over TLS),
+    /// the test acting as <see cref="AdminToken"/>.
+    /// </summary>
     public static async Task<KubeApiProcess> StartAsync(bool authorize = false)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "KubeApiServer.dll");
-        var process = CliProcess.Start(authorize ? ["--port", "0", "--authorize"] : ["--port", "0"], cliDll: dll);
+        var directory = new TempDirectory("kubeapi");
+        var certificate = authorize ? ServingCertificate.Create(directory) : null;
+        string[] args = certificate is null
+            ? ["--port", "0"]
+            : ["--port", "0", "--authorize", "--tls-cert-file", certificate.CertFile, "--tls-private-key-file", certificate.KeyFile];
+        var process = CliProcess.Start(args, cliDll: dll);
         string first;
         try { first = await process.ReadLineAsync(); }
         catch
         {
             process.Dispose();
+            directory.Dispose();
             throw;
         }
         if (!first.StartsWith(ListeningPrefix, StringComparison.Ordinal))
         {
             process.Dispose();
+            directory.Dispose();
             throw new InvalidOperationException($"the API server's first line was '{first}', not '{ListeningPrefix}…': {process.Stderr}");
         }
-        var server = new KubeApiProcess(process, new Uri(first[ListeningPrefix.Length..]), new TempDirectory("kubeapi"), authorize);
+        var server = new KubeApiProcess(process, new Uri(first[ListeningPrefix.Length..]), directory, certificate);
         await server.KubectlAsync("create", "namespace", "ome");
         using (var client = server.Client()) await OmeCrds.ApplyAsync(client);
         await server.ResetTrafficAsync();
@@ -72,7 +88,7 @@ internal sealed class KubeApiProcess : IAsyncDisposable
     /// requests are allowed only by the roles bound to that account, as a pod's mounted token is.
     /// </summary>
     public string KubeconfigFor(string ns, string name) =>
-        Kubeconfig.Write(_directory, Address, $"system:serviceaccount:{ns}:{name}", $"kubeconfig-{ns}-{name}");
+        Kubeconfig.Write(_directory, Address, $"system:serviceaccount:{ns}:{name}", $"kubeconfig-{ns}-{name}", _caPem);
 
     /// <summary>Runs kubectl and fails the test with its output when it exits non-zero.</summary>
     public async Task<string> KubectlAsync(params string[] args)
