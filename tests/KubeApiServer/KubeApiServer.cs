@@ -17,9 +17,9 @@ using ModelAgent.Testing.KubeApi.Storage;
 namespace ModelAgent.Testing.KubeApi;
 
 /// <summary>
-/// A Kubernetes API server for tests, on plain HTTP (or HTTPS with a given certificate) on loopback: discovery, OpenAPI v3 (minimal), and the REST
-/// verbs with list/watch, resourceVersion concurrency and finalizers for the kinds in the catalog, plus fault
-/// injection and request counters. Start with <see cref="StartAsync"/>; dispose to stop.
+/// A Kubernetes API server for tests, on plain HTTP (or HTTPS with a given certificate) on loopback: discovery,
+/// OpenAPI v3 (minimal), and the REST verbs with list/watch, resourceVersion concurrency and finalizers for the kinds in
+/// the catalog, plus fault injection and request counters. Start with <see cref="StartAsync"/>; dispose to stop.
 /// </summary>
 internal sealed class KubeApiServer : IAsyncDisposable
 {
