@@ -18,9 +18,9 @@ namespace ModelAgent.Cli.Run;
 /// <summary>
 /// The real parts of the agent, built once per process from its settings: one pull service (one memory budget for every
 /// model in flight), the reporting writers, credentials, back-fill, reuse and removal, and the reconciler over them.
-/// Disposing it releases the pull service's HTTP stack.
+/// Disposing it writes the Events still queued (for a few seconds at most) and releases the pull service's HTTP stack.
 /// </summary>
-internal sealed class AgentComposition : IDisposable
+internal sealed class AgentComposition : IAsyncDisposable
 {
     private readonly PullService _pulls;
     private readonly ModelEventRecorder _events;
@@ -62,8 +62,9 @@ internal sealed class AgentComposition : IDisposable
         return new AgentComposition(reconciler, pulls, events);
     }
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
+        await _events.StopAsync(ModelEventRecorder.StopGrace);
         _events.Dispose();
         _pulls.Dispose();
     }

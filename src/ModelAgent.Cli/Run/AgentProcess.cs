@@ -57,8 +57,8 @@ internal static class AgentProcess
         var metrics = Prometheus.Metrics.NewCustomRegistry();
         Prometheus.DotNetStats.Register(metrics);
         var signals = new ModelSignalFanOut(new AgentMetrics(metrics, settings.Agent.ModelsRoot, environment.Time));
-        using var composition = AgentComposition.Build(settings with { Coordination = coordination }, client, state, environment, loggers,
-            signals);
+        await using var composition = AgentComposition.Build(settings with { Coordination = coordination }, client, state, environment,
+            loggers, signals);
         var host = new AgentHost(AgentWatches.For(client, settings.Agent.NodeName), state, composition.Reconciler, settings.Agent,
             new AgentHostOptions(), environment, loggers);
 

@@ -9,12 +9,17 @@ namespace ModelAgent.Kubernetes.Agent.Events;
 /// Listens to the reconciler's signals and writes them as Events on the BaseModel / ClusterBaseModel. <see cref="Raise"/>
 /// runs on the reconcile's task: it stamps the time, looks the object up (its uid and resourceVersion as of now: a deleted model is
 /// forgotten right after its Deleted signal) and queues, never waits; a full queue drops the Event and counts it. One
-/// background loop writes, in order, through <see cref="ModelEventWriter"/>. Dispose stops the loop.
+/// background loop writes, in order, through <see cref="ModelEventWriter"/>. <see cref="StopAsync"/> writes what is still
+/// queued within a grace period (the Deleted or DownloadFailed raised as the pod stops is what an operator looks for), then
+/// gives up on the rest; Dispose stops the loop at once.
 /// </summary>
 internal sealed class ModelEventRecorder : IModelSignals, IDisposable
 {
     /// <summary>Events waiting to be written at most; a reconcile never waits on the API server for an Event.</summary>
     public const int QueueCapacity = 1024;
+
+    /// <summary>How long a stopping agent keeps writing queued Events: well inside the pod's termination grace period.</summary>
+    public static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
 
     private readonly IDesiredState _desired;
     private readonly string _nodeName;
@@ -88,6 +93,28 @@ internal sealed class ModelEventRecorder : IModelSignals, IDisposable
         {
             // stopping
         }
+    }
+
+    /// <summary>
+    /// Takes no more Events, writes the queued ones until they are done or <paramref name="grace"/> has passed, then stops
+    /// the loop (an Event being written is abandoned). Returns how many queued Events were not written.
+    /// </summary>
+    public async Task<long> StopAsync(TimeSpan grace)
+    {
+        _queue.Writer.TryComplete();
+        long unwritten = 0;
+        try
+        {
+            await _loop.WaitAsync(grace, _time);
+        }
+        catch (TimeoutException)
+        {
+            unwritten = Interlocked.Read(ref _pending);
+            _logger.LogWarning("Stopping with {Unwritten} Events unwritten after {Grace}", unwritten, grace);
+        }
+        await _stop.CancelAsync();
+        await _loop;
+        return unwritten;
     }
 
     public void Dispose()

@@ -9,6 +9,7 @@ using ModelAgent.Kubernetes.Ome;
 using ModelAgent.Pull;
 using ModelAgent.Resilience;
 using ModelAgent.Testing.KubeApi;
+using ModelAgent.Testing.KubeApi.Faults;
 using ModelAgent.Tests.KubeApi;
 
 namespace ModelAgent.Tests.Kubernetes.Agent.Events;
@@ -145,6 +146,48 @@ public sealed class ModelEventRecorderTests
         await recorder.WhenIdleAsync(Timeout());
 
         Assert.Single((await client.CoreV1.ListNamespacedEventAsync("ome")).Items);
+    }
+
+    [Fact]
+    public async Task Stopping_writes_the_Events_still_queued_and_then_takes_no_more()
+    {
+        await using var server = await KubeApiTestServer.StartAsync();
+        using var client = server.Client();
+        var state = new InMemoryDesiredState();
+        var model = BaseModel("llama");
+        state.Set(model);
+        // Each create waits: when the stop comes, all but the first are still queued (a stop that cancels at once loses them).
+        server.Faults.Add(new FaultRule { Resource = "events", Verb = "create", HangSeconds = 0.3 });
+        using var recorder = Recorder(client, state, AgentEnvironment.Default);
+        recorder.Raise(model.Reference, new ModelSignal.Downloading("hf://org/llama", 3L << 30, 0, 4));
+        recorder.Raise(model.Reference, new ModelSignal.WaitingForNode("gpu-1"));
+        recorder.Raise(model.Reference, new ModelSignal.TookOver("gpu-1"));
+        recorder.Raise(model.Reference, new ModelSignal.Removed(RemovalCause.Deleted));
+
+        var unwritten = await recorder.StopAsync(TimeSpan.FromMinutes(1)).WaitAsync(Timeout());
+        recorder.Raise(model.Reference, new ModelSignal.Failed("too late", InsufficientStorage: false));
+
+        Assert.Equal(0, unwritten);
+        var events = (await client.CoreV1.ListNamespacedEventAsync("ome")).Items;
+        Assert.Equal(["Deleted", "Downloading", "TookOver", "WaitingForNode"], events.Select(e => e.Reason).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Stopping_is_bounded_by_its_grace_when_the_API_server_hangs()
+    {
+        await using var server = await KubeApiTestServer.StartAsync();
+        using var client = server.Client();
+        var state = new InMemoryDesiredState();
+        var model = BaseModel("llama");
+        state.Set(model);
+        server.Faults.Add(new FaultRule { Resource = "events", HangSeconds = 600 });
+        using var recorder = Recorder(client, state, AgentEnvironment.Default);
+        recorder.Raise(model.Reference, new ModelSignal.Downloading("hf://org/llama", 3L << 30, 0, 4));
+        recorder.Raise(model.Reference, new ModelSignal.Removed(RemovalCause.Deleted));
+
+        var unwritten = await recorder.StopAsync(TimeSpan.FromMilliseconds(200)).WaitAsync(Timeout());
+
+        Assert.Equal(2, unwritten);
     }
 
     internal static BaseModel BaseModel(string name, string @namespace = "ome") => new()
