@@ -131,9 +131,7 @@ internal sealed class HubServer : IAsyncDisposable
     private static async Task<(WebApplication, Uri)> ListenAsync(IPAddress address, int port, HubRequestHandler handler,
         HubServerOptions options, CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, PassiveHostLifetime>();
+        var builder = BareWebApplication.CreateBuilder();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

@@ -62,9 +62,7 @@ internal static class AgentProcess
         var host = new AgentHost(AgentWatches.For(client, settings.Agent.NodeName), state, composition.Reconciler, settings.Agent,
             new AgentHostOptions(), environment, loggers);
 
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.AddSingleton<IHostLifetime, PassiveHostLifetime>();
+        var builder = BareWebApplication.CreateBuilder();
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = ShutdownTimeout);
         builder.Services.AddHostedService(_ => host);
         builder.WebHost.ConfigureKestrel(kestrel =>

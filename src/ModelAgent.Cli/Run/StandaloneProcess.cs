@@ -81,9 +81,7 @@ internal static class StandaloneProcess
             new ModelSignalFanOut(new AgentMetrics(metrics, agent.ModelsRoot, environment.Time)));
         var host = new ModelsFileHost(new ModelsFileOptions(standalone.ModelsFile), state, reconciler, agent, environment, loggers);
 
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.AddSingleton<IHostLifetime, PassiveHostLifetime>();
+        var builder = BareWebApplication.CreateBuilder();
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = ShutdownTimeout);
         builder.Services.AddHostedService(_ => host);
         builder.WebHost.ConfigureKestrel(kestrel =>

@@ -56,4 +56,37 @@ public sealed class HubCommandTests
         Assert.Contains($"Port {port}", hub.Stderr);
         Assert.Contains("already in use", hub.Stderr);
     }
+
+    [Fact]
+    public async Task Serve_listens_only_where_its_flags_say_whatever_appsettings_json_or_ASPNETCORE_URLS_ask()
+    {
+        using var root = new TempDirectory("hubcli");
+        using var cwd = new TempDirectory("hubcwd");
+        int[] asked = [FreeLoopbackPort(), FreeLoopbackPort(), FreeLoopbackPort()];
+        // ASP.NET's default builders read these from the working directory and the environment and add listeners.
+        cwd.File("appsettings.json", """{"Kestrel":{"Endpoints":{"Extra":{"Url":"http://127.0.0.1:""" + asked[0] + "\"}}}}");
+        await using var hub = HubProcess.Start(["hub", "serve", root.Path], new Dictionary<string, string>
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{asked[1]}",
+            ["DOTNET_URLS"] = $"http://127.0.0.1:{asked[2]}",
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+        }, workingDirectory: cwd.Path);
+        Assert.Matches(@"^listening on http://127\.0\.0\.1:\d+$", await hub.ReadLineAsync());
+
+        foreach (var port in asked)
+        {
+            using var probe = new TcpClient();
+            var refused = await Assert.ThrowsAsync<SocketException>(() => probe.ConnectAsync(IPAddress.Loopback, port));
+            Assert.Equal(SocketError.ConnectionRefused, refused.SocketErrorCode);
+        }
+        hub.Signal(15);
+        Assert.Equal(0, await hub.WaitForExitAsync());
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
 }

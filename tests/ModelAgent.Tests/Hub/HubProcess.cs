@@ -15,8 +15,9 @@ internal sealed class HubProcess : IAsyncDisposable
     public int Id => _process.Id;
     public string Stderr => _process.Stderr;
 
-    public static HubProcess Start(IEnumerable<string> args, IDictionary<string, string>? environment = null) =>
-        new(CliProcess.Start(args, environment?.ToDictionary(e => e.Key, e => (string?)e.Value)));
+    public static HubProcess Start(IEnumerable<string> args, IDictionary<string, string>? environment = null,
+        string? workingDirectory = null) =>
+        new(CliProcess.Start(args, environment?.ToDictionary(e => e.Key, e => (string?)e.Value), workingDirectory: workingDirectory));
 
     /// <summary>The next stdout line; fails the test if the process exits first or nothing comes within a minute.</summary>
     public Task<string> ReadLineAsync() => _process.ReadLineAsync();

@@ -24,11 +24,13 @@ internal sealed class CliProcess : IDisposable
 
     /// <param name="cliDll">Another build of the CLI (e.g. <see cref="UnprivilegedCli.Dll"/>); the one beside the tests by default.</param>
     /// <param name="asNobody">Run as uid/gid 65534 through setpriv, so permission checks apply as they do for a non-root user.</param>
+    /// <param name="workingDirectory">The process's current directory; the test's by default.</param>
     public static CliProcess Start(IEnumerable<string> args, IDictionary<string, string?>? environment = null, string? cliDll = null,
-        bool asNobody = false)
+        bool asNobody = false, string? workingDirectory = null)
     {
         var info = new ProcessStartInfo
         {
+            WorkingDirectory = workingDirectory ?? "",
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
