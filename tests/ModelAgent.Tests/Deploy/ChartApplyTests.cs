@@ -49,7 +49,11 @@ public class ChartApplyTests
         using var agent = ClientAs(server, Agent);
         await admin.CoreV1.CreateNodeAsync(new V1Node { Metadata = new V1ObjectMeta { Name = "gpu-1" } });
         await admin.CoreV1.CreateNamespacedSecretAsync(
-            new V1Secret { Metadata = new V1ObjectMeta { Name = "hf" }, StringData = new Dictionary<string, string> { ["token"] = "t" } }, "team");
+            new V1Secret
+            {
+                Metadata = new V1ObjectMeta { Name = "hf" },
+                StringData = new Dictionary<string, string> { ["token"] = "t" },
+            }, "team");
 
         // Allowed: the calls the agent makes (see the roles' comments).
         await agent.CoreV1.ReadNodeAsync("gpu-1");
