@@ -66,6 +66,7 @@ public class ChartApplyTests
             new V1Patch("""{"data":{"k":"v"}}""", V1Patch.PatchType.MergePatch), "gpu-1", "ome");
         await agent.CoordinationV1.CreateNamespacedLeaseAsync(
             new V1Lease { Metadata = new V1ObjectMeta { Name = "model" }, Spec = new V1LeaseSpec { HolderIdentity = "gpu-1" } }, "ome");
+        await agent.CoordinationV1.ListNamespacedLeaseAsync("ome", fieldSelector: "metadata.name=model");
         await agent.CoreV1.CreateNamespacedEventAsync(new Corev1Event
         {
             Metadata = new V1ObjectMeta { Name = "model.1" },
@@ -80,6 +81,7 @@ public class ChartApplyTests
             new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "gpu-1" } }, "team"));
         await AssertForbiddenAsync(() => agent.CoordinationV1.CreateNamespacedLeaseAsync(
             new V1Lease { Metadata = new V1ObjectMeta { Name = "model" } }, "team"));
+        await AssertForbiddenAsync(() => agent.CoordinationV1.ListNamespacedLeaseAsync("team"));
         await AssertForbiddenAsync(() => agent.CoreV1.ListSecretForAllNamespacesAsync());
         await AssertForbiddenAsync(() => agent.CoreV1.DeleteNodeAsync("gpu-1"));
     }

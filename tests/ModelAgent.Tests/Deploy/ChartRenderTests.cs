@@ -18,7 +18,7 @@ public class ChartRenderTests
         "ClusterRole: core secrets get",
         "ClusterRole: ome.io basemodels get,list,patch,watch",
         "ClusterRole: ome.io clusterbasemodels get,list,patch,watch",
-        "Role: coordination.k8s.io leases create,get,update",
+        "Role: coordination.k8s.io leases create,get,list,update,watch",
         "Role: core configmaps create,get,patch",
     ];
 
