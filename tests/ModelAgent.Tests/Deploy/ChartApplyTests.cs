@@ -40,6 +40,43 @@ public class ChartApplyTests
     }
 
     [Fact]
+    public async Task Helm_installs_upgrades_and_uninstalls_on_the_test_server_keeping_the_crds()
+    {
+        await using var server = await KubeApiServer.StartAsync(new KubeApiServerOptions { Namespaces = ["default", "ome"] });
+        using var kubectl = new Kubectl(server.BaseAddress);
+        using var helm = new HelmCli();
+        string[] cluster = ["--kubeconfig", kubectl.KubeconfigPath, "--namespace", "ome"];
+
+        var installed = await helm.RunAsync(["install", "agents", HelmCli.ChartPath, .. cluster, "--set", "hfToken.secretName=hf-token"]);
+        Assert.True(installed.ExitCode == 0, installed.ToString());
+        Assert.Contains("kubectl -n ome rollout status daemonset/ome-model-agent-daemonset", installed.Stdout);
+        Assert.Equal("basemodels", (await kubectl.RunAsync("get", "crd/basemodels.ome.io", "-o", "jsonpath={.spec.names.plural}")).Stdout);
+        Assert.Equal(0, (await kubectl.RunAsync("get", "basemodels", "-A")).ExitCode);
+        Assert.Equal("8080", await PortArgAsync(kubectl));
+
+        var upgraded = await helm.RunAsync(["upgrade", "agents", HelmCli.ChartPath, .. cluster, "--reuse-values", "--set", "port=9090"]);
+        Assert.True(upgraded.ExitCode == 0, upgraded.ToString());
+        Assert.Equal("9090", await PortArgAsync(kubectl));
+
+        // --keep-history: purging the release Secret sends protobuf DeleteOptions, which the test server does not decode.
+        var uninstalled = await helm.RunAsync(["uninstall", "agents", "--keep-history", .. cluster]);
+        Assert.True(uninstalled.ExitCode == 0, uninstalled.ToString());
+        Assert.NotEqual(0, (await kubectl.RunAsync("get", "daemonset/ome-model-agent-daemonset", "-n", "ome")).ExitCode);
+        Assert.NotEqual(0, (await kubectl.RunAsync("get", "clusterrole/ome-model-agent")).ExitCode);
+        // Helm never deletes CRDs (that would delete every BaseModel): they stay for the next install.
+        Assert.Equal(0, (await kubectl.RunAsync("get", "crd/clusterbasemodels.ome.io")).ExitCode);
+    }
+
+    private static async Task<string> PortArgAsync(Kubectl kubectl)
+    {
+        var args = await kubectl.RunAsync("get", "daemonset/ome-model-agent-daemonset", "-n", "ome", "-o",
+            "jsonpath={.spec.template.spec.containers[0].args}");
+        Assert.True(args.ExitCode == 0, args.ToString());
+        var list = System.Text.Json.JsonSerializer.Deserialize<string[]>(args.Stdout)!;
+        return list[Array.IndexOf(list, "--port") + 1];
+    }
+
+    [Fact]
     public async Task Under_rbac_the_service_account_may_make_the_agents_calls_and_no_more()
     {
         await using var server = await KubeApiServer.StartAsync(
