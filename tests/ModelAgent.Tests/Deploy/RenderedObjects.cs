@@ -30,5 +30,6 @@ internal sealed class RenderedObjects(IReadOnlyList<IKubernetesObject<V1ObjectMe
         from rule in rules
         from apiGroup in rule.ApiGroups
         from resource in rule.Resources
-        select $"{kind}: {(apiGroup.Length == 0 ? "core" : apiGroup)} {resource} {string.Join(',', rule.Verbs.Order(StringComparer.Ordinal))}";
+        let verbs = string.Join(',', rule.Verbs.Order(StringComparer.Ordinal))
+        select $"{kind}: {(apiGroup.Length == 0 ? "core" : apiGroup)} {resource} {verbs}";
 }
