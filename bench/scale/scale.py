@@ -33,6 +33,7 @@ REST_S = int(os.environ.get("SCALE_BENCH_REST_S", "60"))
 READY_TIMEOUT = int(os.environ.get("SCALE_BENCH_READY_TIMEOUT", "900"))
 OUT = os.environ.get("SCALE_BENCH_OUT", os.path.join(ROOT, "bench/scale/RESULTS.md"))
 SAMPLE_S = 5
+MIN_FREE_MIB = 1536
 WAIT_SETTLE_S = 5  # after the last node reports Updating, before the steady waiting window starts
 PUBLISHED = os.path.join(ROOT, "artifacts/scale-bench/agent")
 AGENT = os.path.join(PUBLISHED, "model-agent.dll")
@@ -67,7 +68,12 @@ METHOD = """## How each number is measured
   R agents, start them again, wait for their `/readyz`, then 30 s.
 * **Open watches**: `openWatches` / `openWatchesByResource` of the test API server at the end of the rest window,
   minus this script's one Node watch.
-* **Memory**: `VmRSS` from `/proc/PID/status` of every agent process at the end of the rest window.
+* **Memory**: `/proc/PID/smaps_rollup` of every agent process at the end of the rest window: `Rss` (counts the
+  runtime's and the ReadyToRun images' shared pages in every process), private pages (`Private_Clean` +
+  `Private_Dirty`, what one more agent costs) and `Pss` (shared pages split among the processes mapping them; its
+  sum is what the N agents take together). On a real cluster each node runs one agent, so its RSS is the per-node figure.
+* **CPU**: `utime` + `stime` from `/proc/PID/stat` of the agents: from start to /readyz, and over the rest window.
+* **Memory guard**: the script stops starting agents (and fails) when `MemAvailable` would drop under 1.5 GiB.
 * **Origin**: `GET /_hub/stats` (reset right before the apply) once every label is Ready: requests by kind, and each
   model's file body bytes divided by the sum of its file sizes; the script fails unless that is 1.00 for every model
   (the share downloaded each file once) and the restart made 0 origin requests.
@@ -257,6 +263,10 @@ def wait_ready_endpoints(agents, timeout=READY_TIMEOUT):
 def start_in_batches(indexes, ports, kubeconfig, hub, shared, logs):
     agents = []
     for b in range(0, len(indexes), BATCH):
+        # Stop before the machine runs out of memory (other work shares it): a bench must not get builds OOM-killed.
+        if mem_available_mib() < MIN_FREE_MIB + BATCH * 160:
+            raise SystemExit(f"only {mem_available_mib():.0f} MiB available after {len(agents)} agents: not starting more"
+                             f" (each takes ~130 MiB RSS); run fewer agents: bench/scale/run.sh N")
         batch = [start_agent(i, ports[i], kubeconfig, hub, shared, logs) for i in indexes[b:b + BATCH]]
         wait_ready_endpoints(batch)
         agents += batch
@@ -274,11 +284,40 @@ def stop_agents(agents):
 
 
 def rss_mib(pid):
-    with open(f"/proc/{pid}/status") as f:
+    return memory_mib(pid)["Rss"]
+
+
+def memory_mib(pid):
+    """Rss, Pss (shared pages split among the processes that map them) and Private (pages no other process maps)."""
+    values = {}
+    with open(f"/proc/{pid}/smaps_rollup") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            parts = line.split()
+            if len(parts) == 3 and parts[2] == "kB":
+                values[parts[0].rstrip(":")] = int(parts[1]) / 1024
+    return {"Rss": values.get("Rss", 0.0), "Pss": values.get("Pss", 0.0),
+            "Private": values.get("Private_Clean", 0.0) + values.get("Private_Dirty", 0.0)}
+
+
+def cpu_seconds(pids):
+    """User + system CPU seconds these processes have used so far."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except OSError:
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def mem_available_mib():
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemAvailable:"):
                 return int(line.split()[1]) / 1024
-    return float("nan")
+    return float("inf")
 
 
 def wait_until(condition, timeout, what):
@@ -337,6 +376,7 @@ def main():
         t_agents_ready, s_agents_ready = sampler.snapshot()
         started = t_agents_ready - t_start
         startup_requests, startup_by = diff(s_start, s_agents_ready)
+        startup_cpu = cpu_seconds([a["proc"].pid for a in agents])
 
         # 1. Download and wait: the models applied at once; one node per model downloads, the others wait.
         call(hub + "/_hub/stats/reset", "POST")
@@ -383,11 +423,16 @@ def main():
         # 2. At rest: every label Ready, nothing to do.
         print(f"all Ready after {wall:.1f} s; at rest for {REST_S} s", flush=True)
         t_rest0, s_rest0 = sampler.snapshot()
+        rest_cpu0 = cpu_seconds([a["proc"].pid for a in agents])
         time.sleep(REST_S)
         t_rest1, s_rest1 = sampler.snapshot()
+        rest_cpu = cpu_seconds([a["proc"].pid for a in agents]) - rest_cpu0
         rest_requests, rest_by = diff(s_rest0, s_rest1)
         rest_s = t_rest1 - t_rest0
-        rss = sorted(rss_mib(a["proc"].pid) for a in agents)
+        mems = [memory_mib(a["proc"].pid) for a in agents]
+        rss = sorted(m["Rss"] for m in mems)
+        pss = sorted(m["Pss"] for m in mems)
+        private = sorted(m["Private"] for m in mems)
         kube_rss, hub_rss = rss_mib(kube_proc.pid), rss_mib(hub_proc.pid)
         watches = dict(s_rest1.get("openWatchesByResource") or {})
         if "nodes" in watches:
@@ -443,8 +488,13 @@ def main():
             f"| time to all Ready ({AGENTS * MODELS} node labels) | **{wall:.1f} s** after the apply; completion records at"
             f" {', '.join(f'{t - t_apply:.1f}' for t in completed)} s |",
             f"| open watches at rest | **{open_watches}** ({open_watches / AGENTS:.2f} per agent: {fmt_by(watches)}) |",
-            f"| agent RSS at rest | min {rss[0]:.0f} MiB, median {median:.0f} MiB, max {rss[-1]:.0f} MiB; total"
-            f" **{sum(rss) / 1024:.1f} GiB** (API server {kube_rss:.0f} MiB, hub {hub_rss:.0f} MiB) |",
+            f"| agent RSS at rest | min {rss[0]:.0f} MiB, median **{median:.0f} MiB**, max {rss[-1]:.0f} MiB; sum {sum(rss) / 1024:.1f} GiB"
+            f" (API server {kube_rss:.0f} MiB, hub {hub_rss:.0f} MiB) |",
+            f"| agent memory at rest without double-counting shared pages | private (USS) median {statistics.median(private):.0f} MiB"
+            f" (min {private[0]:.0f}, max {private[-1]:.0f}); PSS median {statistics.median(pss):.0f} MiB; PSS sum"
+            f" **{sum(pss) / 1024:.1f} GiB** (what the {AGENTS} agents take together) |",
+            f"| agent CPU | start: {startup_cpu / AGENTS:.2f} CPU-s per agent to /readyz; at rest: {rest_cpu:.1f} CPU-s for all"
+            f" {AGENTS} in {rest_s:.0f} s ({rest_cpu / rest_s * 100 / AGENTS:.2f}% of a core per agent) |",
             f"| origin requests while downloading | {hub_stats['requests']} ({fmt_by({k: v['requests'] for k, v in hub_stats['kinds'].items()})}) |",
             "",
             "| model | origin file bytes / model size | file requests |",
