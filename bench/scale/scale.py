@@ -42,6 +42,7 @@ CRDS = os.path.join(ROOT, "deploy/helm/model-agent/crds")
 OBSERVER = "bench-scale-observer"
 LABEL_PREFIX = "models.ome.io/clusterbasemodel."
 GOAL_WAIT = 2.0
+STARTED = []
 
 METHOD = """## How each number is measured
 
@@ -51,7 +52,9 @@ METHOD = """## How each number is measured
   chart's CRDs (`deploy/helm/model-agent/crds/`), namespace `ome` and N Node objects (labels `pool=gpu`,
   `bench/rack=rN`), writes a kubeconfig, and starts N published (ReadyToRun, framework-dependent) `model-agent run`
   processes `--node-name node-NNN --port P --models-root-dir SHARE --shared-storage yes --coordination kubernetes
-  --log-level warning` (every other flag at its default: 5 workers, lease poll 10 s), in batches, each batch's
+  --log-level warning` (every other flag at its default: 5 workers, lease poll 10 s; env
+  `DOTNET_hostBuilder__reloadConfigOnChange=false`, else each agent holds an inotify instance and the 129th fails
+  to start under Linux's default `fs.inotify.max_user_instances` = 128), in batches, each batch's
   `/readyz` answered before the next starts. The models are random safetensors shards generated per run, applied as
   ClusterBaseModels `hf://bench/model-M` (no node selector: every node) at once.
 * **API requests**: `GET /_test/stats` of the test API server every 5 s and at each phase boundary; requests in a
@@ -230,13 +233,18 @@ def per_node_minute(requests, seconds, nodes=None):
 
 def start_agent(i, port, kubeconfig, hub, shared, logs):
     node = node_name(i)
-    env = dict(os.environ, KUBECONFIG=kubeconfig, HF_ENDPOINT=hub)
+    # The host builder watches appsettings.json with one inotify instance per process; Linux allows 128 per user by
+    # default (fs.inotify.max_user_instances), so 200 agents on one machine would fail at start. One agent per node
+    # in a cluster never meets the limit; the agent has no appsettings.json to reload.
+    env = dict(os.environ, KUBECONFIG=kubeconfig, HF_ENDPOINT=hub, DOTNET_hostBuilder__reloadConfigOnChange="false")
     env.pop("HF_TOKEN", None)
     log = open(os.path.join(logs, f"{node}.log"), "a")
     args = ["dotnet", AGENT, "run", "--node-name", node, "--models-root-dir", shared, "--namespace", "ome", "--port", str(port),
             "--shared-storage", "yes", "--coordination", "kubernetes", "--log-level", "warning"]
-    return {"i": i, "node": node, "port": port, "proc": subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=log, env=env),
-            "log": log, "logpath": log.name}
+    agent = {"i": i, "node": node, "port": port, "proc": subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=log, env=env),
+             "log": log, "logpath": log.name}
+    STARTED.append(agent)
+    return agent
 
 
 def wait_ready_endpoints(agents, timeout=READY_TIMEOUT):
@@ -535,9 +543,10 @@ def main():
             f" {'**yes**' if all(round(r, 2) == 1.00 for r in ratios.values()) else '**no**'} |",
         ]
     finally:
-        for a in agents:
+        for a in STARTED:  # every process this script started, also those of a batch that failed
             if a["proc"].poll() is None:
                 a["proc"].kill()
+                a["proc"].wait()
             a["log"].close()
         hub_proc.terminate()
         kube_proc.terminate()
@@ -548,9 +557,16 @@ def main():
     text = "\n".join(lines)
     print(text)
     command = "bench/scale/run.sh" + (f" {' '.join(ARGS)}" if ARGS else "")
+    # Earlier runs' figures, kept by hand under "## History", survive a re-run (so a before/after stays readable).
+    history = ""
+    if os.path.exists(OUT):
+        with open(OUT) as f:
+            previous = f.read()
+        if "\n## History\n" in previous:
+            history = "\n" + previous[previous.index("\n## History\n") + 1:]
     with open(OUT, "w") as f:
         f.write(f"# bench/scale results\n\n`{command}` on {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M')} UTC,"
-                f" at commit `{git_head()}`.\n\n{text}\n\n{METHOD}")
+                f" at commit `{git_head()}`.\n\n{text}\n\n{METHOD}{history}")
     if failures:
         raise SystemExit("FAILED: " + "; ".join(failures))
 
