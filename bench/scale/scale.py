@@ -348,6 +348,9 @@ def git_head():
 
 
 def main():
+    # SIGTERM (timeout, Ctrl-C's cousin) must still reach the finally below that stops every agent.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated"))
+    head = git_head()
     if not os.environ.get("SCALE_BENCH_NO_BUILD"):
         # Published ReadyToRun, as the image ships it: N processes JIT-compiling at once on 2 cores would measure the JIT.
         subprocess.run(["dotnet", "publish", os.path.join(ROOT, "src/ModelAgent.Cli"), "-c", "Release", "-r", "linux-x64",
@@ -566,7 +569,7 @@ def main():
             history = "\n" + previous[previous.index("\n## History\n") + 1:]
     with open(OUT, "w") as f:
         f.write(f"# bench/scale results\n\n`{command}` on {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M')} UTC,"
-                f" at commit `{git_head()}`.\n\n{text}\n\n{METHOD}{history}")
+                f" at commit `{head}`.\n\n{text}\n\n{METHOD}{history}")
     if failures:
         raise SystemExit("FAILED: " + "; ".join(failures))
 
