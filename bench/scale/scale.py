@@ -489,8 +489,9 @@ def main():
             f"N = **{AGENTS}** `model-agent run` processes, each its own Node, on one shared folder; {MODELS} ClusterBaseModels of"
             f" {SHARDS} x {SHARD_MIB} MiB applied at once; hub capped at {BANDWIDTH}/s for all connections.",
             "",
-            f"Machine: {os.cpu_count()} CPUs (`nproc`), {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB;"
-            f" 1-min load average {load_start[0]:.1f} at the start, max {load_max:.1f} during the run, {os.getloadavg()[0]:.1f} at the end.",
+            f"Machine: {os.cpu_count()} CPUs (`nproc`), {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f}"
+            f" GiB; 1-min load average {load_start[0]:.1f} at the start, max {load_max:.1f} during the run,"
+            f" {os.getloadavg()[0]:.1f} at the end.",
             "",
             "| figure | value |",
             "|---|---|",
@@ -506,7 +507,8 @@ def main():
             f" **{sum(pss) / 1024:.1f} GiB** (what the {AGENTS} agents take together) |",
             f"| agent CPU | start: {startup_cpu / AGENTS:.2f} CPU-s per agent to /readyz; at rest: {rest_cpu:.1f} CPU-s for all"
             f" {AGENTS} in {rest_s:.0f} s ({rest_cpu / rest_s * 100 / AGENTS:.2f}% of a core per agent) |",
-            f"| origin requests while downloading | {hub_stats['requests']} ({fmt_by({k: v['requests'] for k, v in hub_stats['kinds'].items()})}) |",
+            f"| origin requests while downloading | {hub_stats['requests']}"
+            f" ({fmt_by({k: v['requests'] for k, v in hub_stats['kinds'].items()})}) |",
             "",
             "| model | origin file bytes / model size | file requests |",
             "|---|---|---|",
@@ -514,8 +516,8 @@ def main():
             "",
             "| window | API requests by the agents | per node per minute | by verb and resource |",
             "|---|---|---|---|",
-            f"| download and wait (apply to all Ready, {wall:.0f} s) | {wait_requests} ({wait_requests / wall:.1f}/s) | **{wall_rate:.2f}** |"
-            f" {fmt_by(wait_by)} |",
+            f"| download and wait (apply to all Ready, {wall:.0f} s) | {wait_requests} ({wait_requests / wall:.1f}/s) |"
+            f" **{wall_rate:.2f}** | {fmt_by(wait_by)} |",
             steady_row,
             f"| at rest ({rest_s:.0f} s, every label Ready) | {rest_requests} ({rest_requests / rest_s:.2f}/s) | **{rest_rate:.2f}** |"
             f" {fmt_by(rest_by)} |",
