@@ -102,10 +102,15 @@ def call(url, method="GET", body=None):
         return json.loads(text) if text else None
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_port(taken=()):
+    """A port free now and not handed out before: the kernel may give a closed port again, and two agents on one
+    port would leave one node without an agent while the other answers its /readyz."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in taken:
+            return port
 
 
 def node_name(i):
@@ -242,7 +247,7 @@ def start_agent(i, port, kubeconfig, hub, shared, logs):
     args = ["dotnet", AGENT, "run", "--node-name", node, "--models-root-dir", shared, "--namespace", "ome", "--port", str(port),
             "--shared-storage", "yes", "--coordination", "kubernetes", "--log-level", "warning"]
     agent = {"i": i, "node": node, "port": port, "proc": subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=log, env=env),
-             "log": log, "logpath": log.name}
+             "log": log, "logpath": log.name, "start": (kubeconfig, hub, shared, logs)}
     STARTED.append(agent)
     return agent
 
@@ -252,6 +257,11 @@ def wait_ready_endpoints(agents, timeout=READY_TIMEOUT):
     pending = list(agents)
     while pending:
         for a in list(pending):
+            if a["proc"].poll() == 2 and "already in use" in open(a["logpath"]).read():
+                # Its port was taken since it was chosen (an outgoing connection's ephemeral port): a new one.
+                restarted = start_agent(a["i"], free_port({b["port"] for b in STARTED}), *a["start"])
+                a.update({k: restarted[k] for k in ("port", "proc", "log")})
+                continue
             if a["proc"].poll() is not None:
                 with open(a["logpath"]) as f:
                     tail = f.read()[-2000:]
@@ -298,6 +308,8 @@ def rss_mib(pid):
 def memory_mib(pid):
     """Rss, Pss (shared pages split among the processes that map them) and Private (pages no other process maps)."""
     values = {}
+    if not os.path.exists(f"/proc/{pid}/smaps_rollup"):
+        return {"Rss": float("nan"), "Pss": float("nan"), "Private": float("nan")}
     with open(f"/proc/{pid}/smaps_rollup") as f:
         for line in f:
             parts = line.split()
@@ -378,7 +390,9 @@ def main():
                     f"    token: unchecked\n")
         watch = LabelWatch(kube)
         sampler = Sampler(kube)
-        ports = {i: free_port() for i in range(AGENTS)}
+        ports = {}
+        for i in range(AGENTS):
+            ports[i] = free_port(set(ports.values()))
 
         # 0. Start: N agents in batches, each batch ready before the next.
         print(f"starting {AGENTS} agents in batches of {BATCH}", flush=True)
@@ -458,7 +472,8 @@ def main():
             t_r0, s_r0 = sampler.snapshot()
             chosen = agents[:RESTART]
             codes = stop_agents(chosen)
-            agents = agents[RESTART:] + start_in_batches([a["i"] for a in chosen], ports, kubeconfig, hub, shared, logs)
+            again = start_in_batches([a["i"] for a in chosen], {a["i"]: a["port"] for a in chosen}, kubeconfig, hub, shared, logs)
+            agents = agents[RESTART:] + again
             time.sleep(30)
             t_r1, s_r1 = sampler.snapshot()
             hub_restart = call(hub + "/_hub/stats")
