@@ -454,7 +454,7 @@ def main():
         rest_cpu = cpu_seconds([a["proc"].pid for a in agents]) - rest_cpu0
         rest_requests, rest_by = diff(s_rest0, s_rest1)
         rest_s = t_rest1 - t_rest0
-        mems = [memory_mib(a["proc"].pid) for a in agents]
+        mems = [memory_mib(a["proc"].pid) for a in agents if a["proc"].poll() is None]
         rss = sorted(m["Rss"] for m in mems)
         pss = sorted(m["Pss"] for m in mems)
         private = sorted(m["Private"] for m in mems)
