@@ -106,6 +106,7 @@ internal sealed class TestControlEndpoint(FaultInjector faults, RequestStats sta
         ["total"] = stats.Total,
         ["faultsInjected"] = stats.FaultsInjected,
         ["openWatches"] = store.OpenWatches,
+        ["openWatchesByResource"] = JsonSerializer.SerializeToNode(store.OpenWatchesByResource()),
         ["resourceVersion"] = store.CurrentResourceVersion.ToString(CultureInfo.InvariantCulture),
         ["byVerbAndResource"] = JsonSerializer.SerializeToNode(stats.ByVerbAndResource),
         ["byUserAgent"] = JsonSerializer.SerializeToNode(stats.ByUserAgent),

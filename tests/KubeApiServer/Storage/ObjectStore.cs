@@ -22,6 +22,8 @@ internal sealed class ObjectStore(TimeProvider time, int watchHistoryLimit, Reso
 
     public int OpenWatches { get { lock (_lock) return _hub.OpenWatches; } }
 
+    public SortedDictionary<string, int> OpenWatchesByResource() { lock (_lock) return _hub.OpenWatchesByResource(); }
+
     private static string Key(string? ns, string name) => $"{ns}/{name}";
 
     private SortedDictionary<string, JsonObject> Table(ResourceDefinition def)

@@ -19,6 +19,10 @@ internal sealed class WatchHub(int historyLimit)
 
     public int OpenWatches => _subscribers.Count;
 
+    /// <summary>Open watches per resource ("nodes", "clusterbasemodels.ome.io"), so a bench can tell whose watches stay open.</summary>
+    public SortedDictionary<string, int> OpenWatchesByResource() =>
+        new(_subscribers.GroupBy(s => s.Resource.QualifiedResource).ToDictionary(g => g.Key, g => g.Count()), StringComparer.Ordinal);
+
     public void Publish(WatchEvent change)
     {
         _history.Enqueue(change);

@@ -61,6 +61,9 @@ public class ControlAndStatsTests
 
         using var watch = await http.GetAsync("api/v1/namespaces/ome/configmaps?watch=1", HttpCompletionOption.ResponseHeadersRead);
         while (server.Store.OpenWatches == 0) await Task.Delay(20);
+        var open = JsonNode.Parse(await http.GetStringAsync("_test/stats"))!;
+        Assert.Equal(1, (int)open["openWatches"]!);
+        Assert.Equal(1, (int)open["openWatchesByResource"]!["configmaps"]!);
         var dropped =
             JsonNode.Parse(await (await http.PostAsync("_test/faults/drop-watches?resource=configmaps", null))
             .Content.ReadAsStringAsync())!;
