@@ -58,7 +58,10 @@ public class WaitingEntryWriteTests
             if (second % 10 == 0)
             {
                 var done = (time.GetUtcNow().ToUnixTimeSeconds() % 100_000) * 1_000_000;
-                var lease = new LeaseRecord { HolderIdentity = holder, LeaseDurationSeconds = 60, Progress = new LeaseProgress(done, 1L << 40) };
+                var lease = new LeaseRecord
+                {
+                    HolderIdentity = holder, LeaseDurationSeconds = 60, Progress = new LeaseProgress(done, 1L << 40),
+                };
                 progress.Waiting(new WaitStatus(lease, TimeSpan.Zero, TimeSpan.FromSeconds(60)));
             }
             time.Advance(PullProgressReport.Tick);
