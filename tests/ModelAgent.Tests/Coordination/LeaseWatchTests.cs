@@ -57,8 +57,10 @@ public sealed class LeaseWatchTests : IAsyncLifetime
         var holder = await HolderAsync(durationSeconds: 4);
         var tookOverFrom = new TaskCompletionSource<string?>();
         var waiter = Waiter(new LeaseTimings(TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(500)));
-        var run = waiter.RunAsync(() => tookOverFrom.Task.IsCompleted, _ => Task.CompletedTask, () => null, null,
-            CancellationToken.None, tookOver: previous => tookOverFrom.TrySetResult(previous));
+        var downloaded = false;
+        var run = waiter.RunAsync(() => Volatile.Read(ref downloaded),
+            _ => { Volatile.Write(ref downloaded, true); return Task.CompletedTask; }, () => null, null, CancellationToken.None,
+            tookOver: previous => tookOverFrom.TrySetResult(previous));
 
         // Renewed every 0.5 s for 6 s: longer than the duration, so only renewals heard through the watch keep the waiter out.
         for (var i = 0; i < 12; i++)
