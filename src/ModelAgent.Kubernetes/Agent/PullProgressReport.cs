@@ -14,7 +14,10 @@ namespace ModelAgent.Kubernetes.Agent;
 /// most once per its interval, 5 s). Nothing is reported before the pull shows real work, a plan with bytes to move
 /// or a wait on another node's lease, so a pull the completion record answers leaves a Ready label Ready. While this
 /// node waits on a lease, the entry shows the holder's bytes and the message "waiting for node-3"; the phase stays
-/// OME's <c>downloading</c> so the controller and consoles read it as they always did.
+/// OME's <c>downloading</c> so the controller and consoles read it as they always did. A waiting node writes that entry
+/// once, again when the holder (the message) changes, and otherwise only every <see cref="WaitRefresh"/>: the holder
+/// publishes its own progress every 5 s, and a waiter repeating it would cost the API server a read and a write per
+/// waiting node every 5 s for nothing the holder's entry does not already say.
 /// <para>
 /// The engine calls the observer methods from many threads and they must be quick: they only count and signal.
 /// The writes happen in <see cref="RunAsync"/>, one at a time, so reports of one model never overlap.
@@ -24,6 +27,9 @@ internal sealed class PullProgressReport(ModelReference model, ModelReport repor
 {
     /// <summary>How often the loop looks at the counters; ModelReport decides whether a look becomes a write.</summary>
     public static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often a waiting node rewrites an unchanged "waiting for" entry (the holder's bytes in it age meanwhile).</summary>
+    public static readonly TimeSpan WaitRefresh = TimeSpan.FromMinutes(5);
 
     private readonly SemaphoreSlim _changed = new(0);
     private long _bytesTotal;
@@ -36,6 +42,7 @@ internal sealed class PullProgressReport(ModelReference model, ModelReport repor
     private DateTimeOffset? _lastAt;
     private int _downloadingRaised;
     private string? _waitRaisedFor;
+    private (string Message, DateTimeOffset At)? _waitWritten;
 
     /// <summary>Where this pull's signals go (Downloading, WaitingForNode, TookOver, RateLimited, DigestMismatch, Progress).</summary>
     public IModelSignals Signals { get; init; } = ModelSignalFanOut.None;
@@ -103,8 +110,11 @@ internal sealed class PullProgressReport(ModelReference model, ModelReport repor
             var (progress, message) = Snapshot();
             Signals.Raise(model, new ModelSignal.Progress((long)progress.CompletedBytes, (long)progress.TotalBytes,
                 progress.SpeedBytesPerSec, Waiting: message is not null));
+            if (message is not null && _waitWritten is { } written && written.Message == message
+                && time.GetUtcNow() - written.At < WaitRefresh) continue;
             var verdict = await report.ReportAsync(model, ModelNodeStatus.Updating, progress: progress,
                 cancellationToken: cancellationToken, message: message);
+            _waitWritten = message is not null && verdict.Succeeded ? (message, time.GetUtcNow()) : null;
             if (!verdict.Succeeded)
                 logger.LogDebug("{Model}: progress not reported ({Reasons}); next tick tries again", model,
                     string.Join("; ", verdict.Reasons));

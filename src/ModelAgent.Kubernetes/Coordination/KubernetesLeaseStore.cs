@@ -4,7 +4,9 @@ using System.Text.Json;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
+using Microsoft.Extensions.Logging;
 using ModelAgent.Coordination;
+using ModelAgent.Resilience;
 
 namespace ModelAgent.Kubernetes.Coordination;
 
@@ -13,15 +15,19 @@ namespace ModelAgent.Kubernetes.Coordination;
 /// publishes for waiters (progress) and leaves behind (outcome) rides in annotations, so <c>kubectl get lease</c>
 /// shows the holder and <c>kubectl describe</c> the rest. Compare-and-swap is the API server's: a replace names the
 /// resourceVersion it read and the loser gets 409; of two creates, the loser gets 409 AlreadyExists.
-/// Needs RBAC: coordination.k8s.io leases get, create, update in the agent's namespace (deploy/ has it).
+/// Waiters follow a lease by a watch of that one name (<see cref="KubernetesLeaseFollower"/>) instead of reading it.
+/// Needs RBAC: coordination.k8s.io leases get, list, watch, create, update in the agent's namespace (deploy/ has it).
 /// </summary>
-internal sealed class KubernetesLeaseStore(IKubernetes client, string @namespace) : ILeaseStore
+internal sealed class KubernetesLeaseStore(IKubernetes client, string @namespace) : ILeaseStore, ILeaseChanges
 {
     private const string ProgressAnnotation = "model-agent.io/progress";
     private const string OutcomeAnnotation = "model-agent.io/outcome";
     private const string ManagedByLabel = "app.kubernetes.io/managed-by";
 
     public string Describe(string key) => $"Lease {@namespace}/{key}";
+
+    public ILeaseFollower Follow(string key, AgentEnvironment environment, ILogger logger) =>
+        new KubernetesLeaseFollower(client, @namespace, key, environment, logger);
 
     public async Task<VersionedLease?> GetAsync(string key, CancellationToken cancellationToken)
     {
@@ -91,7 +97,7 @@ internal sealed class KubernetesLeaseStore(IKubernetes client, string @namespace
         };
     }
 
-    private static VersionedLease ToVersioned(V1Lease lease)
+    internal static VersionedLease ToVersioned(V1Lease lease)
     {
         var annotations = lease.Metadata?.Annotations;
         var spec = lease.Spec ?? new V1LeaseSpec();

@@ -7,7 +7,8 @@ namespace ModelAgent.Kubernetes.Watch;
 
 /// <summary>
 /// The resources the node agent watches, served by the official client's typed custom-object and core calls.
-/// RBAC they need (ClusterRole): basemodels.ome.io and clusterbasemodels.ome.io list+watch; nodes list+watch.
+/// RBAC they need (ClusterRole): basemodels.ome.io and clusterbasemodels.ome.io list+watch; nodes list+watch; leases
+/// list+watch in the agent's namespace (while waiting on another node's download).
 /// </summary>
 internal static class WatchedResources
 {
@@ -55,6 +56,23 @@ internal static class WatchedResources
                 return new ResourceListing<V1Node>([.. list.Items], list.Metadata.ResourceVersion);
             },
             (from, onError, token) => client.CoreV1.WatchListNodeAsync(
+                allowWatchBookmarks: true, fieldSelector: selector, resourceVersion: from,
+                timeoutSeconds: WatchTimeoutSeconds, onError: onError, cancellationToken: token));
+    }
+
+    /// <summary>One Lease (fieldSelector metadata.name): what a node waiting on another node's download follows.</summary>
+    public static WatchedResource<V1Lease> Lease(IKubernetes client, string @namespace, string name)
+    {
+        var selector = $"metadata.name={name}";
+        return new(
+            $"leases ({@namespace}, {selector})",
+            async token =>
+            {
+                var list = await client.CoordinationV1.ListNamespacedLeaseAsync(@namespace, fieldSelector: selector,
+                    cancellationToken: token);
+                return new ResourceListing<V1Lease>([.. list.Items], list.Metadata.ResourceVersion);
+            },
+            (from, onError, token) => client.CoordinationV1.WatchListNamespacedLeaseAsync(@namespace,
                 allowWatchBookmarks: true, fieldSelector: selector, resourceVersion: from,
                 timeoutSeconds: WatchTimeoutSeconds, onError: onError, cancellationToken: token));
     }

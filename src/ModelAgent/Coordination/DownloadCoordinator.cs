@@ -23,7 +23,9 @@ internal sealed record CoordinatedOutcome(CoordinatedResult Result, string? Comp
 /// downloads, renewing and publishing progress the whole time, or waits: it looks at the completion record every
 /// <see cref="RecordPollInterval"/> (a stat per file, no backend request) and at the lease every
 /// <see cref="LeaseTimings.PollInterval"/>, so it turns Ready within about a second of the record appearing and
-/// costs the backend a bounded number of reads whatever the number of nodes. A dead holder's lease expires and
+/// costs the backend a bounded number of reads whatever the number of nodes. A backend that tells changes
+/// (<see cref="ILeaseChanges"/>: a Kubernetes watch) spares even those: the waiter follows the lease and reads it only
+/// when it was released or deleted, or when nothing was heard for the lease's duration. A dead holder's lease expires and
 /// one waiter takes over; its download resumes the partial files. An unreachable backend makes nodes wait and
 /// retry with backoff (<see cref="RetrySettings.LeaseBackend"/>): nobody downloads without the lease, because that is
 /// the thundering herd this prevents.
@@ -60,53 +62,107 @@ internal sealed class DownloadCoordinator(LeaseClaim claim, LeaseTimings timings
             lastHolder ??= await claim.CompletedByAsync(cancellationToken);
             return new(CoordinatedResult.CompletedElsewhere, lastHolder, time.GetElapsedTime(started));
         }
-        while (true)
+        void Saw(ClaimResult result)
         {
-            if (isComplete())
-                return looks == 0 ? new(CoordinatedResult.FoundComplete, null, TimeSpan.Zero) : await ElsewhereAsync();
-            looks++;
-            ClaimResult result;
-            try
-            {
-                // WaitAsync: a backend stuck in a blocking call (a hung mount) must not keep SIGTERM from ending the wait.
-                result = await Task.Run(() => claim.TryAcquireOrRenewAsync(null, cancellationToken),
-                    cancellationToken).WaitAsync(cancellationToken);
-                if (backendFailures > 0) logger.LogInformation("Coordination backend reachable again after {Failures} failed attempts",
-                    backendFailures);
-                backendFailures = 0;
-            }
-            catch (LeaseBackendUnavailableException e)
-            {
-                backendFailures++;
-                var pause = _backend.Delay(backendFailures);
-                logger.LogWarning("Coordination backend unavailable ({Reason}); waiting {Seconds:0.#}s before trying again, not " +
-                    "downloading without the lease",
-                    e.Message, pause.TotalSeconds);
-                if (await WaitForRecordAsync(isComplete, pause, cancellationToken)) return await ElsewhereAsync();
-                continue;
-            }
-
-            if (result.State == ClaimState.Held)
-            {
-                if (result.TookOverFrom is { } previous) tookOver?.Invoke(previous);
-                if (await DownloadHoldingAsync(isComplete, download, progress, cancellationToken) is { } done)
-                    return done == CoordinatedResult.DownloadedHere ? new(done, null, TimeSpan.Zero) : await ElsewhereAsync();
-                continue; // lost the lease mid-download: become a waiter
-            }
-
-            var status = claim.Status(result.Seen);
-            lastHolder = status.Holder
+            lastHolder = claim.Status(result.Seen).Holder
                 ?? (result.Seen?.Outcome is { Succeeded: true } released ? WaitStatus.NodeOf(released.By) : lastHolder);
-            if (result.Seen != lastSeen)
-            {
-                lastSeen = result.Seen;
-                if (result.State == ClaimState.BackingOff)
-                    logger.LogInformation("Last attempt failed on {Node} ({Message}); waiting {Seconds}s before one node tries again",
-                        result.Seen?.Outcome?.By, result.Seen?.Outcome?.Message, result.Seen?.Outcome?.RetryAfterSeconds);
-            }
-            waiting?.Invoke(status);
-            if (await WaitForRecordAsync(isComplete, timings.PollInterval, cancellationToken)) return await ElsewhereAsync();
+            if (result.Seen == lastSeen) return;
+            lastSeen = result.Seen;
+            if (result.State == ClaimState.BackingOff)
+                logger.LogInformation("Last attempt failed on {Node} ({Message}); waiting {Seconds}s before one node tries again",
+                    result.Seen?.Outcome?.By, result.Seen?.Outcome?.Message, result.Seen?.Outcome?.RetryAfterSeconds);
         }
+        ILeaseFollower? follower = null;
+        try
+        {
+            while (true)
+            {
+                if (isComplete())
+                    return looks == 0 ? new(CoordinatedResult.FoundComplete, null, TimeSpan.Zero) : await ElsewhereAsync();
+                looks++;
+                ClaimResult result;
+                try
+                {
+                    // WaitAsync: a backend stuck in a blocking call (a hung mount) must not keep SIGTERM from ending the wait.
+                    result = await Task.Run(() => claim.TryAcquireOrRenewAsync(null, cancellationToken),
+                        cancellationToken).WaitAsync(cancellationToken);
+                    if (backendFailures > 0) logger.LogInformation("Coordination backend reachable again after {Failures} failed attempts",
+                        backendFailures);
+                    backendFailures = 0;
+                }
+                catch (LeaseBackendUnavailableException e)
+                {
+                    backendFailures++;
+                    var pause = _backend.Delay(backendFailures);
+                    logger.LogWarning("Coordination backend unavailable ({Reason}); waiting {Seconds:0.#}s before trying again, not " +
+                        "downloading without the lease",
+                        e.Message, pause.TotalSeconds);
+                    if (await WaitForRecordAsync(isComplete, pause, cancellationToken)) return await ElsewhereAsync();
+                    continue;
+                }
+
+                if (result.State == ClaimState.Held)
+                {
+                    if (follower is not null) await follower.DisposeAsync();
+                    follower = null;
+                    if (result.TookOverFrom is { } previous) tookOver?.Invoke(previous);
+                    if (await DownloadHoldingAsync(isComplete, download, progress, cancellationToken) is { } done)
+                        return done == CoordinatedResult.DownloadedHere ? new(done, null, TimeSpan.Zero) : await ElsewhereAsync();
+                    continue; // lost the lease mid-download: become a waiter
+                }
+
+                Saw(result);
+                waiting?.Invoke(claim.Status(result.Seen));
+                if (result.Seen is not null && (follower ??= claim.Follow()) is { } changes)
+                {
+                    if (await WaitForChangesAsync(changes, result, isComplete, Saw, waiting, cancellationToken))
+                        return await ElsewhereAsync();
+                    continue;
+                }
+                if (await WaitForRecordAsync(isComplete, timings.PollInterval, cancellationToken)) return await ElsewhereAsync();
+            }
+        }
+        finally
+        {
+            if (follower is not null) await follower.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// Waits for the lease to change hands, hearing of its changes from the backend instead of reading it: the holder's
+    /// renewals keep the wait going without a request, and the waiter reports every poll interval from what it heard.
+    /// Returns true as soon as the destination is complete; false when a look is due: the lease was released or deleted,
+    /// or nothing was heard until it expires on this node's clock (the one read that confirms a dead holder).
+    /// </summary>
+    private async Task<bool> WaitForChangesAsync(ILeaseFollower follower, ClaimResult seen, Func<bool> isComplete,
+        Action<ClaimResult> saw, Action<WaitStatus>? waiting, CancellationToken cancellationToken)
+    {
+        var current = seen;
+        while (claim.Status(current.Seen).TakeoverIn is { } left && left > TimeSpan.Zero)
+        {
+            var slice = left < timings.PollInterval ? left : timings.PollInterval;
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var next = follower.NextAsync(slice, stop.Token);
+            while (!next.IsCompleted)
+            {
+                await Task.WhenAny(next, Task.Delay(RecordPollInterval, time, cancellationToken));
+                cancellationToken.ThrowIfCancellationRequested();
+                if (!isComplete()) continue;
+                await stop.CancelAsync();
+                try { await next; }
+                catch (OperationCanceledException) { }
+                return true;
+            }
+            var change = await next;
+            if (change.Changed)
+            {
+                if (claim.Consider(change.Lease) is not { } still) return false;
+                current = still;
+                saw(current);
+            }
+            waiting?.Invoke(claim.Status(current.Seen));
+        }
+        return false;
     }
 
     /// <returns>How it ended; null when the lease was lost to another node first.</returns>

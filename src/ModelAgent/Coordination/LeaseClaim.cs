@@ -151,6 +151,28 @@ internal sealed class LeaseClaim(ILeaseStore store, string key, string identity,
     }
 
     /// <summary>
+    /// Follows the lease's changes when the backend can tell them (<see cref="ILeaseChanges"/>); null when it must be polled.
+    /// </summary>
+    public ILeaseFollower? Follow() => store is ILeaseChanges changes ? changes.Follow(key, environment, logger) : null;
+
+    /// <summary>
+    /// What a waiter makes of a change the backend told it, without a request: still someone else's (held and not expired
+    /// on this node's clock, or backing off after a failure), or null when the lease may be free and a look
+    /// (<see cref="TryAcquireOrRenewAsync"/>: a read and a compare-and-swap) is due.
+    /// </summary>
+    public ClaimResult? Consider(VersionedLease? seen)
+    {
+        if (seen is null) return null; // deleted: a look creates it again
+        Observe(seen);
+        var record = seen.Record;
+        if (record.HolderIdentity == identity) return null;
+        if (!record.IsReleased) return HasExpired(record) ? null : new ClaimResult(ClaimState.HeldByOther, record);
+        return record.Outcome is { Succeeded: false } failure && Elapsed() < TimeSpan.FromSeconds(failure.RetryAfterSeconds)
+            ? new ClaimResult(ClaimState.BackingOff, record)
+            : null;
+    }
+
+    /// <summary>
     /// Lets go, recording how the attempt ended. Only the holder releases; a node that lost the lease leaves it alone.
     /// </summary>
     public async Task ReleaseAsync(bool succeeded, string? message, CancellationToken cancellationToken)

@@ -143,6 +143,38 @@ public class ConfigMapEntryWriterTests
     }
 
     [Fact]
+    public async Task A_writer_that_knows_the_map_patches_without_reading_it_and_reads_again_only_after_a_conflict()
+    {
+        await using var server = await KubeApiTestServer.StartAsync();
+        using var client = server.Client();
+        using var otherClient = server.Client();
+        var writer = ReportingParts.Entries(client, ReportingParts.Options());
+        var other = ReportingParts.Entries(otherClient, ReportingParts.Options());
+
+        // A download's progress, written 10 times: the first write reads (and creates) the map, the others patch it as known.
+        for (ulong i = 1; i <= 10; i++)
+        {
+            var written = await writer.SetAsync(Llama, Entry(Llama, ModelNodeStatus.Updating, i * 1000), default);
+            Assert.Equal(WriteOutcome.Written, written.Outcome);
+        }
+        Assert.Equal((1L, 9L), (server.Stats.Count("get", "configmaps"), server.Stats.Count("patch", "configmaps")));
+
+        // Another writer changes the map: the next patch names a stale resourceVersion, gets 409, reads, and writes.
+        await other.SetAsync(Qwen, Entry(Qwen, ModelNodeStatus.Ready), default);
+        server.Stats.Reset();
+        Assert.Equal(WriteOutcome.Written, (await writer.SetAsync(Llama, Entry(Llama, ModelNodeStatus.Ready), default)).Outcome);
+        Assert.Equal((1L, 2L), (server.Stats.Count("get", "configmaps"), server.Stats.Count("patch", "configmaps")));
+        var data = await ReportingParts.DataAsync(client);
+        Assert.Equal(Entry(Llama, ModelNodeStatus.Ready).ToJson(), data[ModelConfigMapKey.For(Llama)]);
+        Assert.Equal(Entry(Qwen, ModelNodeStatus.Ready).ToJson(), data[ModelConfigMapKey.For(Qwen)]);
+
+        // A value already stored is still decided on a fresh read, never on what the writer remembers.
+        server.Stats.Reset();
+        Assert.Equal(WriteOutcome.Unchanged, (await writer.SetAsync(Llama, Entry(Llama, ModelNodeStatus.Ready), default)).Outcome);
+        Assert.Equal((1L, 0L), (server.Stats.Count("get", "configmaps"), server.Stats.Count("patch", "configmaps")));
+    }
+
+    [Fact]
     public async Task A_removed_key_is_never_resurrected_by_a_later_write_of_another_key()
     {
         await using var server = await KubeApiTestServer.StartAsync();
