@@ -1,0 +1,156 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using ModelAgent.Tests.Support;
+
+namespace ModelAgent.Tests.Sources.S3;
+
+/// <summary>The real model-agent process pulling s3:// from s3rver, a real S3 server in its own node process.</summary>
+public sealed class S3PullCliTests
+{
+    private const string Bucket = "weights";
+    private const int PartSize = 5 * 1024 * 1024;
+
+    private static byte[] Bytes(int size, int seed)
+    {
+        var data = new byte[size];
+        new Random(seed).NextBytes(data);
+        return data;
+    }
+
+    private static async Task<Dictionary<string, byte[]>> UploadModelAsync(S3rverProcess s3)
+    {
+        await s3.CreateBucketAsync(Bucket);
+        var files = new Dictionary<string, byte[]>
+        {
+            ["config.json"] = "{\"model_type\":\"llama\"}"u8.ToArray(),
+            ["model-00001-of-00002.safetensors"] = Bytes(300_000, 1),
+            ["model-00002-of-00002.safetensors"] = Bytes(PartSize + 200_000, 2),
+            ["tokenizer/tokenizer.json"] = Bytes(70_000, 3),
+        };
+        foreach (var (name, content) in files)
+        {
+            if (name == "model-00002-of-00002.safetensors") await s3.PutMultipartAsync(Bucket, $"org/llama/{name}", content, PartSize);
+            else await s3.PutAsync(Bucket, $"org/llama/{name}", content);
+        }
+        // Beside the prefix, never part of the model.
+        await s3.PutAsync(Bucket, "org/llama-other/config.json", "{}"u8.ToArray());
+        return files;
+    }
+
+    private static Task<(int ExitCode, string Stdout, string Stderr)> PullAsync(S3rverProcess s3, string uri, string dest,
+        params string[] extra) =>
+        CliProcess.RunAsync(["pull", uri, "--dest", dest, "--chunk-size", "64K", "--log-level", "warning", .. extra], s3.Environment);
+
+    private static JsonElement Record(string dest) =>
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(dest, ".model-agent", "manifest.json"))).RootElement;
+
+    private static string DigestOf(JsonElement record, string path) =>
+        record.GetProperty("files").EnumerateArray().Single(f => f.GetProperty("path").GetString() == path).GetProperty("digest")
+            .GetString()!;
+
+    [Fact]
+    public async Task PullsEveryObjectUnderThePrefixThenASecondPullMakesNoObjectGet()
+    {
+        using var s3 = await S3rverProcess.StartAsync();
+        var files = await UploadModelAsync(s3);
+        using var dest = new TempDirectory("s3-pull");
+
+        var first = await PullAsync(s3, $"s3://{Bucket}/org/llama", dest.Path);
+        Assert.True(first.ExitCode == 0, $"exit {first.ExitCode}: {first.Stderr}\n{s3.Log}");
+        foreach (var (name, content) in files) Assert.Equal(content, File.ReadAllBytes(Path.Combine(dest.Path, name)));
+        Assert.False(File.Exists(Path.Combine(dest.Path, "..", "llama-other", "config.json")));
+        var record = Record(dest.Path);
+        Assert.StartsWith("s3-listing:", record.GetProperty("revision").GetString());
+        // Single-part: the ETag is the MD5, checked; multipart: no digest from the store, the sha256 computed while writing.
+        Assert.Equal("md5:" + Convert.ToHexStringLower(MD5.HashData(files["config.json"])), DigestOf(record, "config.json"));
+        Assert.Equal("sha256:" + Convert.ToHexStringLower(SHA256.HashData(files["model-00002-of-00002.safetensors"])),
+            DigestOf(record, "model-00002-of-00002.safetensors"));
+        var gets = s3.ObjectGets(Bucket);
+        // 64K chunks: the multipart shard alone takes more than 80 ranges; the count proves the log is read.
+        Assert.True(gets > 80, $"{gets} object GETs counted:\n{s3.Log}");
+
+        var second = await PullAsync(s3, $"s3://{Bucket}/org/llama", dest.Path);
+        Assert.True(second.ExitCode == 0, second.Stderr);
+        Assert.Equal(gets, s3.ObjectGets(Bucket));
+
+        // --refresh with nothing changed lists again and fetches nothing.
+        var unchanged = await PullAsync(s3, $"s3://{Bucket}/org/llama", dest.Path, "--refresh");
+        Assert.True(unchanged.ExitCode == 0, unchanged.Stderr);
+        Assert.Equal(gets, s3.ObjectGets(Bucket));
+    }
+
+    [Fact]
+    public async Task RefreshAfterAnObjectChangesFetchesItAndKeepsTheFilesWithAnMd5()
+    {
+        using var s3 = await S3rverProcess.StartAsync();
+        var files = await UploadModelAsync(s3);
+        using var dest = new TempDirectory("s3-refresh");
+        var first = await PullAsync(s3, $"s3://{Bucket}/org/llama/", dest.Path);
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        var revision = Record(dest.Path).GetProperty("revision").GetString();
+
+        var changed = Bytes(300_000, 42);
+        await s3.PutAsync(Bucket, "org/llama/model-00001-of-00002.safetensors", changed);
+        var before = s3.ObjectGets(Bucket, "org/llama/tokenizer/tokenizer.json");
+        var changedBefore = s3.ObjectGets(Bucket, "org/llama/model-00001-of-00002.safetensors");
+
+        // Without --refresh the completion record answers: nothing is asked.
+        var plain = await PullAsync(s3, $"s3://{Bucket}/org/llama/", dest.Path);
+        Assert.True(plain.ExitCode == 0, plain.Stderr);
+        Assert.Equal(files["model-00001-of-00002.safetensors"],
+            File.ReadAllBytes(Path.Combine(dest.Path, "model-00001-of-00002.safetensors")));
+
+        var refreshed = await PullAsync(s3, $"s3://{Bucket}/org/llama/", dest.Path, "--refresh");
+        Assert.True(refreshed.ExitCode == 0, refreshed.Stderr);
+        Assert.Equal(changed, File.ReadAllBytes(Path.Combine(dest.Path, "model-00001-of-00002.safetensors")));
+        Assert.NotEqual(revision, Record(dest.Path).GetProperty("revision").GetString());
+        Assert.True(s3.ObjectGets(Bucket, "org/llama/model-00001-of-00002.safetensors") > changedBefore);
+        Assert.Equal(before, s3.ObjectGets(Bucket, "org/llama/tokenizer/tokenizer.json"));
+    }
+
+    [Fact]
+    public async Task IncludeAndExcludeSelectObjects()
+    {
+        using var s3 = await S3rverProcess.StartAsync();
+        await UploadModelAsync(s3);
+        using var dest = new TempDirectory("s3-include");
+        var result = await PullAsync(s3, $"s3://{Bucket}/org/llama", dest.Path, "--include", "*.json", "--exclude", "tokenizer/*");
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.True(File.Exists(Path.Combine(dest.Path, "config.json")));
+        Assert.False(File.Exists(Path.Combine(dest.Path, "tokenizer", "tokenizer.json")));
+        Assert.False(File.Exists(Path.Combine(dest.Path, "model-00001-of-00002.safetensors")));
+        Assert.Equal(1, s3.ObjectGets(Bucket));
+    }
+
+    [Fact]
+    public async Task AnEmptyPrefixAndAMissingBucketAreBadInputWithTheFix()
+    {
+        using var s3 = await S3rverProcess.StartAsync();
+        await UploadModelAsync(s3);
+        using var dest = new TempDirectory("s3-empty");
+
+        var empty = await PullAsync(s3, $"s3://{Bucket}/org/nothing-here", dest.Path);
+        Assert.Equal(2, empty.ExitCode);
+        Assert.Contains($"no objects under s3://{Bucket}/org/nothing-here/: check the prefix", empty.Stderr);
+
+        var missing = await PullAsync(s3, "s3://no-such-bucket/org/llama", dest.Path);
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("bucket 'no-such-bucket' does not exist", missing.Stderr);
+        Assert.Empty(Directory.EnumerateFiles(dest.Path, "*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task AKeyThatWouldEscapeTheDirectoryRefusesThePullBeforeAnyWrite()
+    {
+        using var s3 = await S3rverProcess.StartAsync();
+        await UploadModelAsync(s3);
+        // s3rver stores a key with a '.' segment as given (it does not normalise it away).
+        await s3.PutAsync(Bucket, "org/llama/sub/./x.bin", "x"u8.ToArray());
+        using var dest = new TempDirectory("s3-unsafe");
+        var result = await PullAsync(s3, $"s3://{Bucket}/org/llama", dest.Path);
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("org/llama/sub/./x.bin", result.Stderr);
+        Assert.Equal(0, s3.ObjectGets(Bucket));
+        Assert.Empty(Directory.EnumerateFiles(dest.Path, "*", SearchOption.AllDirectories));
+    }
+}
