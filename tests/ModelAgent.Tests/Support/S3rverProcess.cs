@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Text.RegularExpressions;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
@@ -13,7 +12,7 @@ namespace ModelAgent.Tests.Support;
 /// directory; stopped with SIGTERM. Its request log (one line per response) is kept, so tests count the object GETs a
 /// pull made. Objects are uploaded with AWSSDK.S3, multipart when asked.
 /// </summary>
-internal sealed partial class S3rverProcess : IDisposable
+internal sealed class S3rverProcess : IDisposable
 {
     public const string AccessKey = "S3RVER";
     public const string SecretKey = "S3RVER";
@@ -21,10 +20,14 @@ internal sealed partial class S3rverProcess : IDisposable
     private readonly Process _process;
     private readonly TempDirectory _data = new("s3rver");
     private readonly List<string> _log = [];
+    private readonly HttpClient _forward = new();
+    private readonly RawHttpServer _proxy;
 
     private S3rverProcess(Process process, int port)
     {
         _process = process;
+        // s3rver checks signatures against the Host it sees: --allow-mismatched-signatures lets the proxy's Host through.
+        _proxy = new RawHttpServer(ForwardAsync);
         Endpoint = new Uri($"http://127.0.0.1:{port}");
         Client = new AmazonS3Client(new BasicAWSCredentials(AccessKey, SecretKey), new AmazonS3Config
         {
@@ -41,7 +44,7 @@ internal sealed partial class S3rverProcess : IDisposable
     /// <summary>The variables a model-agent process needs to reach this server with its credentials.</summary>
     public Dictionary<string, string?> Environment => new()
     {
-        ["AWS_ACCESS_KEY_ID"] = AccessKey, ["AWS_SECRET_ACCESS_KEY"] = SecretKey, ["AWS_ENDPOINT_URL_S3"] = Endpoint.ToString(),
+        ["AWS_ACCESS_KEY_ID"] = AccessKey, ["AWS_SECRET_ACCESS_KEY"] = SecretKey, ["AWS_ENDPOINT_URL_S3"] = Proxy.ToString(),
         ["AWS_REGION"] = null, ["AWS_DEFAULT_REGION"] = null, ["AWS_PROFILE"] = null,
     };
 
@@ -53,7 +56,8 @@ internal sealed partial class S3rverProcess : IDisposable
             throw new InvalidOperationException($"s3rver is not installed at {bin}: run `npm ci --prefix tests/js` (.ci/install does)");
         var info = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         var s3 = new S3rverProcess(new Process { StartInfo = info }, port);
-        foreach (var a in new[] { bin, "-d", s3._data.Path, "-a", "127.0.0.1", "-p", port.ToString(), "--no-vhost-buckets" })
+        foreach (var a in new[]
+            { bin, "-d", s3._data.Path, "-a", "127.0.0.1", "-p", port.ToString(), "--no-vhost-buckets", "--allow-mismatched-signatures" })
             info.ArgumentList.Add(a);
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         s3._process.OutputDataReceived += (_, e) =>
@@ -70,13 +74,21 @@ internal sealed partial class S3rverProcess : IDisposable
         return s3;
     }
 
-    /// <summary>Object GETs answered so far in <paramref name="bucket"/> (ranges included; listings are not), of one key when given.</summary>
-    public int ObjectGets(string bucket, string? key = null)
+    /// <summary>
+    /// Object GETs that reached the store through <see cref="Proxy"/> in <paramref name="bucket"/> (ranges and HEADs of
+    /// objects excluded: GETs only; listings are not object GETs), of one key when given.
+    /// </summary>
+    public int ObjectGets(string bucket, string? key = null) => _proxy.Requests.Count(r =>
     {
-        lock (_log)
-            return _log.Count(l => ObjectGet().Match(l) is { Success: true } m && m.Groups[1].Value == bucket
-                && (key is null || Uri.UnescapeDataString(m.Groups[2].Value) == key));
-    }
+        if (r.Method != "GET") return false;
+        var path = r.Target.Split('?')[0].TrimStart('/');
+        var slash = path.IndexOf('/');
+        if (slash < 0 || slash == path.Length - 1 || path[..slash] != bucket) return false;
+        return key is null || Uri.UnescapeDataString(path[(slash + 1)..]) == key;
+    });
+
+    /// <summary>A counting loopback proxy in front of s3rver: model-agent is pointed at it, uploads go to s3rver directly.</summary>
+    public Uri Proxy => _proxy.BaseAddress;
 
     public string Log
     {
@@ -110,8 +122,24 @@ internal sealed partial class S3rverProcess : IDisposable
         });
     }
 
+    private async Task ForwardAsync(RawRequest request, Stream client)
+    {
+        using var message = new HttpRequestMessage(new HttpMethod(request.Method), new Uri(Endpoint, request.Target));
+        foreach (var (name, value) in request.Headers)
+            if (name is not ("Host" or "Connection" or "Content-Length")) message.Headers.TryAddWithoutValidation(name, value);
+        using var response = await _forward.SendAsync(message, HttpCompletionOption.ResponseHeadersRead);
+        var body = await response.Content.ReadAsByteArrayAsync();
+        var length = request.Method == "HEAD" ? response.Content.Headers.ContentLength ?? 0 : body.Length;
+        var headers = response.Headers.Concat(response.Content.Headers)
+            .Where(h => h.Key is not ("Content-Length" or "Transfer-Encoding" or "Connection"))
+            .SelectMany(h => h.Value.Select(v => (h.Key, v))).Append(("Content-Length", length.ToString()));
+        await RawHttpServer.WriteAsync(client, (int)response.StatusCode, headers, body);
+    }
+
     public void Dispose()
     {
+        _proxy.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _forward.Dispose();
         Client.Dispose();
         if (!_process.HasExited)
         {
@@ -129,7 +157,4 @@ internal sealed partial class S3rverProcess : IDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    // koa-logger's response line: "--> GET /bucket/key 206 3ms 1kb" (path-style; a listing has no key after the bucket).
-    [GeneratedRegex(@"GET /([^/?\s]+)/([^?\s]+) \S*2\d\d")]
-    private static partial Regex ObjectGet();
 }

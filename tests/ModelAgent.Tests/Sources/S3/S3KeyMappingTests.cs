@@ -27,7 +27,8 @@ public sealed class S3KeyMappingTests
 
     [Theory]
     [InlineData("m/../escape.bin", "'..' segment")]
-    [InlineData("m//etc/passwd", "empty path segment")]
+    [InlineData("m//etc/passwd", "absolute path")]
+    [InlineData("m/a//b", "empty path segment")]
     [InlineData("m/a/./b", "'.' segment")]
     [InlineData("m/.git/config", ".git")]
     [InlineData("m/a\\b", "backslash")]
