@@ -143,6 +143,53 @@ public sealed class S3PullCliTests
         Assert.Empty(ModelFiles(dest.Path));
     }
 
+    [Fact]
+    public async Task AnUnknownAccessKeyIsNamedAndTheSecretNever()
+    {
+        using var s3 = await S3rverProcess.StartAsync();
+        await UploadModelAsync(s3);
+        using var dest = new TempDirectory("s3-denied");
+        var environment = s3.Environment;
+        environment["AWS_ACCESS_KEY_ID"] = "AKIAUNKNOWN";
+        environment["AWS_SECRET_ACCESS_KEY"] = "never-print-this-secret";
+        var result = await CliProcess.RunAsync(["pull", $"s3://{Bucket}/org/llama", "--dest", dest.Path], environment);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("AKIAUNKNOWN", result.Stderr + result.Stdout);
+        Assert.DoesNotContain("never-print-this-secret", result.Stderr + result.Stdout);
+        Assert.Equal(0, s3.ObjectGets(Bucket));
+    }
+
+    [Fact]
+    public async Task SigkillMidTransferThenTheRerunResumesInsteadOfStartingOver()
+    {
+        using var s3 = await S3rverProcess.StartAsync();
+        await s3.CreateBucketAsync(Bucket);
+        var shard = Bytes(8 << 20, 9);
+        const string key = "org/llama/model.safetensors";
+        await s3.PutAsync(Bucket, key, shard);
+        using var dest = new TempDirectory("s3-kill");
+        string[] args = ["pull", $"s3://{Bucket}/org/llama", "--dest", dest.Path, "--chunk-size", "64K", "--concurrency", "2",
+            "--connections-per-file", "2", "--log-level", "warning"];
+        const int chunks = (8 << 20) / (64 << 10);
+
+        using (var cli = CliProcess.Start(args, s3.Environment))
+        {
+            while (!cli.HasExited && s3.ObjectGets(Bucket, key) < chunks / 3) await Task.Delay(10);
+            Assert.False(cli.HasExited, $"the pull finished before the kill point: {cli.Stderr}");
+            cli.KillHard();
+            await cli.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        var killed = s3.ObjectGets(Bucket, key);
+        Assert.False(File.Exists(Path.Combine(dest.Path, ".model-agent", "manifest.json")));
+
+        var rerun = await CliProcess.RunAsync(args, s3.Environment);
+        Assert.True(rerun.ExitCode == 0, rerun.Stderr);
+        Assert.Equal(shard, File.ReadAllBytes(Path.Combine(dest.Path, "model.safetensors")));
+        // Starting over would fetch every chunk again (refetched = killed); resuming fetches only what was in flight.
+        var refetched = s3.ObjectGets(Bucket, key) - chunks;
+        Assert.InRange(refetched, 0, killed - 1);
+    }
+
     private static IEnumerable<string> ModelFiles(string dest) =>
         Directory.EnumerateFiles(dest, "*", SearchOption.AllDirectories).Where(f => !f.Contains("/.model-agent/"));
 
