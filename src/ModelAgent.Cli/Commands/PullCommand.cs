@@ -5,6 +5,7 @@ using ModelAgent.Coordination;
 using ModelAgent.Pull;
 using ModelAgent.Sources;
 using ModelAgent.Sources.HuggingFace;
+using ModelAgent.Sources.S3;
 using ModelAgent.Storage;
 using ModelAgent.Transfer;
 
@@ -23,7 +24,8 @@ internal static class PullCommand
     {
         var uri = new Argument<string>("URI")
         {
-            Description = "hf://org/name[@revision] (default revision main), or local:///path to check a directory in place."
+            Description = "hf://org/name[@revision] (default revision main), s3://bucket[@region]/prefix, or local:///path to check a " +
+                "directory in place."
         };
         var dest = new Option<string?>("--dest") { Description = "The model directory to fill (created if missing)." };
         var endpoint = new Option<string?>("--endpoint") { Description = "Hub URL (default $HF_ENDPOINT, else https://huggingface.co)." };
@@ -94,6 +96,15 @@ internal static class PullCommand
                 + "and retried.",
             DefaultValueFactory = _ => HfClientOptions.DefaultIdleTimeout.TotalSeconds,
         };
+        var s3Endpoint = new Option<string?>("--s3-endpoint")
+        {
+            Description = "S3-compatible endpoint URL for s3:// (default $AWS_ENDPOINT_URL_S3, else AWS); path-style addressing.",
+        };
+        var s3Region = new Option<string?>("--s3-region")
+        {
+            Description = "Region for s3:// when the URI names none (default $AWS_REGION, $AWS_DEFAULT_REGION; us-east-1 with " +
+                "an endpoint).",
+        };
         var coordination = new CoordinationOptions();
 
         var command = new Command("pull",
@@ -104,6 +115,8 @@ internal static class PullCommand
         };
         command.Options.Add(unreachable);
         command.Options.Add(idle);
+        command.Options.Add(s3Endpoint);
+        command.Options.Add(s3Region);
         coordination.AddTo(command);
         command.SetAction((parse, ct) => RunAsync(new PullArguments(
             parse.GetValue(uri)!, parse.GetValue(dest), parse.GetValue(endpoint), parse.GetValue(tokenFile),
@@ -112,6 +125,7 @@ internal static class PullCommand
                 parse.GetValue(writeMode)!, parse.GetValue(logLevel)!)
         {
             Repair = parse.GetValue(repair), UnreachableSeconds = parse.GetValue(unreachable), IdleSeconds = parse.GetValue(idle),
+            S3Endpoint = parse.GetValue(s3Endpoint), S3Region = parse.GetValue(s3Region),
         }, coordination.Read(parse), ct));
         return command;
     }
@@ -122,6 +136,8 @@ internal static class PullCommand
         public bool Repair { get; init; }
         public double UnreachableSeconds { get; init; } = 30;
         public double IdleSeconds { get; init; } = 30;
+        public string? S3Endpoint { get; init; }
+        public string? S3Region { get; init; }
     }
 
     private static async Task<int> RunAsync(PullArguments args, CoordinationArguments coordinationArgs, CancellationToken cancellationToken)
@@ -163,7 +179,7 @@ internal static class PullCommand
         if (!coordinationArgs.TryBuild(out var coordination, out var coordinationError))
             return Fail(ExitCodes.Usage, "usage", coordinationError);
 
-        if (storage is HuggingFaceUri && string.IsNullOrWhiteSpace(args.Dest))
+        if (storage is HuggingFaceUri or S3Uri && string.IsNullOrWhiteSpace(args.Dest))
             return Fail(ExitCodes.Usage, "usage", "--dest DIR is required: the directory the model goes into");
 
         using var loggers = CliLogging.Create(level);
@@ -186,6 +202,17 @@ internal static class PullCommand
             if (!HfEnvironment.TryTokens(args.TokenFile, out var tokens, out var tokenError))
                 return Fail(ExitCodes.Usage, "usage", tokenError);
             settings = settings with { Endpoint = endpoint, Tokens = tokens };
+        }
+        if (storage is S3Uri)
+        {
+            try
+            {
+                settings = settings with
+                {
+                    S3 = S3ClientSettings.FromEnvironment(args.S3Endpoint, args.S3Region, Environment.GetEnvironmentVariable),
+                };
+            }
+            catch (FormatException e) { return Fail(ExitCodes.Usage, "usage", e.Message); }
         }
         var request = new PullRequest(storage, args.Dest ?? (storage as LocalUri)?.Path ?? "")
         {

@@ -76,8 +76,8 @@ internal sealed class ModelPull(ISnapshotSource source, TransferOptions options,
         else
             foreach (var file in snapshot.Files)
             {
-                if (recorded.TryGetValue(file.Path.Value, out var old) && old.Size == file.Size && old.Digest == file.Digest.ToString()
-                    && HasSize(destination, file))
+                if (recorded.TryGetValue(file.Path.Value, out var old) && old.Size == file.Size && HasSize(destination, file)
+                    && (old.Digest == file.Digest.ToString() || ComputedUnchanged(file, old, record!, snapshot)))
                     kept.Add(file);
                 else
                     toTransfer.Add(file);
@@ -118,6 +118,7 @@ internal sealed class ModelPull(ISnapshotSource source, TransferOptions options,
         var engine = new TransferEngine(source.OpenOrigin(snapshot), options, logger, tally, Memory);
         await engine.RunAsync(destination, toTransfer, DiskWriteChoice.For(options.WriteMode, destination, Probe), cancellationToken);
         foreach (var path in stale) RemoveStale(destination, path);
+        snapshot = WithComputedDigests(snapshot, engine.ComputedDigests, recorded);
         try { await CompletionRecordStore.WriteAsync(destination, NewRecord(snapshot, filter), cancellationToken); }
         catch (Exception e) when (LocalStorageException.From(e, destination, CompletionRecordStore.PathFor(destination)) is { } local)
         {
@@ -144,6 +145,29 @@ internal sealed class ModelPull(ISnapshotSource source, TransferOptions options,
         var record = CompletionRecordStore.Read(destination).Record;
         return record is { Adopted: false } && record.Source == source.Source && SameSelection(record, filter)
             && RecordCheck.Compare(destination, record).Count == 0 ? record : null;
+    }
+
+    /// <summary>
+    /// A file whose digest the origin does not give keeps its recorded (computed) one while the listing is unchanged; once
+    /// the listing changes there is no telling which objects did, so it is fetched again.
+    /// </summary>
+    private static bool ComputedUnchanged(SnapshotFile file, RecordedFile old, CompletionRecord record, Snapshot snapshot) =>
+        file.DigestComputed && record.Revision == snapshot.Revision && FileDigest.TryParse(old.Digest, out var digest)
+            && digest.Algorithm == file.Digest.Algorithm;
+
+    /// <summary>The snapshot with every computed digest filled in: from this transfer, else from the record (kept files).</summary>
+    private static Snapshot WithComputedDigests(Snapshot snapshot, IReadOnlyDictionary<string, FileDigest> computed,
+        Dictionary<string, RecordedFile> recorded)
+    {
+        if (!snapshot.Files.Any(f => f.DigestComputed)) return snapshot;
+        return snapshot with
+        {
+            Files = snapshot.Files.Select(f => !f.DigestComputed ? f
+                : computed.TryGetValue(f.Path.Value, out var d) ? f with { Digest = d }
+                : recorded.TryGetValue(f.Path.Value, out var old) && FileDigest.TryParse(old.Digest, out var kept)
+                    ? f with { Digest = kept }
+                : f).ToList(),
+        };
     }
 
     private CompletionRecord NewRecord(Snapshot snapshot, PathPatternFilter filter) => new()

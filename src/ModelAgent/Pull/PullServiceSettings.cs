@@ -17,6 +17,9 @@ internal sealed record PullServiceSettings(CoordinationSettings Coordination)
     /// <summary>The origin credential of a request that brings none (<c>--token-file</c>, <c>HF_TOKEN</c>).</summary>
     public IHfTokenSource Tokens { get; init; } = AnonymousTokenSource.Instance;
 
+    /// <summary>The S3-compatible store s3:// models come from (<c>--s3-endpoint</c>, <c>--s3-region</c>, their variables).</summary>
+    public Sources.S3.S3ClientSettings S3 { get; init; } = new(null, null);
+
     /// <summary>Chunking and concurrency per pull; <see cref="TransferOptions.MemoryBudget"/> is for the whole process.</summary>
     public TransferOptions Transfer { get; init; } = new();
 

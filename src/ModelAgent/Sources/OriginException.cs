@@ -18,6 +18,8 @@ internal enum OriginFailureKind
     Unavailable,
     /// <summary>The origin answered a byte-range request with something other than that range (a 200 with the whole file).</summary>
     RangeNotHonoured,
+    /// <summary>The object was replaced at the origin between two ranges of one download (S3 If-Match failed).</summary>
+    ContentChanged,
     /// <summary>The answer contradicts the listing (other size, malformed JSON, unsafe names).</summary>
     InvalidResponse,
     Other,
@@ -32,5 +34,6 @@ internal sealed class OriginException(OriginFailureKind kind, string message, Ex
     public OriginFailureKind Kind { get; } = kind;
 
     /// <summary>Whether trying again later can help (the retry budget was spent, but a rerun may succeed).</summary>
-    public bool IsTransient => Kind is OriginFailureKind.RateLimited or OriginFailureKind.Unavailable;
+    public bool IsTransient => Kind is OriginFailureKind.RateLimited or OriginFailureKind.Unavailable
+        or OriginFailureKind.ContentChanged;
 }

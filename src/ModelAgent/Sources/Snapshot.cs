@@ -24,4 +24,11 @@ internal sealed record Snapshot(string Source, string Revision, IReadOnlyList<Sn
 }
 
 /// <summary>One file of a snapshot. The path was checked by <see cref="ModelRelativePath.TryCreate"/>.</summary>
-internal sealed record SnapshotFile(ModelRelativePath Path, long Size, FileDigest Digest);
+internal sealed record SnapshotFile(ModelRelativePath Path, long Size, FileDigest Digest)
+{
+    /// <summary>
+    /// True when the origin offers no digest (a multipart S3 object without a checksum): <see cref="Digest"/> names only
+    /// the algorithm; the engine computes it while writing and the record keeps what was computed.
+    /// </summary>
+    public bool DigestComputed { get; init; }
+}

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using ModelAgent.Pull;
 using ModelAgent.Sources.HuggingFace;
+using ModelAgent.Sources.S3;
 using ModelAgent.Storage;
 
 namespace ModelAgent.Sources;
@@ -17,10 +18,12 @@ internal sealed class SourceFactory : IDisposable
     private readonly HttpClient _http;
     private readonly HfClientOptions _hub;
     private readonly ILogger _logger;
+    private readonly S3ClientSettings _s3;
 
     public SourceFactory(PullServiceSettings settings, ILogger logger)
     {
         _logger = logger;
+        _s3 = settings.S3;
         _handler = HfHttpClient.CreateHandler();
         _http = new HttpClient(_handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
         _hub = new HfClientOptions
@@ -34,12 +37,12 @@ internal sealed class SourceFactory : IDisposable
     /// <summary>Why the agent does not fetch <paramref name="uri"/>, or null when it does.</summary>
     public static string? Refusal(StorageUri uri) => uri switch
     {
-        HuggingFaceUri => null,
+        HuggingFaceUri or S3Uri => null,
         LocalUri => $"'{uri}': a local:// model is checked in place, not fetched",
         PvcUri or VendorUri =>
             $"'{uri}': {uri.Scheme}:// models are not pulled by the agent ({(uri is PvcUri ? "the serving pod mounts the claim" :
                 "the vendor provides the files")}); nothing to download on this node",
-        _ => $"'{uri}': pull supports hf:// and local:// so far; {uri.Scheme}:// is not implemented yet",
+        _ => $"'{uri}': pull supports hf://, s3:// and local:// so far; {uri.Scheme}:// is not implemented yet",
     };
 
     /// <summary>
@@ -49,6 +52,7 @@ internal sealed class SourceFactory : IDisposable
     /// </summary>
     public ISnapshotSource Create(StorageUri uri, string? token, IPullProgress? progress = null)
     {
+        if (uri is S3Uri s3) return CreateS3(s3);
         if (uri is not HuggingFaceUri hf) throw new PullRefusedException(Refusal(uri)!, PullRefusedException.Usage);
         var options = progress is null ? _hub : _hub with { RateLimited = progress.RateLimited };
         if (token is not null)
@@ -61,6 +65,13 @@ internal sealed class SourceFactory : IDisposable
             }
         }
         return new HfSnapshotSource(new HfHttpClient(_http, options, _logger), HfModelReference.From(hf), _logger);
+    }
+
+    private S3SnapshotSource CreateS3(S3Uri uri)
+    {
+        var (client, accessKeyId) = S3ClientFactory.Create(uri, _s3, _hub.IdleTimeout);
+        var requests = new S3Requests(client, uri.Bucket, accessKeyId, _hub.Environment, _logger);
+        return new S3SnapshotSource(requests, uri.Original, uri.Prefix, _logger);
     }
 
     public void Dispose()

@@ -16,6 +16,10 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
 {
     private readonly ITransferObserver _observer = observer ?? NullTransferObserver.Instance;
     private readonly string _writer = PartialFile.NewWriterId();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, FileDigest> _computed = new(StringComparer.Ordinal);
+
+    /// <summary>The digests computed for files the origin gave none for (<see cref="SnapshotFile.DigestComputed"/>), by path.</summary>
+    public IReadOnlyDictionary<string, FileDigest> ComputedDigests => _computed;
 
     /// <summary>
     /// Transfers <paramref name="files"/> into <paramref name="destination"/>. Throws <see cref="TransferFailedException"/>,
@@ -132,7 +136,8 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
         ChunkFetcher fetcher,
         MemoryBudget budget, BlockPool blocks, bool direct, SemaphoreSlim requestSlots, CancellationToken cancellationToken)
     {
-        if (File.Exists(finalPath) && new FileInfo(finalPath).Length == file.Size)
+        // A computed digest has nothing to compare a file in place with: it is fetched again.
+        if (!file.DigestComputed && File.Exists(finalPath) && new FileInfo(finalPath).Length == file.Size)
         {
             // A file at its final path was verified when it was put there, but maybe for another revision: check it.
             var existing = await ContentHasher.HashFileAsync(finalPath, file.Digest.Algorithm, cancellationToken);
@@ -171,8 +176,9 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
                     throw new TransferFailedException($"'{file.Path}': internal error, hashing stopped at byte " +
                         $"{download.Hasher.Frontier} of {file.Size}");
                 var actual = download.Hasher.Finish();
-                if (actual == file.Digest)
+                if (actual == file.Digest || (file.DigestComputed && actual.Algorithm == file.Digest.Algorithm))
                 {
+                    if (file.DigestComputed) _computed[file.Path.Value] = actual;
                     FileCommit.Commit(download, destination, finalPath);
                     logger.LogInformation("Stored {File}: {Size} bytes, digest {Digest} verified", file.Path.Value, file.Size,
                         actual.ToString());
@@ -190,6 +196,16 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
                         $"'{file.Path}': the content does not match the listed {FileDigest.Name(file.Digest.Algorithm)} after {attempt} " +
                         $"downloads (got {actual.Hex}, expected {file.Digest.Hex}); the origin serves corrupted data or the listing is " +
                         $"wrong; nothing was put in place");
+            }
+            catch (OriginException e) when (e.Kind == OriginFailureKind.ContentChanged)
+            {
+                // Ranges of two versions must never meet in one file: what arrived of this one is dropped.
+                logger.LogWarning("Discarding {File}: {Reason}", file.Path.Value, e.Message);
+                _observer.BytesDiscarded(file, download.BytesPresent);
+                download.Dispose();
+                download.Partial.Delete(partials);
+                throw new OriginException(OriginFailureKind.ContentChanged,
+                    $"{e.Message}; what was downloaded of '{file.Path}' was discarded; rerun the pull to fetch the new version", e);
             }
             catch (OriginException e) when (e.Kind == OriginFailureKind.RangeNotHonoured && download.ChunkCount > 1)
             {

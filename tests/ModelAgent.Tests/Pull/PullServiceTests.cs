@@ -124,7 +124,6 @@ public sealed class PullServiceTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData("s3://bucket/llama", "not implemented yet")]
     [InlineData("oci://n/ns/b/bucket/o/llama", "not implemented yet")]
     [InlineData("pvc://claim/llama", "not pulled by the agent")]
     [InlineData("vendor://nvidia/model/llama", "not pulled by the agent")]

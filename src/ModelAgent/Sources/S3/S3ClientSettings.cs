@@ -1,0 +1,29 @@
+namespace ModelAgent.Sources.S3;
+
+/// <summary>
+/// Where and how to reach an S3-compatible store: <see cref="Endpoint"/> (<c>--s3-endpoint</c>, else
+/// <c>AWS_ENDPOINT_URL_S3</c>; null for AWS itself) and <see cref="Region"/> (<c>--s3-region</c>, else
+/// <c>AWS_REGION</c>/<c>AWS_DEFAULT_REGION</c>). A region in the URI (<c>s3://bucket@region/…</c>) wins over both.
+/// </summary>
+internal sealed record S3ClientSettings(Uri? Endpoint, string? Region)
+{
+    /// <summary>The region a custom endpoint is signed for when nothing names one (MinIO, Ceph and s3rver accept it).</summary>
+    public const string DefaultRegion = "us-east-1";
+
+    public static S3ClientSettings FromEnvironment(string? endpointFlag, string? regionFlag, Func<string, string?> environment)
+    {
+        var endpoint = endpointFlag ?? NonEmpty(environment("AWS_ENDPOINT_URL_S3"));
+        var region = regionFlag ?? NonEmpty(environment("AWS_REGION")) ?? NonEmpty(environment("AWS_DEFAULT_REGION"));
+        return new S3ClientSettings(endpoint is null ? null : ParseEndpoint(endpoint), region);
+    }
+
+    /// <summary>An absolute http(s) URL, or a <see cref="FormatException"/> naming the value and the fix.</summary>
+    public static Uri ParseEndpoint(string text)
+    {
+        if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.Host.Length > 0) return uri;
+        throw new FormatException($"S3 endpoint '{text}' is not an http(s) URL; give --s3-endpoint (or AWS_ENDPOINT_URL_S3) as " +
+            "https://host[:port]");
+    }
+
+    private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+}
