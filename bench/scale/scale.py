@@ -52,9 +52,7 @@ METHOD = """## How each number is measured
   chart's CRDs (`deploy/helm/model-agent/crds/`), namespace `ome` and N Node objects (labels `pool=gpu`,
   `bench/rack=rN`), writes a kubeconfig, and starts N published (ReadyToRun, framework-dependent) `model-agent run`
   processes `--node-name node-NNN --port P --models-root-dir SHARE --shared-storage yes --coordination kubernetes
-  --log-level warning` (every other flag at its default: 5 workers, lease poll 10 s; env
-  `DOTNET_hostBuilder__reloadConfigOnChange=false`, else each agent holds an inotify instance and the 129th fails
-  to start under Linux's default `fs.inotify.max_user_instances` = 128), in batches, each batch's
+  --log-level warning` (every other flag at its default: 5 workers, lease poll 10 s), in batches, each batch's
   `/readyz` answered before the next starts. The models are random safetensors shards generated per run, applied as
   ClusterBaseModels `hf://bench/model-M` (no node selector: every node) at once.
 * **API requests**: `GET /_test/stats` of the test API server every 5 s and at each phase boundary; requests in a
@@ -238,10 +236,7 @@ def per_node_minute(requests, seconds, nodes=None):
 
 def start_agent(i, port, kubeconfig, hub, shared, logs):
     node = node_name(i)
-    # The host builder watches appsettings.json with one inotify instance per process; Linux allows 128 per user by
-    # default (fs.inotify.max_user_instances), so 200 agents on one machine would fail at start. One agent per node
-    # in a cluster never meets the limit; the agent has no appsettings.json to reload.
-    env = dict(os.environ, KUBECONFIG=kubeconfig, HF_ENDPOINT=hub, DOTNET_hostBuilder__reloadConfigOnChange="false")
+    env = dict(os.environ, KUBECONFIG=kubeconfig, HF_ENDPOINT=hub)
     env.pop("HF_TOKEN", None)
     log = open(os.path.join(logs, f"{node}.log"), "a")
     args = ["dotnet", AGENT, "run", "--node-name", node, "--models-root-dir", shared, "--namespace", "ome", "--port", str(port),
