@@ -18,13 +18,10 @@ namespace ModelAgent.Cli.Run;
 
 /// <summary>
 /// The <c>run</c> process: checks its flags, finds the API server, checks this Node exists, composes the agent and runs
-/// it with its probes in one host until the command's token fires (SIGTERM, Ctrl-C). Shutdown is bounded at 10 s: the
-/// reconciles are cancelled (partial files stay for the next start, held leases are released) and waited for 8 s at most.
+/// it with its probes in one host (<see cref="AgentWebHost"/>) until the command's token fires (SIGTERM, Ctrl-C).
 /// </summary>
 internal static class AgentProcess
 {
-    private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(10);
-
     public static async Task<int> RunAsync(RunArguments arguments, CancellationToken cancellationToken)
     {
         if (!arguments.TryBuild(out var settings, out var problem)) return Usage(problem);
@@ -62,37 +59,8 @@ internal static class AgentProcess
         var host = new AgentHost(AgentWatches.For(client, settings.Agent.NodeName), state, composition.Reconciler, settings.Agent,
             new AgentHostOptions(), environment, loggers);
 
-        var builder = BareWebApplication.CreateBuilder();
-        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = ShutdownTimeout);
-        builder.Services.AddHostedService(_ => host);
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-            kestrel.ListenAnyIP(settings.Port);
-        });
-        await using var app = builder.Build();
-        AgentEndpoints.Map(app, settings.Agent.ModelsRoot, () => host.Synced.IsCompletedSuccessfully, () => host.WatchFailingFor,
-            metrics);
-        try
-        {
-            await app.StartAsync(cancellationToken);
-        }
-        catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
-        {
-            return Usage($"--port {settings.Port} is already in use; pick another (0 picks a free one)");
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            return ExitCodes.Success;
-        }
-        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var boundPort = new Uri(bound.Replace("[::]", "localhost", StringComparison.Ordinal)).Port;
-        Console.Out.WriteLine($"listening on port {boundPort}");
-        logger.LogInformation("Probes on port {Port}: /healthz, /livez, /readyz, /metrics", boundPort);
-
-        await app.WaitForShutdownAsync(cancellationToken);
-        logger.LogInformation("Stopped on signal");
-        return ExitCodes.Success;
+        return await AgentWebHost.RunAsync(host, settings.Port, app => AgentEndpoints.Map(app, settings.Agent.ModelsRoot,
+            () => host.Synced.IsCompletedSuccessfully, () => host.WatchFailingFor, metrics), logger, cancellationToken);
     }
 
     /// <summary>OME stops when its Node cannot be read; we stop only when the API server says it does not exist.</summary>
@@ -121,9 +89,5 @@ internal static class AgentProcess
         }
     }
 
-    private static int Usage(string message)
-    {
-        Console.Error.WriteLine(Storage.DisplayName.Line($"error: {message}"));
-        return ExitCodes.Usage;
-    }
+    private static int Usage(string message) => AgentWebHost.Usage(message);
 }

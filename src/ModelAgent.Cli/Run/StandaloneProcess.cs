@@ -31,8 +31,6 @@ namespace ModelAgent.Cli.Run;
 /// </summary>
 internal static class StandaloneProcess
 {
-    private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(10);
-
     public static async Task<int> RunAsync(RunSettings settings, StandaloneSettings standalone, ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
@@ -81,41 +79,10 @@ internal static class StandaloneProcess
             new ModelSignalFanOut(new AgentMetrics(metrics, agent.ModelsRoot, environment.Time)));
         var host = new ModelsFileHost(new ModelsFileOptions(standalone.ModelsFile), state, reconciler, agent, environment, loggers);
 
-        var builder = BareWebApplication.CreateBuilder();
-        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = ShutdownTimeout);
-        builder.Services.AddHostedService(_ => host);
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-            kestrel.ListenAnyIP(settings.Port);
-        });
-        await using var app = builder.Build();
         // No watches without Kubernetes: ready once the models file was read.
-        AgentEndpoints.Map(app, agent.ModelsRoot, () => host.Loaded.IsCompletedSuccessfully, () => TimeSpan.Zero, metrics);
-        try
-        {
-            await app.StartAsync(cancellationToken);
-        }
-        catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
-        {
-            return Usage($"--port {settings.Port} is already in use; pick another (0 picks a free one)");
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            return ExitCodes.Success;
-        }
-        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var boundPort = new Uri(bound.Replace("[::]", "localhost", StringComparison.Ordinal)).Port;
-        Console.Out.WriteLine($"listening on port {boundPort}");
-        logger.LogInformation("Probes on port {Port}: /healthz, /livez, /readyz", boundPort);
-        await app.WaitForShutdownAsync(cancellationToken);
-        logger.LogInformation("Stopped on signal");
-        return ExitCodes.Success;
+        return await AgentWebHost.RunAsync(host, settings.Port, app => AgentEndpoints.Map(app, agent.ModelsRoot,
+            () => host.Loaded.IsCompletedSuccessfully, () => TimeSpan.Zero, metrics), logger, cancellationToken);
     }
 
-    private static int Usage(string message)
-    {
-        Console.Error.WriteLine(Storage.DisplayName.Line($"error: {message}"));
-        return ExitCodes.Usage;
-    }
+    private static int Usage(string message) => AgentWebHost.Usage(message);
 }
