@@ -9,8 +9,9 @@ namespace ModelAgent.Sources.S3;
 
 /// <summary>
 /// An S3 client for one s3:// URI: credentials given by the caller (the daemon's Secret) or else from the SDK's default
-/// chain (environment, shared profile, web identity, container and instance metadata); a custom endpoint means path-style addressing (MinIO, Ceph, R2, s3rver); the
-/// SDK's retries off (<see cref="S3Requests"/> retries); checksums only where the API requires them.
+/// chain (environment, shared profile, web identity, container and instance metadata); a custom endpoint means path-style
+/// addressing (MinIO, Ceph, R2, s3rver); the SDK's retries off (<see cref="S3Requests"/> retries); checksums only where the API
+/// requires them.
 /// </summary>
 internal static class S3ClientFactory
 {
