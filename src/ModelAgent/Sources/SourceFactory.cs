@@ -42,7 +42,7 @@ internal sealed class SourceFactory : IDisposable
         PvcUri or VendorUri =>
             $"'{uri}': {uri.Scheme}:// models are not pulled by the agent ({(uri is PvcUri ? "the serving pod mounts the claim" :
                 "the vendor provides the files")}); nothing to download on this node",
-        _ => $"'{uri}': pull supports hf://, s3:// and local:// so far; {uri.Scheme}:// is not implemented yet",
+        _ => $"'{uri}': pull supports {PulledSchemes.Listed} so far; {uri.Scheme}:// is not implemented yet",
     };
 
     /// <summary>
