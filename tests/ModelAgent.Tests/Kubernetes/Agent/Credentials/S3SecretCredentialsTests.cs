@@ -144,7 +144,8 @@ public sealed class S3SecretCredentialsTests : IAsyncLifetime
     {
         var agent = new S3ClientSettings(new Uri("http://agent-wide:9000"), "us-east-1");
 
-        var (settings, error) = S3StoreParameters.Read(Cluster(parameters: new() { ["endpoint"] = "https://minio.team:9000", ["region"] = "eu-1" }));
+        var (settings, error) =
+            S3StoreParameters.Read(Cluster(parameters: new() { ["endpoint"] = "https://minio.team:9000", ["region"] = "eu-1" }));
         Assert.Null(error);
         Assert.Equal(new S3ClientSettings(new Uri("https://minio.team:9000"), "eu-1"), agent.OverriddenBy(settings));
 
