@@ -44,8 +44,7 @@ internal sealed class ModelDownload(
             return await outcome.ReadyAsync(model, on, kept, cancellationToken);
         var complete = !linkedBefore && RecordAnswer.IsComplete(on.Path, on.Uri);
         OriginCredentials? credentials = null;
-        // An S3 store's client is built with its credentials even when the record answers, so they are always resolved.
-        if (!complete || on.Uri is S3Uri)
+        if (!complete)
         {
             switch (await parts.ResolveCredentials(model, cancellationToken))
             {

@@ -54,7 +54,12 @@ internal sealed class SourceFactory : IDisposable
     public ISnapshotSource Create(StorageUri uri, OriginCredentials? credentials, IPullProgress? progress = null,
         S3ClientSettings? s3 = null)
     {
-        if (uri is S3Uri s3Uri) return CreateS3(s3Uri, Expect<OriginCredentials.S3AccessKey>(uri, credentials), _s3.OverriddenBy(s3));
+        if (uri is S3Uri s3Uri)
+        {
+            var key = Expect<OriginCredentials.S3AccessKey>(uri, credentials);
+            var settings = _s3.OverriddenBy(s3);
+            return new DeferredSnapshotSource(uri.Original, S3SnapshotSource.LatestRevision, () => CreateS3(s3Uri, key, settings));
+        }
         if (uri is not HuggingFaceUri hf) throw new PullRefusedException(Refusal(uri)!, PullRefusedException.Usage);
         var options = progress is null ? _hub : _hub with { RateLimited = progress.RateLimited };
         if (Expect<OriginCredentials.HfToken>(uri, credentials)?.Token is { } token)
