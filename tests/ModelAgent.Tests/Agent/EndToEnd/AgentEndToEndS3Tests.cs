@@ -126,6 +126,37 @@ public sealed class AgentEndToEndS3Tests
         Assert.Equal(0, AgentCluster.BytesUnder(manifest.Path!, exceptAgentState: true));
     }
 
+    [Fact]
+    public async Task A_restart_after_the_secret_is_deleted_keeps_the_complete_model_Ready_without_a_request()
+    {
+        await using var cluster = await AgentCluster.StartAsync("node-1");
+        using var s3 = await S3rverProcess.StartAsync();
+        var model = await UploadAsync(cluster, s3);
+        await ApplySecretAsync(cluster, new()
+        {
+            ["AWS_ACCESS_KEY_ID"] = S3rverProcess.AccessKey, ["AWS_SECRET_ACCESS_KEY"] = SecretAccessKey,
+        });
+        var manifest = Manifest(cluster, s3);
+        var agent = cluster.StartAgent("node-1", environment: AgentEnvironment);
+        await cluster.ApplyAsync(manifest);
+        await cluster.WaitForReadyAsync(manifest.Model, "node-1");
+        var asked = s3.ProxyRequests.Count;
+
+        await cluster.Api.KubectlAsync("delete", "secret", SecretName, "-n", "ome");
+        Assert.Equal(0, await agent.TerminateAsync());
+        cluster.StartAgent("node-1", environment: AgentEnvironment);
+        // A model applied after the restart, Ready, shows the agent worked through what it listed first (2 workers).
+        var marker = TestModels.Small(cluster.Origin, "org/marker", seed: 22);
+        var markerManifest = ModelManifest.Cluster("marker", marker.StorageUri, Path.Combine(cluster.SharedRoot.Path, "marker"));
+        await cluster.ApplyAsync(markerManifest);
+        await cluster.WaitForReadyAsync(markerManifest.Model, "node-1");
+        await cluster.WaitForReadyAsync(manifest.Model, "node-1");
+
+        Assert.Equal(asked, s3.ProxyRequests.Count);
+        cluster.AssertLabelOnlyEver("node-1", manifest.Model, "Updating", "Ready");
+        Assert.Null(model.FirstDifference(manifest.Path!));
+    }
+
     private static ModelManifest Manifest(AgentCluster cluster, S3rverProcess s3) =>
         ModelManifest.Cluster("llama-s3", $"s3://{Bucket}/{Prefix}", Path.Combine(cluster.SharedRoot.Path, "llama-s3")) with
         {
