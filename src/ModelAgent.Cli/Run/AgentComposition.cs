@@ -43,6 +43,7 @@ internal sealed class AgentComposition : IAsyncDisposable
         {
             Endpoint = settings.Endpoint,
             Tokens = settings.Tokens,
+            S3 = settings.S3,
             Transfer = settings.Transfer,
             Environment = environment,
             Probe = probe,

@@ -63,6 +63,9 @@ internal sealed record RunArguments(
         if (!HfEnvironment.TryEndpoint(null, out var endpoint, out var endpointError))
             return Fail($"HF_ENDPOINT: {endpointError}", out error);
         if (!HfEnvironment.TryTokens(null, out var tokens, out var tokenError)) return Fail(tokenError, out error);
+        Sources.S3.S3ClientSettings s3;
+        try { s3 = Sources.S3.S3ClientSettings.FromEnvironment(null, null, Environment.GetEnvironmentVariable); }
+        catch (FormatException e) { return Fail(e.Message, out error); }
         var ns = Coordination.Namespace ?? "ome";
         // Checked here with lease files; the agent always has an API server, so unless the user chose files its leases live
         // there, on the client the command builds once it found the cluster.
@@ -89,7 +92,7 @@ internal sealed record RunArguments(
         };
         settings = new RunSettings(agent, Port, level, endpoint, tokens, transfer, coordination,
             Coordination.Backend != "file" && standalone is null)
-        { Standalone = standalone };
+        { Standalone = standalone, S3 = s3 };
         error = null;
         return true;
     }

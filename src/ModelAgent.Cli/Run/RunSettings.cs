@@ -23,4 +23,7 @@ internal sealed record RunSettings(
 {
     /// <summary>Set by <c>--models</c>: no Kubernetes at all, the models file and the host's labels instead.</summary>
     public StandaloneSettings? Standalone { get; init; }
+
+    /// <summary>The agent-wide S3 store (<c>AWS_ENDPOINT_URL_S3</c>, <c>AWS_REGION</c>); a model's parameters override it.</summary>
+    public Sources.S3.S3ClientSettings S3 { get; init; } = new(null, null);
 }

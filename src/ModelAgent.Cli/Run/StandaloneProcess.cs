@@ -62,6 +62,7 @@ internal static class StandaloneProcess
         {
             Endpoint = settings.Endpoint,
             Tokens = settings.Tokens,
+            S3 = settings.S3,
             Transfer = settings.Transfer,
             Environment = environment,
             Probe = probe,

@@ -5,6 +5,7 @@ using ModelAgent.Kubernetes.Ome;
 using ModelAgent.Kubernetes.Reporting;
 using ModelAgent.Pull;
 using ModelAgent.Reconcile;
+using ModelAgent.Sources;
 using ModelAgent.Storage;
 
 namespace ModelAgent.Kubernetes.Agent;
@@ -42,7 +43,7 @@ internal sealed class ModelDownload(
             && linking.StillLinked(model, on, node) is { } kept)
             return await outcome.ReadyAsync(model, on, kept, cancellationToken);
         var complete = !linkedBefore && RecordAnswer.IsComplete(on.Path, on.Uri);
-        string? token = null;
+        OriginCredentials? credentials = null;
         if (!complete)
         {
             switch (await parts.ResolveCredentials(model, cancellationToken))
@@ -51,11 +52,13 @@ internal sealed class ModelDownload(
                     return await outcome.FailedAsync(reference, failed.Reason, cancellationToken);
                 case CredentialResolution.Found found:
                     logger.LogDebug("{Model}: {Credential}", reference, found);
-                    token = found.Token;
+                    credentials = found.Credentials;
                     break;
             }
         }
-        var request = new PullRequest(on.Uri, on.Path) { Token = token };
+        var (store, storeError) = on.Uri is S3Uri ? S3StoreParameters.Read(model) : (null, null);
+        if (storeError is not null) return await outcome.FailedAsync(reference, storeError, cancellationToken);
+        var request = new PullRequest(on.Uri, on.Path) { Credentials = credentials, S3 = store };
 
         string? commit = null;
         if (!complete && on.Uri is HuggingFaceUri && model.Spec.Storage?.EffectiveDownloadPolicy == StorageSpec.ReuseIfExists)

@@ -2,6 +2,8 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using ModelAgent.Kubernetes.Agent.Credentials;
 using ModelAgent.Kubernetes.Ome;
+using ModelAgent.Sources;
+using ModelAgent.Storage;
 
 namespace ModelAgent.Kubernetes.Standalone;
 
@@ -20,11 +22,17 @@ internal sealed class TokenFileCredentials(Func<string?> environmentToken, ILogg
     {
         var storage = model.Spec.Storage;
         CredentialResolution resolution;
-        if (!string.IsNullOrEmpty(storage?.Key)) resolution = await FromFileAsync(storage.Key, cancellationToken);
+        // An s3:// model uses the agent's own AWS credentials (environment, profile, instance role): a token is no S3 key.
+        if (StorageUri.TryParse(storage?.StorageUri, out var uri, out _) && uri is S3Uri)
+            resolution = string.IsNullOrEmpty(storage?.Key)
+                ? new CredentialResolution.Anonymous()
+                : new CredentialResolution.Failed($"key '{storage.Key}' names a token file, which an s3:// model cannot use; remove " +
+                    "it and give the agent AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or a profile or instance role)");
+        else if (!string.IsNullOrEmpty(storage?.Key)) resolution = await FromFileAsync(storage.Key, cancellationToken);
         else if (storage?.Parameters?.GetValueOrDefault(ModelCredentials.TokenParameter) is { Length: > 0 } inline)
-            resolution = new CredentialResolution.Found(inline.Trim(), "parameters.token");
+            resolution = new CredentialResolution.Found(new OriginCredentials.HfToken(inline.Trim()), "parameters.token");
         else if (environmentToken() is { } env && env.Trim().Length > 0)
-            resolution = new CredentialResolution.Found(env.Trim(), "the agent's HF_TOKEN");
+            resolution = new CredentialResolution.Found(new OriginCredentials.HfToken(env.Trim()), "the agent's HF_TOKEN");
         else resolution = new CredentialResolution.Anonymous();
         logger.LogDebug("{Model}: credentials {Resolution}", model.Reference,
             resolution is CredentialResolution.Found found ? $"from {found.From}" : resolution.GetType().Name);
@@ -46,7 +54,7 @@ internal sealed class TokenFileCredentials(Func<string?> environmentToken, ILogg
             var token = Encoding.UTF8.GetString(buffer, 0, Math.Min(read, MaxBytes)).Trim();
             return token.Length == 0
                 ? new CredentialResolution.Failed($"token file {path} is empty: write the origin token into it")
-                : new CredentialResolution.Found(token, $"token file {path}");
+                : new CredentialResolution.Found(new OriginCredentials.HfToken(token), $"token file {path}");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -4,8 +4,8 @@ using ModelAgent.Storage;
 namespace ModelAgent.Pull;
 
 /// <summary>
-/// One model to put in one directory, as the CLI, the demo and the node agent ask for it. The token is the origin
-/// credential already resolved by the caller (a file, <c>HF_TOKEN</c>, a Kubernetes Secret); null means anonymous.
+/// One model to put in one directory, as the CLI, the demo and the node agent ask for it. The credentials are the origin's,
+/// already resolved by the caller (a file, <c>HF_TOKEN</c>, a Kubernetes Secret); null means the process's own.
 /// </summary>
 internal sealed record PullRequest(StorageUri Uri, string Destination)
 {
@@ -17,8 +17,14 @@ internal sealed record PullRequest(StorageUri Uri, string Destination)
     /// <summary>Re-hash every file against the origin's listing and fetch only what differs.</summary>
     public bool Repair { get; init; }
 
-    /// <summary>The origin token; never logged, never written to disk.</summary>
-    public string? Token { get; init; }
+    /// <summary>The origin credentials; never logged, never written to disk.</summary>
+    public OriginCredentials? Credentials { get; init; }
+
+    /// <summary>
+    /// The S3 endpoint and region of this model (the daemon's <c>spec.storage.parameters</c>); a null part keeps the
+    /// process's (<c>AWS_ENDPOINT_URL_S3</c>, <c>AWS_REGION</c>).
+    /// </summary>
+    public Sources.S3.S3ClientSettings? S3 { get; init; }
 
     public override string ToString() => $"{Uri} into {Destination}";
 }

@@ -48,7 +48,7 @@ internal sealed class PullService : IPullService, IDisposable
     {
         if (request.Uri is LocalUri local)
             return await new LocalModel(_settings.Time, _logger).CheckAsync(local, request, cancellationToken);
-        var source = _sources.Create(request.Uri, request.Token, progress);
+        var source = _sources.Create(request.Uri, request.Credentials, progress, request.S3);
         if (string.IsNullOrWhiteSpace(request.Destination))
             throw new PullRefusedException("--dest DIR is required: the directory the model goes into", PullRefusedException.Usage);
         // Our disk is checked before the origin is asked anything: its faults are ours to report, and cost no request.
@@ -66,7 +66,7 @@ internal sealed class PullService : IPullService, IDisposable
 
     public async Task<string?> ResolveCommitAsync(PullRequest request, CancellationToken cancellationToken) =>
         SourceFactory.Refusal(request.Uri) is null
-            ? await _sources.Create(request.Uri, request.Token).ResolveCommitAsync(cancellationToken)
+            ? await _sources.Create(request.Uri, request.Credentials, s3: request.S3).ResolveCommitAsync(cancellationToken)
             : null;
 
     public void Dispose() => _sources.Dispose();

@@ -42,20 +42,27 @@ internal sealed class SourceFactory : IDisposable
         PvcUri or VendorUri =>
             $"'{uri}': {uri.Scheme}:// models are not pulled by the agent ({(uri is PvcUri ? "the serving pod mounts the claim" :
                 "the vendor provides the files")}); nothing to download on this node",
-        _ => $"'{uri}': pull supports hf://, s3:// and local:// so far; {uri.Scheme}:// is not implemented yet",
+        _ => $"'{uri}': pull supports {PulledSchemes.Listed} so far; {uri.Scheme}:// is not implemented yet",
     };
 
     /// <summary>
-    /// The source for <paramref name="uri"/>, with <paramref name="token"/> when given (else the configured tokens).
-    /// Throws <see cref="PullRefusedException"/> for a URI the agent does not fetch or a token that cannot be sent.
+    /// The source for <paramref name="uri"/>, with <paramref name="credentials"/> when given (else the configured tokens,
+    /// or the SDK's default chain for S3) and the model's own S3 endpoint and region in <paramref name="s3"/>.
+    /// Throws <see cref="PullRefusedException"/> for a URI the agent does not fetch or credentials that cannot be sent.
     /// <paramref name="progress"/> hears of the waits the origin's rate limits cost.
     /// </summary>
-    public ISnapshotSource Create(StorageUri uri, string? token, IPullProgress? progress = null)
+    public ISnapshotSource Create(StorageUri uri, OriginCredentials? credentials, IPullProgress? progress = null,
+        S3ClientSettings? s3 = null)
     {
-        if (uri is S3Uri s3) return CreateS3(s3);
+        if (uri is S3Uri s3Uri)
+        {
+            var key = Expect<OriginCredentials.S3AccessKey>(uri, credentials);
+            var settings = _s3.OverriddenBy(s3);
+            return new DeferredSnapshotSource(uri.Original, S3SnapshotSource.LatestRevision, () => CreateS3(s3Uri, key, settings));
+        }
         if (uri is not HuggingFaceUri hf) throw new PullRefusedException(Refusal(uri)!, PullRefusedException.Usage);
         var options = progress is null ? _hub : _hub with { RateLimited = progress.RateLimited };
-        if (token is not null)
+        if (Expect<OriginCredentials.HfToken>(uri, credentials)?.Token is { } token)
         {
             try { options = options with { Tokens = new FixedTokenSource(new HfToken(token)) }; }
             catch (ArgumentException e)
@@ -67,9 +74,19 @@ internal sealed class SourceFactory : IDisposable
         return new HfSnapshotSource(new HfHttpClient(_http, options, _logger), HfModelReference.From(hf), _logger);
     }
 
-    private S3SnapshotSource CreateS3(S3Uri uri)
+    // A credential of another origin's kind is the caller's mistake (a Secret for one store named on a model of another):
+    // refused by name, never sent where it does not belong.
+    private static T? Expect<T>(StorageUri uri, OriginCredentials? credentials) where T : OriginCredentials => credentials switch
     {
-        var (client, accessKeyId) = S3ClientFactory.Create(uri, _s3, _hub.IdleTimeout);
+        null => null,
+        T fits => fits,
+        _ => throw new PullRefusedException($"'{uri}': {credentials.Kind} does not apply to {uri.Scheme}:// models",
+            PullRefusedException.Usage),
+    };
+
+    private S3SnapshotSource CreateS3(S3Uri uri, OriginCredentials.S3AccessKey? key, S3ClientSettings settings)
+    {
+        var (client, accessKeyId) = S3ClientFactory.Create(uri, settings, _hub.IdleTimeout, key);
         var requests = new S3Requests(client, uri.Bucket, accessKeyId, _hub.Environment, _logger);
         return new S3SnapshotSource(requests, uri.Original, uri.Prefix, _logger);
     }

@@ -42,9 +42,8 @@ internal abstract record StorageUri(string Original)
             "vendor" => VendorUri.TryCreate(text, rest, out uri),
             "az" or "gs" or "github" =>
                 $"storage URI '{text}': the {scheme}:// scheme is recognised but not supported: model-agent cannot download from it; " +
-                $"pull supports hf:// " +
-                "and local:// today: copy the files onto the node and use local://, or serve them with 'model-agent hub serve' and pull " +
-                "hf:// from it",
+                $"pull supports {PulledSchemes.Listed} today: copy the files onto the node and use local://, or serve them with " +
+                "'model-agent hub serve' and pull hf:// from it",
             _ => $"storage URI '{text}' has an unknown scheme{(scheme.Length > 0 ? $" '{scheme}'" : "")}; expected one of hf://, s3://, " +
                 $"oci://, pvc://, local://, vendor://",
         };

@@ -87,6 +87,9 @@ internal sealed class S3rverProcess : IDisposable
         return key is null || Uri.UnescapeDataString(path[(slash + 1)..]) == key;
     });
 
+    /// <summary>Every request that reached the store through <see cref="Proxy"/>, with its headers (Authorization, Range).</summary>
+    public IReadOnlyList<RawRequest> ProxyRequests => _proxy.Requests;
+
     /// <summary>A counting loopback proxy in front of s3rver: model-agent is pointed at it, uploads go to s3rver directly.</summary>
     public Uri Proxy => _proxy.BaseAddress;
 

@@ -8,13 +8,15 @@ using ModelAgent.Storage;
 namespace ModelAgent.Sources.S3;
 
 /// <summary>
-/// An S3 client for one s3:// URI: credentials from the SDK's default chain (environment, shared profile, web identity,
-/// container and instance metadata); a custom endpoint means path-style addressing (MinIO, Ceph, R2, s3rver); the
-/// SDK's retries off (<see cref="S3Requests"/> retries); checksums only where the API requires them.
+/// An S3 client for one s3:// URI: credentials given by the caller (the daemon's Secret) or else from the SDK's default
+/// chain (environment, shared profile, web identity, container and instance metadata); a custom endpoint means path-style
+/// addressing (MinIO, Ceph, R2, s3rver); the SDK's retries off (<see cref="S3Requests"/> retries); checksums only where the API
+/// requires them.
 /// </summary>
 internal static class S3ClientFactory
 {
-    public static (IAmazonS3 Client, string? AccessKeyId) Create(S3Uri uri, S3ClientSettings settings, TimeSpan timeout)
+    public static (IAmazonS3 Client, string? AccessKeyId) Create(S3Uri uri, S3ClientSettings settings, TimeSpan timeout,
+        Sources.OriginCredentials.S3AccessKey? key = null)
     {
         var region = uri.Region ?? settings.Region ?? (settings.Endpoint is null ? null : S3ClientSettings.DefaultRegion);
         var config = new AmazonS3Config
@@ -34,6 +36,13 @@ internal static class S3ClientFactory
         else
             throw new PullRefusedException($"'{uri}': no region; give s3://bucket@region/prefix, --s3-region, or AWS_REGION",
                 PullRefusedException.Usage);
+        if (key is not null)
+        {
+            AWSCredentials given = key.SessionToken is null
+                ? new BasicAWSCredentials(key.AccessKeyId, key.SecretAccessKey)
+                : new SessionAWSCredentials(key.AccessKeyId, key.SecretAccessKey, key.SessionToken);
+            return (new AmazonS3Client(given, config), key.AccessKeyId);
+        }
         AWSCredentials credentials;
         try { credentials = DefaultAWSCredentialsIdentityResolver.GetCredentials(config); }
         catch (AmazonClientException e)

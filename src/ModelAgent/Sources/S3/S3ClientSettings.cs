@@ -10,6 +10,10 @@ internal sealed record S3ClientSettings(Uri? Endpoint, string? Region)
     /// <summary>The region a custom endpoint is signed for when nothing names one (MinIO, Ceph and s3rver accept it).</summary>
     public const string DefaultRegion = "us-east-1";
 
+    /// <summary>These settings with what <paramref name="model"/> names (a model's own endpoint or region) in their place.</summary>
+    public S3ClientSettings OverriddenBy(S3ClientSettings? model) =>
+        model is null ? this : new S3ClientSettings(model.Endpoint ?? Endpoint, model.Region ?? Region);
+
     public static S3ClientSettings FromEnvironment(string? endpointFlag, string? regionFlag, Func<string, string?> environment)
     {
         var endpoint = endpointFlag ?? NonEmpty(environment("AWS_ENDPOINT_URL_S3"));

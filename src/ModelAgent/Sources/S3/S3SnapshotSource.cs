@@ -15,7 +15,9 @@ internal sealed class S3SnapshotSource(S3Requests requests, string source, strin
     public string Source => source;
 
     /// <summary>What leases name: a prefix has one version, the current one.</summary>
-    public string Revision => "latest";
+    public const string LatestRevision = "latest";
+
+    public string Revision => LatestRevision;
 
     public S3Requests Requests => requests;
 

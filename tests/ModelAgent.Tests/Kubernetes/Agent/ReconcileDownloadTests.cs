@@ -76,7 +76,7 @@ public class ReconcileDownloadTests
         Assert.IsType<ReconcileResult.RequeueAfter>(result);
         Assert.Equal(0, rig.Writes());
         Assert.Equal((1, 0, 0), (rig.Pulls.Pulls, rig.Pulls.Downloads, rig.Pulls.CommitRequests));
-        Assert.Null(Assert.Single(rig.Pulls.Requests).Token);
+        Assert.Null(Assert.Single(rig.Pulls.Requests).Credentials);
         Assert.Equal("Ready", await rig.LabelAsync(model));
         Assert.Equal(before, (await rig.EntryAsync(model))!.ToJson());
 

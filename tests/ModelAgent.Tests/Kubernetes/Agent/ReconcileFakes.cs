@@ -5,6 +5,7 @@ using ModelAgent.Kubernetes.Agent.Credentials;
 using ModelAgent.Kubernetes.Agent.Removal;
 using ModelAgent.Kubernetes.Agent.Reuse;
 using ModelAgent.Kubernetes.Ome;
+using ModelAgent.Sources;
 using ModelAgent.Pull;
 using ModelAgent.Storage;
 
@@ -128,7 +129,7 @@ internal sealed class FakeParts
         if (model.Spec.Storage?.Key is not { Length: > 0 } secret) return new CredentialResolution.Anonymous();
         var ns = model.Metadata.NamespaceProperty ?? "ome";
         return Secrets.TryGetValue(secret, out var token)
-            ? new CredentialResolution.Found(token, $"Secret {ns}/{secret}")
+            ? new CredentialResolution.Found(new OriginCredentials.HfToken(token), $"Secret {ns}/{secret}")
             : new CredentialResolution.Failed($"Secret {ns}/{secret} not found; create it with the Hugging Face token under key token");
     }
 }

@@ -5,7 +5,7 @@ namespace ModelAgent.Tests.Agent.EndToEnd.Support;
 
 /// <summary>
 /// A ClusterBaseModel or BaseModel as a user writes it for <c>kubectl apply</c>: <c>spec.storage</c> with an
-/// <c>hf://org/name[@revision]</c> URI, the path on the node, and optionally a node selector and labels.
+/// <c>hf://org/name[@revision]</c> (or s3://) URI, the path on the node, and optionally a node selector and labels.
 /// </summary>
 internal sealed record ModelManifest(
     ModelReference Model,
@@ -16,6 +16,9 @@ internal sealed record ModelManifest(
 {
     /// <summary><c>spec.storage.key</c>: the Secret holding the origin token (in a BaseModel's own namespace).</summary>
     public string? Key { get; init; }
+
+    /// <summary><c>spec.storage.parameters</c> (e.g. an s3:// model's <c>endpoint</c> and <c>region</c>).</summary>
+    public IReadOnlyDictionary<string, string>? Parameters { get; init; }
 
     public static ModelManifest Cluster(string name, string storageUri, string? path) =>
         new(ModelReference.ClusterBaseModel(name), storageUri, path);
@@ -48,6 +51,7 @@ internal sealed record ModelManifest(
         yaml.Append($"    storageUri: \"{StorageUri}\"\n");
         if (Path is not null) yaml.Append($"    path: \"{Path}\"\n");
         if (Key is not null) yaml.Append($"    key: \"{Key}\"\n");
+        AppendMap(yaml, "    parameters", Parameters);
         AppendMap(yaml, "    nodeSelector", NodeSelector);
         return yaml.ToString();
     }

@@ -3,6 +3,7 @@ using k8s;
 using k8s.Models;
 using ModelAgent.Kubernetes.Agent.Credentials;
 using ModelAgent.Kubernetes.Ome;
+using ModelAgent.Sources;
 using ModelAgent.Testing.KubeApi;
 using ModelAgent.Testing.KubeApi.Faults;
 using ModelAgent.Tests.KubeApi;
@@ -76,7 +77,7 @@ public sealed class ModelCredentialsTests : IAsyncLifetime
         Assert.IsType<CredentialResolution.Failed>(resolution).Reason;
 
     private static string TokenOf(CredentialResolution resolution) =>
-        Assert.IsType<CredentialResolution.Found>(resolution).Token;
+        Assert.IsType<OriginCredentials.HfToken>(Assert.IsType<CredentialResolution.Found>(resolution).Credentials).Token;
 
     [Fact]
     public async Task A_base_models_secret_is_read_in_its_own_namespace_under_the_default_key_token()
