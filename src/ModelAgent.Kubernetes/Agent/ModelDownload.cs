@@ -5,6 +5,7 @@ using ModelAgent.Kubernetes.Ome;
 using ModelAgent.Kubernetes.Reporting;
 using ModelAgent.Pull;
 using ModelAgent.Reconcile;
+using ModelAgent.Sources.Oci;
 using ModelAgent.Storage;
 
 namespace ModelAgent.Kubernetes.Agent;
@@ -45,6 +46,8 @@ internal sealed class ModelDownload(
         string? token = null;
         if (!complete)
         {
+            if (on.Uri is OciUri && OciAuthentication.Refusal(model.Spec.Storage?.Parameters) is { } authRefusal)
+                return await outcome.FailedAsync(reference, authRefusal, cancellationToken);
             switch (await parts.ResolveCredentials(model, cancellationToken))
             {
                 case CredentialResolution.Failed failed:

@@ -1,13 +1,15 @@
 using Microsoft.Extensions.Logging;
 using ModelAgent.Pull;
 using ModelAgent.Sources.HuggingFace;
+using ModelAgent.Sources.Oci;
 using ModelAgent.Sources.S3;
 using ModelAgent.Storage;
 
 namespace ModelAgent.Sources;
 
 /// <summary>
-/// Storage URI to the origin a pull fetches from. hf:// is pulled; local:// is checked in place (<see cref="LocalModel"/>);
+/// Storage URI to the origin a pull fetches from. hf://, s3:// and oci:// (through OCI's S3 compatibility API) are pulled;
+/// local:// is checked in place (<see cref="LocalModel"/>);
 /// the other schemes OME knows are refused with what to do instead. Each pull gets its own Hub client over the one shared
 /// <see cref="HttpClient"/> (one connection pool per process): the token is the request's, and the unreachable budget
 /// counts that pull's requests only.
@@ -37,12 +39,13 @@ internal sealed class SourceFactory : IDisposable
     /// <summary>Why the agent does not fetch <paramref name="uri"/>, or null when it does.</summary>
     public static string? Refusal(StorageUri uri) => uri switch
     {
-        HuggingFaceUri or S3Uri => null,
+        HuggingFaceUri or S3Uri or OciUri { Namespace: not null } => null,
+        OciUri oci => OciCompatEndpoint.NamespaceRefusal(oci),
         LocalUri => $"'{uri}': a local:// model is checked in place, not fetched",
         PvcUri or VendorUri =>
             $"'{uri}': {uri.Scheme}:// models are not pulled by the agent ({(uri is PvcUri ? "the serving pod mounts the claim" :
                 "the vendor provides the files")}); nothing to download on this node",
-        _ => $"'{uri}': pull supports hf://, s3:// and local:// so far; {uri.Scheme}:// is not implemented yet",
+        _ => $"'{uri}': pull supports hf://, s3://, oci:// and local:// so far; {uri.Scheme}:// is not implemented yet",
     };
 
     /// <summary>
@@ -53,6 +56,7 @@ internal sealed class SourceFactory : IDisposable
     public ISnapshotSource Create(StorageUri uri, string? token, IPullProgress? progress = null)
     {
         if (uri is S3Uri s3) return CreateS3(s3);
+        if (uri is OciUri { Namespace: not null } oci) return CreateOci(oci);
         if (uri is not HuggingFaceUri hf) throw new PullRefusedException(Refusal(uri)!, PullRefusedException.Usage);
         var options = progress is null ? _hub : _hub with { RateLimited = progress.RateLimited };
         if (token is not null)
@@ -71,6 +75,18 @@ internal sealed class SourceFactory : IDisposable
     {
         var (client, accessKeyId) = S3ClientFactory.Create(uri, _s3, _hub.IdleTimeout);
         var requests = new S3Requests(client, uri.Bucket, accessKeyId, _hub.Environment, _logger);
+        return new S3SnapshotSource(requests, uri.Original, uri.Prefix, _logger);
+    }
+
+    private S3SnapshotSource CreateOci(OciUri uri)
+    {
+        var (bucket, settings) = OciCompatEndpoint.Resolve(uri, _s3);
+        var (client, accessKeyId) = S3ClientFactory.Create(bucket, settings, _hub.IdleTimeout);
+        _logger.LogInformation("{Uri}: bucket {Bucket} at {Endpoint}", uri.Original, uri.Bucket, settings.Endpoint);
+        var requests = new S3Requests(client, uri.Bucket, accessKeyId, _hub.Environment, _logger)
+        {
+            UriPrefix = $"oci://n/{uri.Namespace}/b/{uri.Bucket}/o/", ChecksMd5Metadata = true,
+        };
         return new S3SnapshotSource(requests, uri.Original, uri.Prefix, _logger);
     }
 
