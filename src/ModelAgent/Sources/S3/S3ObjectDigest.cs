@@ -33,7 +33,8 @@ internal sealed class S3ObjectDigest(S3Requests requests, ILogger logger)
                 logger.LogInformation("{Key}: ETag {ETag} is not an MD5; checking the md5 its metadata records", entry.Key, entry.ETag);
                 return new SnapshotFile(path, entry.Size, new FileDigest(DigestAlgorithm.Md5, md5));
             }
-            if (unusable is not null) logger.LogWarning("{Key}: {Problem}; its sha256 is computed while writing instead", entry.Key, unusable);
+            if (unusable is not null)
+                logger.LogWarning("{Key}: {Problem}; its sha256 is computed while writing instead", entry.Key, unusable);
         }
         logger.LogInformation("{Key}: multipart object without a whole-object sha256; its sha256 is computed while writing",
             entry.Key);
