@@ -150,7 +150,10 @@ internal sealed class S3rverProcess : IDisposable
         using var message = new HttpRequestMessage(new HttpMethod(request.Method), new Uri(Endpoint, request.Target));
         foreach (var (name, value) in request.Headers)
             if (name is not ("Host" or "Connection" or "Content-Length"))
-                message.Headers.TryAddWithoutValidation(name, Disguised(value, back: true));
+            {
+                var ifMatch = name.Equals("If-Match", StringComparison.OrdinalIgnoreCase);
+                message.Headers.TryAddWithoutValidation(name, ifMatch ? Disguised(value, back: true) : value);
+            }
         using var response = await _forward.SendAsync(message, HttpCompletionOption.ResponseHeadersRead);
         var body = await response.Content.ReadAsByteArrayAsync();
         if (response.Content.Headers.ContentType?.MediaType?.Contains("xml") == true)
@@ -158,7 +161,9 @@ internal sealed class S3rverProcess : IDisposable
         var length = request.Method == "HEAD" ? response.Content.Headers.ContentLength ?? 0 : body.Length;
         var headers = response.Headers.Concat(response.Content.Headers)
             .Where(h => h.Key is not ("Content-Length" or "Transfer-Encoding" or "Connection"))
-            .SelectMany(h => h.Value.Select(v => (h.Key, Disguised(v, back: false)))).Append(("Content-Length", length.ToString()));
+            .SelectMany(h => h.Value.Select(v => (h.Key, h.Key.Equals("ETag", StringComparison.OrdinalIgnoreCase)
+                ? Disguised(v, back: false) : v)))
+            .Append(("Content-Length", length.ToString()));
         await RawHttpServer.WriteAsync(client, (int)response.StatusCode, headers, body);
     }
 
