@@ -156,7 +156,9 @@ internal sealed class S3rverProcess : IDisposable
             }
         using var response = await _forward.SendAsync(message, HttpCompletionOption.ResponseHeadersRead);
         var body = await response.Content.ReadAsByteArrayAsync();
-        if (response.Content.Headers.ContentType?.MediaType?.Contains("xml") == true)
+        bool disguising;
+        lock (_servedETags) disguising = _servedETags.Count > 0;
+        if (disguising && response.Content.Headers.ContentType?.MediaType?.Contains("xml") == true)
             body = System.Text.Encoding.UTF8.GetBytes(Disguised(System.Text.Encoding.UTF8.GetString(body), back: false));
         var length = request.Method == "HEAD" ? response.Content.Headers.ContentLength ?? 0 : body.Length;
         var headers = response.Headers.Concat(response.Content.Headers)
