@@ -24,8 +24,8 @@ internal static class PullCommand
     {
         var uri = new Argument<string>("URI")
         {
-            Description = "hf://org/name[@revision] (default revision main), s3://bucket[@region]/prefix, or local:///path to check a " +
-                "directory in place."
+            Description = "hf://org/name[@revision] (default revision main), s3://bucket[@region]/prefix, " +
+                "oci://n/namespace/b/bucket/o/prefix, or local:///path to check a directory in place."
         };
         var dest = new Option<string?>("--dest") { Description = "The model directory to fill (created if missing)." };
         var endpoint = new Option<string?>("--endpoint") { Description = "Hub URL (default $HF_ENDPOINT, else https://huggingface.co)." };
@@ -98,12 +98,13 @@ internal static class PullCommand
         };
         var s3Endpoint = new Option<string?>("--s3-endpoint")
         {
-            Description = "S3-compatible endpoint URL for s3:// (default $AWS_ENDPOINT_URL_S3, else AWS); path-style addressing.",
+            Description = "S3-compatible endpoint URL for s3:// and oci:// (default $AWS_ENDPOINT_URL_S3, else AWS, or OCI's S3 " +
+                "compatibility endpoint of the namespace and region); path-style addressing.",
         };
         var s3Region = new Option<string?>("--s3-region")
         {
-            Description = "Region for s3:// when the URI names none (default $AWS_REGION, $AWS_DEFAULT_REGION; us-east-1 with " +
-                "an endpoint).",
+            Description = "Region for s3:// and oci:// when the URI names none (default $AWS_REGION, $AWS_DEFAULT_REGION; for oci:// " +
+                "$OCI_REGION first; us-east-1 with an endpoint).",
         };
         var coordination = new CoordinationOptions();
 
@@ -179,7 +180,7 @@ internal static class PullCommand
         if (!coordinationArgs.TryBuild(out var coordination, out var coordinationError))
             return Fail(ExitCodes.Usage, "usage", coordinationError);
 
-        if (storage is HuggingFaceUri or S3Uri && string.IsNullOrWhiteSpace(args.Dest))
+        if (storage is HuggingFaceUri or S3Uri or OciUri && string.IsNullOrWhiteSpace(args.Dest))
             return Fail(ExitCodes.Usage, "usage", "--dest DIR is required: the directory the model goes into");
 
         using var loggers = CliLogging.Create(level);
@@ -203,7 +204,7 @@ internal static class PullCommand
                 return Fail(ExitCodes.Usage, "usage", tokenError);
             settings = settings with { Endpoint = endpoint, Tokens = tokens };
         }
-        if (storage is S3Uri)
+        if (storage is S3Uri or OciUri)
         {
             try
             {

@@ -6,6 +6,7 @@ using ModelAgent.Kubernetes.Reporting;
 using ModelAgent.Pull;
 using ModelAgent.Reconcile;
 using ModelAgent.Sources;
+using ModelAgent.Sources.Oci;
 using ModelAgent.Storage;
 
 namespace ModelAgent.Kubernetes.Agent;
@@ -46,6 +47,8 @@ internal sealed class ModelDownload(
         OriginCredentials? credentials = null;
         if (!complete)
         {
+            if (on.Uri is OciUri && OciAuthentication.Refusal(model.Spec.Storage?.Parameters) is { } authRefusal)
+                return await outcome.FailedAsync(reference, authRefusal, cancellationToken);
             switch (await parts.ResolveCredentials(model, cancellationToken))
             {
                 case CredentialResolution.Failed failed:
@@ -56,7 +59,7 @@ internal sealed class ModelDownload(
                     break;
             }
         }
-        var (store, storeError) = on.Uri is S3Uri ? S3StoreParameters.Read(model) : (null, null);
+        var (store, storeError) = on.Uri is S3Uri or OciUri ? S3StoreParameters.Read(model) : (null, null);
         if (storeError is not null) return await outcome.FailedAsync(reference, storeError, cancellationToken);
         var request = new PullRequest(on.Uri, on.Path) { Credentials = credentials, S3 = store };
 

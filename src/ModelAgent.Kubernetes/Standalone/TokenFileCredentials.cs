@@ -22,8 +22,8 @@ internal sealed class TokenFileCredentials(Func<string?> environmentToken, ILogg
     {
         var storage = model.Spec.Storage;
         CredentialResolution resolution;
-        // An s3:// model uses the agent's own AWS credentials (environment, profile, instance role): a token is no S3 key.
-        if (StorageUri.TryParse(storage?.StorageUri, out var uri, out _) && uri is S3Uri)
+        // An s3:// or oci:// model uses the agent's own AWS credentials (environment, profile, instance role): a token is no S3 key.
+        if (StorageUri.TryParse(storage?.StorageUri, out var uri, out _) && uri is S3Uri or OciUri)
             resolution = string.IsNullOrEmpty(storage?.Key)
                 ? new CredentialResolution.Anonymous()
                 : new CredentialResolution.Failed($"key '{storage.Key}' names a token file, which an s3:// model cannot use; remove " +

@@ -1,13 +1,15 @@
 using Microsoft.Extensions.Logging;
 using ModelAgent.Pull;
 using ModelAgent.Sources.HuggingFace;
+using ModelAgent.Sources.Oci;
 using ModelAgent.Sources.S3;
 using ModelAgent.Storage;
 
 namespace ModelAgent.Sources;
 
 /// <summary>
-/// Storage URI to the origin a pull fetches from. hf:// is pulled; local:// is checked in place (<see cref="LocalModel"/>);
+/// Storage URI to the origin a pull fetches from. hf://, s3:// and oci:// (through OCI's S3 compatibility API) are pulled;
+/// local:// is checked in place (<see cref="LocalModel"/>);
 /// the other schemes OME knows are refused with what to do instead. Each pull gets its own Hub client over the one shared
 /// <see cref="HttpClient"/> (one connection pool per process): the token is the request's, and the unreachable budget
 /// counts that pull's requests only.
@@ -37,7 +39,8 @@ internal sealed class SourceFactory : IDisposable
     /// <summary>Why the agent does not fetch <paramref name="uri"/>, or null when it does.</summary>
     public static string? Refusal(StorageUri uri) => uri switch
     {
-        HuggingFaceUri or S3Uri => null,
+        HuggingFaceUri or S3Uri or OciUri { Namespace: not null } => null,
+        OciUri oci => OciCompatEndpoint.NamespaceRefusal(oci),
         LocalUri => $"'{uri}': a local:// model is checked in place, not fetched",
         PvcUri or VendorUri =>
             $"'{uri}': {uri.Scheme}:// models are not pulled by the agent ({(uri is PvcUri ? "the serving pod mounts the claim" :
@@ -59,6 +62,12 @@ internal sealed class SourceFactory : IDisposable
             var key = Expect<OriginCredentials.S3AccessKey>(uri, credentials);
             var settings = _s3.OverriddenBy(s3);
             return new DeferredSnapshotSource(uri.Original, S3SnapshotSource.LatestRevision, () => CreateS3(s3Uri, key, settings));
+        }
+        if (uri is OciUri { Namespace: not null } oci)
+        {
+            var key = Expect<OriginCredentials.S3AccessKey>(uri, credentials);
+            var settings = _s3.OverriddenBy(s3);
+            return new DeferredSnapshotSource(uri.Original, S3SnapshotSource.LatestRevision, () => CreateOci(oci, key, settings));
         }
         if (uri is not HuggingFaceUri hf) throw new PullRefusedException(Refusal(uri)!, PullRefusedException.Usage);
         var options = progress is null ? _hub : _hub with { RateLimited = progress.RateLimited };
@@ -88,6 +97,18 @@ internal sealed class SourceFactory : IDisposable
     {
         var (client, accessKeyId) = S3ClientFactory.Create(uri, settings, _hub.IdleTimeout, key);
         var requests = new S3Requests(client, uri.Bucket, accessKeyId, _hub.Environment, _logger);
+        return new S3SnapshotSource(requests, uri.Original, uri.Prefix, _logger);
+    }
+
+    private S3SnapshotSource CreateOci(OciUri uri, OriginCredentials.S3AccessKey? key, S3ClientSettings modelSettings)
+    {
+        var (bucket, settings) = OciCompatEndpoint.Resolve(uri, modelSettings);
+        var (client, accessKeyId) = S3ClientFactory.Create(bucket, settings, _hub.IdleTimeout, key);
+        _logger.LogInformation("{Uri}: bucket {Bucket} at {Endpoint}", uri.Original, uri.Bucket, settings.Endpoint);
+        var requests = new S3Requests(client, uri.Bucket, accessKeyId, _hub.Environment, _logger)
+        {
+            UriPrefix = $"oci://n/{uri.Namespace}/b/{uri.Bucket}/o/", ChecksMd5Metadata = true,
+        };
         return new S3SnapshotSource(requests, uri.Original, uri.Prefix, _logger);
     }
 

@@ -6,9 +6,9 @@ namespace ModelAgent.Storage;
 /// </summary>
 internal static class PulledSchemes
 {
-    public static IReadOnlyList<string> All { get; } = ["hf", "s3", "local"];
+    public static IReadOnlyList<string> All { get; } = ["hf", "s3", "oci", "local"];
 
-    /// <summary>"hf://, s3:// and local://": the list as a sentence.</summary>
+    /// <summary>"hf://, s3://, oci:// and local://": the list as a sentence.</summary>
     public static string Listed
     {
         get

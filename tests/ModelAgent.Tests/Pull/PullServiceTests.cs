@@ -124,7 +124,7 @@ public sealed class PullServiceTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData("oci://n/ns/b/bucket/o/llama", "not implemented yet")]
+    [InlineData("oci://bucket/llama", "names no Object Storage namespace")]
     [InlineData("pvc://claim/llama", "not pulled by the agent")]
     [InlineData("vendor://nvidia/model/llama", "not pulled by the agent")]
     public async Task A_scheme_the_agent_does_not_fetch_is_refused_before_anything_is_written(string uri, string why)

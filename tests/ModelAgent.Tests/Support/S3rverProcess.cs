@@ -22,6 +22,7 @@ internal sealed class S3rverProcess : IDisposable
     private readonly List<string> _log = [];
     private readonly HttpClient _forward = new();
     private readonly RawHttpServer _proxy;
+    private readonly Dictionary<string, string> _servedETags = [];
 
     private S3rverProcess(Process process, int port)
     {
@@ -100,10 +101,15 @@ internal sealed class S3rverProcess : IDisposable
 
     public Task CreateBucketAsync(string bucket) => Client.PutBucketAsync(new PutBucketRequest { BucketName = bucket });
 
-    public Task PutAsync(string bucket, string key, byte[] content) => Client.PutObjectAsync(new PutObjectRequest
+    public Task PutAsync(string bucket, string key, byte[] content, IReadOnlyDictionary<string, string>? metadata = null)
     {
-        BucketName = bucket, Key = key, InputStream = new MemoryStream(content), UseChunkEncoding = false,
-    });
+        var request = new PutObjectRequest
+        {
+            BucketName = bucket, Key = key, InputStream = new MemoryStream(content), UseChunkEncoding = false,
+        };
+        foreach (var (name, value) in metadata ?? new Dictionary<string, string>()) request.Metadata[name] = value;
+        return Client.PutObjectAsync(request);
+    }
 
     /// <summary>Uploads in parts of <paramref name="partSize"/> bytes, so the ETag is "md5-of-md5s-N", not the content's MD5.</summary>
     public async Task PutMultipartAsync(string bucket, string key, byte[] content, int partSize)
@@ -125,17 +131,44 @@ internal sealed class S3rverProcess : IDisposable
         });
     }
 
+    /// <summary>
+    /// Makes the proxy show the object whose ETag is <paramref name="md5Hex"/> with the ETag <paramref name="servedAs"/>
+    /// (listings, HEAD, GET; If-Match mapped back), as AWS and OCI show a multipart upload: s3rver gives every object its
+    /// content's MD5.
+    /// </summary>
+    public void ServeETagAs(string md5Hex, string servedAs)
+    {
+        lock (_servedETags) _servedETags[md5Hex] = servedAs;
+    }
+
+    private string Disguised(string text, bool back)
+    {
+        lock (_servedETags)
+            foreach (var (real, served) in _servedETags) text = back ? text.Replace(served, real) : text.Replace(real, served);
+        return text;
+    }
+
     private async Task ForwardAsync(RawRequest request, Stream client)
     {
         using var message = new HttpRequestMessage(new HttpMethod(request.Method), new Uri(Endpoint, request.Target));
         foreach (var (name, value) in request.Headers)
-            if (name is not ("Host" or "Connection" or "Content-Length")) message.Headers.TryAddWithoutValidation(name, value);
+            if (name is not ("Host" or "Connection" or "Content-Length"))
+            {
+                var ifMatch = name.Equals("If-Match", StringComparison.OrdinalIgnoreCase);
+                message.Headers.TryAddWithoutValidation(name, ifMatch ? Disguised(value, back: true) : value);
+            }
         using var response = await _forward.SendAsync(message, HttpCompletionOption.ResponseHeadersRead);
         var body = await response.Content.ReadAsByteArrayAsync();
+        bool disguising;
+        lock (_servedETags) disguising = _servedETags.Count > 0;
+        if (disguising && response.Content.Headers.ContentType?.MediaType?.Contains("xml") == true)
+            body = System.Text.Encoding.UTF8.GetBytes(Disguised(System.Text.Encoding.UTF8.GetString(body), back: false));
         var length = request.Method == "HEAD" ? response.Content.Headers.ContentLength ?? 0 : body.Length;
         var headers = response.Headers.Concat(response.Content.Headers)
             .Where(h => h.Key is not ("Content-Length" or "Transfer-Encoding" or "Connection"))
-            .SelectMany(h => h.Value.Select(v => (h.Key, v))).Append(("Content-Length", length.ToString()));
+            .SelectMany(h => h.Value.Select(v => (h.Key, h.Key.Equals("ETag", StringComparison.OrdinalIgnoreCase)
+                ? Disguised(v, back: false) : v)))
+            .Append(("Content-Length", length.ToString()));
         await RawHttpServer.WriteAsync(client, (int)response.StatusCode, headers, body);
     }
 

@@ -180,7 +180,7 @@ public sealed partial class SmallFixesTests
 
         Assert.Equal(2, code);
         Assert.Contains("gs:// scheme is recognised but not supported", stdout);
-        Assert.Contains("pull supports hf://, s3:// and local:// today", stdout);
+        Assert.Contains("pull supports hf://, s3://, oci:// and local:// today", stdout);
     }
 
     [Fact]

@@ -49,7 +49,7 @@ internal sealed class ModelCredentials
     {
         var storage = model.Spec.Storage;
         var parameters = storage?.Parameters;
-        var s3 = StorageUri.TryParse(storage?.StorageUri, out var uri, out _) && uri is S3Uri;
+        var s3 = StorageUri.TryParse(storage?.StorageUri, out var uri, out _) && uri is S3Uri or OciUri;
         CredentialResolution resolution;
         if (s3)
             resolution = string.IsNullOrEmpty(storage?.Key)

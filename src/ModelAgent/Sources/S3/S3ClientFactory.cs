@@ -18,7 +18,7 @@ internal static class S3ClientFactory
     public static (IAmazonS3 Client, string? AccessKeyId) Create(S3Uri uri, S3ClientSettings settings, TimeSpan timeout,
         Sources.OriginCredentials.S3AccessKey? key = null)
     {
-        var region = uri.Region ?? settings.Region ?? (settings.Endpoint is null ? null : S3ClientSettings.DefaultRegion);
+        var region = settings.S3RegionFor(uri.Region) ?? (settings.Endpoint is null ? null : S3ClientSettings.DefaultRegion);
         var config = new AmazonS3Config
         {
             MaxErrorRetry = 0,

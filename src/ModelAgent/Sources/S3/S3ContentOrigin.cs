@@ -16,7 +16,7 @@ internal sealed class S3ContentOrigin(S3Requests requests, IReadOnlyDictionary<s
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
         if (!objects.TryGetValue(file.Path.Value, out var entry))
             throw new InvalidOperationException($"'{file.Path}' is not in the listing this origin was opened with");
-        var where = $"s3://{requests.Bucket}/{entry.Key}";
+        var where = requests.Where(entry.Key);
         var request = new GetObjectRequest
         {
             BucketName = requests.Bucket, Key = entry.Key, ByteRange = new ByteRange(offset, offset + length - 1),

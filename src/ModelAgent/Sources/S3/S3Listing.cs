@@ -20,7 +20,7 @@ internal sealed class S3Listing(S3Requests requests, ILogger logger)
         PathPatternFilter filter, CancellationToken cancellationToken)
     {
         var folder = S3KeyMapping.FolderPrefix(prefix);
-        var where = $"s3://{requests.Bucket}/{folder}";
+        var where = requests.Where(folder);
         var listed = new List<(ModelRelativePath Path, S3ObjectEntry Entry)>();
         var problems = new List<string>();
         var total = 0;

@@ -18,6 +18,18 @@ internal sealed class S3Requests(IAmazonS3 client, string bucket, string? access
 
     public string Bucket => bucket;
 
+    /// <summary>What names the bucket in messages: <c>s3://bucket/</c>; an oci:// source names it in OCI's grammar.</summary>
+    public string UriPrefix { get; init; } = $"s3://{bucket}/";
+
+    /// <summary>
+    /// Whether an object's <c>md5</c> user metadata is a digest to check when its ETag is not an MD5: OCI's tools
+    /// record a multipart upload's MD5 there (<c>opc-meta-md5</c>) and OME checks it.
+    /// </summary>
+    public bool ChecksMd5Metadata { get; init; }
+
+    /// <summary>An object (or a folder prefix) of the bucket as messages name it.</summary>
+    public string Where(string key) => UriPrefix + key;
+
     /// <summary>Total object GETs sent (ranges included), for logs and tests.</summary>
     public long ObjectGets => Interlocked.Read(ref _objectGets);
 

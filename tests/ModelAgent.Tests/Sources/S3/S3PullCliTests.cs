@@ -4,8 +4,11 @@ using ModelAgent.Tests.Support;
 
 namespace ModelAgent.Tests.Sources.S3;
 
-/// <summary>The real model-agent process pulling s3:// from s3rver, a real S3 server in its own node process.</summary>
-public sealed class S3PullCliTests
+/// <summary>
+/// The real model-agent process pulling s3:// from s3rver, a real S3 server in its own node process. The same facts run
+/// for oci:// (<see cref="Oci.OciPullCliTests"/>) through <see cref="UriOf"/> and <see cref="EnvironmentOf"/>.
+/// </summary>
+public class S3PullCliTests
 {
     private const string Bucket = "weights";
     private const int PartSize = 5 * 1024 * 1024;
@@ -37,9 +40,15 @@ public sealed class S3PullCliTests
         return files;
     }
 
-    private static Task<(int ExitCode, string Stdout, string Stderr)> PullAsync(S3rverProcess s3, string uri, string dest,
+    /// <summary>The URI of <paramref name="prefix"/> in <paramref name="bucket"/> in the grammar under test.</summary>
+    private protected virtual string UriOf(string bucket, string prefix) => $"s3://{bucket}/{prefix}";
+
+    /// <summary>What the model-agent process is given to reach the store.</summary>
+    private protected virtual Dictionary<string, string?> EnvironmentOf(S3rverProcess s3) => s3.Environment;
+
+    private Task<(int ExitCode, string Stdout, string Stderr)> PullAsync(S3rverProcess s3, string uri, string dest,
         params string[] extra) =>
-        CliProcess.RunAsync(["pull", uri, "--dest", dest, "--chunk-size", "64K", "--log-level", "warning", .. extra], s3.Environment);
+        CliProcess.RunAsync(["pull", uri, "--dest", dest, "--chunk-size", "64K", "--log-level", "warning", .. extra], EnvironmentOf(s3));
 
     private static JsonElement Record(string dest) =>
         JsonDocument.Parse(File.ReadAllText(Path.Combine(dest, ".model-agent", "manifest.json"))).RootElement;
@@ -55,7 +64,7 @@ public sealed class S3PullCliTests
         var files = await UploadModelAsync(s3);
         using var dest = new TempDirectory("s3-pull");
 
-        var first = await PullAsync(s3, $"s3://{Bucket}/org/llama", dest.Path);
+        var first = await PullAsync(s3, UriOf(Bucket, "org/llama"), dest.Path);
         Assert.True(first.ExitCode == 0, $"exit {first.ExitCode}: {first.Stderr}\n{s3.Log}");
         foreach (var (name, content) in files) Assert.Equal(content, File.ReadAllBytes(Path.Combine(dest.Path, name)));
         Assert.False(File.Exists(Path.Combine(dest.Path, "..", "llama-other", "config.json")));
@@ -73,12 +82,12 @@ public sealed class S3PullCliTests
         // 64K chunks: the multipart shard alone takes more than 80 ranges; the count proves the log is read.
         Assert.True(gets > 80, $"{gets} object GETs counted:\n{s3.Log}");
 
-        var second = await PullAsync(s3, $"s3://{Bucket}/org/llama", dest.Path);
+        var second = await PullAsync(s3, UriOf(Bucket, "org/llama"), dest.Path);
         Assert.True(second.ExitCode == 0, second.Stderr);
         Assert.Equal(gets, s3.ObjectGets(Bucket));
 
         // --refresh with nothing changed lists again and fetches nothing.
-        var unchanged = await PullAsync(s3, $"s3://{Bucket}/org/llama", dest.Path, "--refresh");
+        var unchanged = await PullAsync(s3, UriOf(Bucket, "org/llama"), dest.Path, "--refresh");
         Assert.True(unchanged.ExitCode == 0, unchanged.Stderr);
         Assert.Equal(gets, s3.ObjectGets(Bucket));
     }
@@ -89,7 +98,7 @@ public sealed class S3PullCliTests
         using var s3 = await S3rverProcess.StartAsync();
         var files = await UploadModelAsync(s3);
         using var dest = new TempDirectory("s3-refresh");
-        var first = await PullAsync(s3, $"s3://{Bucket}/org/llama/", dest.Path);
+        var first = await PullAsync(s3, UriOf(Bucket, "org/llama/"), dest.Path);
         Assert.True(first.ExitCode == 0, first.Stderr);
         var revision = Record(dest.Path).GetProperty("revision").GetString();
 
@@ -99,12 +108,12 @@ public sealed class S3PullCliTests
         var changedBefore = s3.ObjectGets(Bucket, "org/llama/model-00001-of-00002.safetensors");
 
         // Without --refresh the completion record answers: nothing is asked.
-        var plain = await PullAsync(s3, $"s3://{Bucket}/org/llama/", dest.Path);
+        var plain = await PullAsync(s3, UriOf(Bucket, "org/llama/"), dest.Path);
         Assert.True(plain.ExitCode == 0, plain.Stderr);
         Assert.Equal(files["model-00001-of-00002.safetensors"],
             File.ReadAllBytes(Path.Combine(dest.Path, "model-00001-of-00002.safetensors")));
 
-        var refreshed = await PullAsync(s3, $"s3://{Bucket}/org/llama/", dest.Path, "--refresh");
+        var refreshed = await PullAsync(s3, UriOf(Bucket, "org/llama/"), dest.Path, "--refresh");
         Assert.True(refreshed.ExitCode == 0, refreshed.Stderr);
         Assert.Equal(changed, File.ReadAllBytes(Path.Combine(dest.Path, "model-00001-of-00002.safetensors")));
         Assert.NotEqual(revision, Record(dest.Path).GetProperty("revision").GetString());
@@ -118,7 +127,7 @@ public sealed class S3PullCliTests
         using var s3 = await S3rverProcess.StartAsync();
         await UploadModelAsync(s3);
         using var dest = new TempDirectory("s3-include");
-        var result = await PullAsync(s3, $"s3://{Bucket}/org/llama", dest.Path, "--include", "*.json", "--exclude", "tokenizer/*");
+        var result = await PullAsync(s3, UriOf(Bucket, "org/llama"), dest.Path, "--include", "*.json", "--exclude", "tokenizer/*");
         Assert.True(result.ExitCode == 0, result.Stderr);
         Assert.True(File.Exists(Path.Combine(dest.Path, "config.json")));
         Assert.False(File.Exists(Path.Combine(dest.Path, "tokenizer", "tokenizer.json")));
@@ -133,11 +142,11 @@ public sealed class S3PullCliTests
         await UploadModelAsync(s3);
         using var dest = new TempDirectory("s3-empty");
 
-        var empty = await PullAsync(s3, $"s3://{Bucket}/org/nothing-here", dest.Path);
+        var empty = await PullAsync(s3, UriOf(Bucket, "org/nothing-here"), dest.Path);
         Assert.Equal(2, empty.ExitCode);
-        Assert.Contains($"no objects under s3://{Bucket}/org/nothing-here/: check the prefix", empty.Stderr);
+        Assert.Contains($"no objects under {UriOf(Bucket, "org/nothing-here/")}: check the prefix", empty.Stderr);
 
-        var missing = await PullAsync(s3, "s3://no-such-bucket/org/llama", dest.Path);
+        var missing = await PullAsync(s3, UriOf("no-such-bucket", "org/llama"), dest.Path);
         Assert.Equal(2, missing.ExitCode);
         Assert.Contains("bucket 'no-such-bucket' does not exist", missing.Stderr);
         Assert.Empty(ModelFiles(dest.Path));
@@ -149,10 +158,10 @@ public sealed class S3PullCliTests
         using var s3 = await S3rverProcess.StartAsync();
         await UploadModelAsync(s3);
         using var dest = new TempDirectory("s3-denied");
-        var environment = s3.Environment;
+        var environment = EnvironmentOf(s3);
         environment["AWS_ACCESS_KEY_ID"] = "AKIAUNKNOWN";
         environment["AWS_SECRET_ACCESS_KEY"] = "never-print-this-secret";
-        var result = await CliProcess.RunAsync(["pull", $"s3://{Bucket}/org/llama", "--dest", dest.Path], environment);
+        var result = await CliProcess.RunAsync(["pull", UriOf(Bucket, "org/llama"), "--dest", dest.Path], environment);
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("AKIAUNKNOWN", result.Stderr + result.Stdout);
         Assert.DoesNotContain("never-print-this-secret", result.Stderr + result.Stdout);
@@ -168,11 +177,11 @@ public sealed class S3PullCliTests
         const string key = "org/llama/model.safetensors";
         await s3.PutAsync(Bucket, key, shard);
         using var dest = new TempDirectory("s3-kill");
-        string[] args = ["pull", $"s3://{Bucket}/org/llama", "--dest", dest.Path, "--chunk-size", "64K", "--concurrency", "2",
+        string[] args = ["pull", UriOf(Bucket, "org/llama"), "--dest", dest.Path, "--chunk-size", "64K", "--concurrency", "2",
             "--connections-per-file", "2", "--log-level", "warning"];
         const int chunks = (8 << 20) / (64 << 10);
 
-        using (var cli = CliProcess.Start(args, s3.Environment))
+        using (var cli = CliProcess.Start(args, EnvironmentOf(s3)))
         {
             while (!cli.HasExited && s3.ObjectGets(Bucket, key) < chunks / 3) await Task.Delay(10);
             Assert.False(cli.HasExited, $"the pull finished before the kill point: {cli.Stderr}");
@@ -182,7 +191,7 @@ public sealed class S3PullCliTests
         var killed = s3.ObjectGets(Bucket, key);
         Assert.False(File.Exists(Path.Combine(dest.Path, ".model-agent", "manifest.json")));
 
-        var rerun = await CliProcess.RunAsync(args, s3.Environment);
+        var rerun = await CliProcess.RunAsync(args, EnvironmentOf(s3));
         Assert.True(rerun.ExitCode == 0, rerun.Stderr);
         Assert.Equal(shard, File.ReadAllBytes(Path.Combine(dest.Path, "model.safetensors")));
         // Starting over would fetch every chunk again (refetched = killed); resuming fetches only what was in flight.
@@ -201,7 +210,7 @@ public sealed class S3PullCliTests
         // A .git folder written by the origin would run its config's commands at the next `git status` there.
         await s3.PutAsync(Bucket, "org/llama/.git/config", "[core]\n\tfsmonitor = touch /tmp/pwned\n"u8.ToArray());
         using var dest = new TempDirectory("s3-unsafe");
-        var result = await PullAsync(s3, $"s3://{Bucket}/org/llama", dest.Path);
+        var result = await PullAsync(s3, UriOf(Bucket, "org/llama"), dest.Path);
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("org/llama/.git/config", result.Stderr);
         Assert.Equal(0, s3.ObjectGets(Bucket));
