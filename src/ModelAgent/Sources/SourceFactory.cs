@@ -52,7 +52,7 @@ internal sealed class SourceFactory : IDisposable
     /// </summary>
     public ISnapshotSource Create(StorageUri uri, string? token, IPullProgress? progress = null)
     {
-        if (uri is S3Uri s3) return CreateS3(s3);
+        if (uri is S3Uri s3) return CreateS3(s3, progress);
         if (uri is not HuggingFaceUri hf) throw new PullRefusedException(Refusal(uri)!, PullRefusedException.Usage);
         var options = progress is null ? _hub : _hub with { RateLimited = progress.RateLimited };
         if (token is not null)
@@ -67,10 +67,13 @@ internal sealed class SourceFactory : IDisposable
         return new HfSnapshotSource(new HfHttpClient(_http, options, _logger), HfModelReference.From(hf), _logger);
     }
 
-    private S3SnapshotSource CreateS3(S3Uri uri)
+    private S3SnapshotSource CreateS3(S3Uri uri, IPullProgress? progress)
     {
         var (client, accessKeyId) = S3ClientFactory.Create(uri, _s3, _hub.IdleTimeout);
-        var requests = new S3Requests(client, uri.Bucket, accessKeyId, _hub.Environment, _logger);
+        var requests = new S3Requests(client, uri.Bucket, accessKeyId, _hub.Environment, _logger)
+        {
+            RateLimited = progress is null ? null : progress.RateLimited,
+        };
         return new S3SnapshotSource(requests, uri.Original, uri.Prefix, _logger);
     }
 
