@@ -20,7 +20,9 @@ internal sealed class S3Faults
         public int Left { get; set; } = times;
     }
 
-    /// <summary>Answers <paramref name="fault"/> to the next <paramref name="times"/> requests <paramref name="when"/> accepts (all by default).</summary>
+    /// <summary>
+    /// Answers <paramref name="fault"/> to the next <paramref name="times"/> requests <paramref name="when"/> accepts (all by default).
+    /// </summary>
     public void Answer(S3Fault fault, int times = int.MaxValue, Func<RawRequest, bool>? when = null)
     {
         lock (_rules) _rules.Add(new Rule(fault, times, when ?? (_ => true)));

@@ -65,7 +65,8 @@ internal static class S3ErrorMapper
             _ when IsSlowDown(s3) => new OriginException(OriginFailureKind.RateLimited,
                 $"{subject}: the store kept asking to slow down ({s3.ErrorCode}); try again later", e),
             _ when (int)s3.StatusCode >= 500 => new OriginException(OriginFailureKind.Unavailable,
-                $"{subject}: the store failed with HTTP {(int)s3.StatusCode} {s3.ErrorCode}; try again", e),
+                $"{subject}: the store failed with HTTP {(int)s3.StatusCode} {s3.ErrorCode} on every try; rerun later " +
+                "(what was fetched is kept and resumed)", e),
             _ when s3.StatusCode == HttpStatusCode.Forbidden => new OriginException(OriginFailureKind.Forbidden,
                 $"{subject}: HTTP 403 {s3.ErrorCode} for {key}; check the credentials and the bucket policy", e),
             _ => new OriginException(OriginFailureKind.Other, $"{subject}: HTTP {(int)s3.StatusCode} {s3.ErrorCode}: {s3.Message}", e),
