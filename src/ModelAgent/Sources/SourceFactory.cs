@@ -61,13 +61,17 @@ internal sealed class SourceFactory : IDisposable
         {
             var key = Expect<OriginCredentials.S3AccessKey>(uri, credentials);
             var settings = _s3.OverriddenBy(s3);
-            return new DeferredSnapshotSource(uri.Original, S3SnapshotSource.LatestRevision, () => CreateS3(s3Uri, key, settings));
+            return new DeferredSnapshotSource(uri.Original, S3SnapshotSource.LatestRevision,
+                () => CreateS3(s3Uri, key, settings, progress));
         }
         if (uri is OciUri { Namespace: not null } oci)
         {
             var key = Expect<OriginCredentials.S3AccessKey>(uri, credentials);
-            var settings = _s3.OverriddenBy(s3);
-            return new DeferredSnapshotSource(uri.Original, S3SnapshotSource.LatestRevision, () => CreateOci(oci, key, settings));
+            // The endpoint is settled now (a missing region is bad input, refused before anything is written); the client,
+            // which needs the credentials, on the first request.
+            var (bucket, settings) = OciCompatEndpoint.Resolve(oci, _s3.OverriddenBy(s3));
+            return new DeferredSnapshotSource(uri.Original, S3SnapshotSource.LatestRevision,
+                () => CreateOci(oci, bucket, key, settings, progress));
         }
         if (uri is not HuggingFaceUri hf) throw new PullRefusedException(Refusal(uri)!, PullRefusedException.Usage);
         var options = progress is null ? _hub : _hub with { RateLimited = progress.RateLimited };
@@ -93,21 +97,26 @@ internal sealed class SourceFactory : IDisposable
             PullRefusedException.Usage),
     };
 
-    private S3SnapshotSource CreateS3(S3Uri uri, OriginCredentials.S3AccessKey? key, S3ClientSettings settings)
+    private S3SnapshotSource CreateS3(S3Uri uri, OriginCredentials.S3AccessKey? key, S3ClientSettings settings,
+        IPullProgress? progress)
     {
         var (client, accessKeyId) = S3ClientFactory.Create(uri, settings, _hub.IdleTimeout, key);
-        var requests = new S3Requests(client, uri.Bucket, accessKeyId, _hub.Environment, _logger);
+        var requests = new S3Requests(client, uri.Bucket, accessKeyId, _hub.Environment, _logger)
+        {
+            RateLimited = progress is null ? null : progress.RateLimited,
+        };
         return new S3SnapshotSource(requests, uri.Original, uri.Prefix, _logger);
     }
 
-    private S3SnapshotSource CreateOci(OciUri uri, OriginCredentials.S3AccessKey? key, S3ClientSettings modelSettings)
+    private S3SnapshotSource CreateOci(OciUri uri, S3Uri bucket, OriginCredentials.S3AccessKey? key, S3ClientSettings settings,
+        IPullProgress? progress)
     {
-        var (bucket, settings) = OciCompatEndpoint.Resolve(uri, modelSettings);
         var (client, accessKeyId) = S3ClientFactory.Create(bucket, settings, _hub.IdleTimeout, key);
         _logger.LogInformation("{Uri}: bucket {Bucket} at {Endpoint}", uri.Original, uri.Bucket, settings.Endpoint);
         var requests = new S3Requests(client, uri.Bucket, accessKeyId, _hub.Environment, _logger)
         {
             UriPrefix = $"oci://n/{uri.Namespace}/b/{uri.Bucket}/o/", ChecksMd5Metadata = true,
+            RateLimited = progress is null ? null : progress.RateLimited,
         };
         return new S3SnapshotSource(requests, uri.Original, uri.Prefix, _logger);
     }

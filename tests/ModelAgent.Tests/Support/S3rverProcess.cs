@@ -91,6 +91,9 @@ internal sealed class S3rverProcess : IDisposable
     /// <summary>Every request that reached the store through <see cref="Proxy"/>, with its headers (Authorization, Range).</summary>
     public IReadOnlyList<RawRequest> ProxyRequests => _proxy.Requests;
 
+    /// <summary>Error answers the proxy gives instead of forwarding (none unless a test adds them).</summary>
+    public S3Faults Faults { get; } = new();
+
     /// <summary>A counting loopback proxy in front of s3rver: model-agent is pointed at it, uploads go to s3rver directly.</summary>
     public Uri Proxy => _proxy.BaseAddress;
 
@@ -150,6 +153,11 @@ internal sealed class S3rverProcess : IDisposable
 
     private async Task ForwardAsync(RawRequest request, Stream client)
     {
+        if (Faults.Take(request) is { } fault)
+        {
+            await fault.WriteAsync(request, client);
+            return;
+        }
         using var message = new HttpRequestMessage(new HttpMethod(request.Method), new Uri(Endpoint, request.Target));
         foreach (var (name, value) in request.Headers)
             if (name is not ("Host" or "Connection" or "Content-Length"))

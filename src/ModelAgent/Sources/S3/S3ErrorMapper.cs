@@ -1,6 +1,9 @@
+using System.Globalization;
 using System.Net;
 using Amazon.Runtime;
+using Amazon.Runtime.Internal;
 using Amazon.S3;
+using ModelAgent.Sources.HuggingFace;
 
 namespace ModelAgent.Sources.S3;
 
@@ -23,6 +26,19 @@ internal static class S3ErrorMapper
     public static bool IsSlowDown(AmazonS3Exception e) =>
         e.StatusCode == HttpStatusCode.ServiceUnavailable || e.ErrorCode is "SlowDown" or "Throttling" or "ThrottlingException"
             or "RequestLimitExceeded" or "TooManyRequests";
+
+    /// <summary>The wait a SlowDown answer names in Retry-After (seconds or an HTTP date), or null.</summary>
+    public static TimeSpan? RequestedWait(AmazonS3Exception e, DateTimeOffset now)
+    {
+        // The SDK keeps the error response (and so its headers) on the inner exception only.
+        if (e.InnerException is not HttpErrorResponseException { Response: { } response }) return null;
+        if (!response.IsHeaderPresent("Retry-After")) return null;
+        var text = response.GetHeaderValue("Retry-After").Trim();
+        if (RateLimitHeader.Seconds(text) is { } seconds) return seconds;
+        return DateTimeOffset.TryParseExact(text, "r", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date)
+            ? date > now ? date - now : TimeSpan.Zero
+            : null;
+    }
 
     public static OriginException Map(Exception e, string subject, string bucket, string? accessKeyId)
     {
@@ -49,7 +65,8 @@ internal static class S3ErrorMapper
             _ when IsSlowDown(s3) => new OriginException(OriginFailureKind.RateLimited,
                 $"{subject}: the store kept asking to slow down ({s3.ErrorCode}); try again later", e),
             _ when (int)s3.StatusCode >= 500 => new OriginException(OriginFailureKind.Unavailable,
-                $"{subject}: the store failed with HTTP {(int)s3.StatusCode} {s3.ErrorCode}; try again", e),
+                $"{subject}: the store failed with HTTP {(int)s3.StatusCode} {s3.ErrorCode} on every try; rerun later " +
+                "(what was fetched is kept and resumed)", e),
             _ when s3.StatusCode == HttpStatusCode.Forbidden => new OriginException(OriginFailureKind.Forbidden,
                 $"{subject}: HTTP 403 {s3.ErrorCode} for {key}; check the credentials and the bucket policy", e),
             _ => new OriginException(OriginFailureKind.Other, $"{subject}: HTTP {(int)s3.StatusCode} {s3.ErrorCode}: {s3.Message}", e),

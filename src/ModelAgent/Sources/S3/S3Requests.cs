@@ -6,8 +6,9 @@ namespace ModelAgent.Sources.S3;
 
 /// <summary>
 /// Every call to the store, with the agent's one retry strategy (the SDK's own retries are off): 5xx and network
-/// failures by <see cref="RetrySettings.HubRequests"/>, SlowDown/503 waited out by <see cref="RetrySettings.HubRateLimited"/>'s
-/// waits; what stays failing becomes an <see cref="OriginException"/> with a message for people.
+/// failures by <see cref="RetrySettings.HubRequests"/>'s attempts; SlowDown/503 waited out as the Hub's 429 is
+/// (<see cref="RetrySettings.HubRateLimited"/>: not counted against attempts, bounded by the time waited, a Retry-After
+/// wins); what stays failing becomes an <see cref="OriginException"/> with a message for people.
 /// </summary>
 internal sealed class S3Requests(IAmazonS3 client, string bucket, string? accessKeyId, AgentEnvironment environment, ILogger logger)
 {
@@ -30,6 +31,9 @@ internal sealed class S3Requests(IAmazonS3 client, string bucket, string? access
     /// <summary>An object (or a folder prefix) of the bucket as messages name it.</summary>
     public string Where(string key) => UriPrefix + key;
 
+    /// <summary>Hears of every wait the store's SlowDown costs (the agent's rate-limit metric and signal).</summary>
+    public Action<TimeSpan>? RateLimited { get; init; }
+
     /// <summary>Total object GETs sent (ranges included), for logs and tests.</summary>
     public long ObjectGets => Interlocked.Read(ref _objectGets);
 
@@ -39,19 +43,38 @@ internal sealed class S3Requests(IAmazonS3 client, string bucket, string? access
 
     public async Task<T> RunAsync<T>(string subject, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
     {
-        for (var failures = 1; ; failures++)
+        var failures = 0;
+        var limited = 0;
+        var limitedWait = TimeSpan.Zero;
+        while (true)
         {
+            TimeSpan wait;
             try { return await call(cancellationToken); }
+            catch (AmazonS3Exception e) when (S3ErrorMapper.IsSlowDown(e))
+            {
+                limited++;
+                var requested = S3ErrorMapper.RequestedWait(e, environment.Time.GetUtcNow());
+                var maxWait = _slowDown.Schedule.MaxTotalWait;
+                wait = _slowDown.Delay(limited, requested);
+                // A named wait past the whole budget cannot end well: say so now rather than wait the budget out.
+                if (requested > maxWait || wait > maxWait - limitedWait)
+                    throw S3ErrorMapper.Map(e, subject, bucket, accessKeyId);
+                limitedWait += wait;
+                RateLimited?.Invoke(wait);
+                logger.LogWarning("{Subject}: the store asked to slow down (HTTP {Status} {Code}) {Times} times; waiting {WaitMs} ms" +
+                    "{WaitReason} ({WaitedS} s of at most {MaxWaitS} s)", subject, (int)e.StatusCode, e.ErrorCode, limited,
+                    (long)wait.TotalMilliseconds, requested is null ? "" : " as the store asked (Retry-After)",
+                    (long)limitedWait.TotalSeconds, (long)maxWait.TotalSeconds);
+            }
             catch (Exception e) when (e is not OperationCanceledException && e is not OriginException)
             {
-                if (!S3ErrorMapper.IsTransient(e) || !_failures.Allows(failures))
+                if (!S3ErrorMapper.IsTransient(e) || !_failures.Allows(++failures))
                     throw S3ErrorMapper.Map(e, subject, bucket, accessKeyId);
-                var slow = e is AmazonS3Exception s3 && S3ErrorMapper.IsSlowDown(s3);
-                var wait = (slow ? _slowDown : _failures).Delay(failures);
-                logger.LogWarning("{Subject}: {Reason}; try {Failures} failed, waiting {WaitMs} ms", subject, e.Message, failures,
-                    (long)wait.TotalMilliseconds);
-                await _failures.WaitAsync(wait, cancellationToken);
+                wait = _failures.Delay(failures);
+                logger.LogWarning("{Subject}: {Reason}; attempt {Attempt} of {MaxAttempts} failed, waiting {WaitMs} ms", subject,
+                    e.Message, failures, _failures.Schedule.Attempts, (long)wait.TotalMilliseconds);
             }
+            await _failures.WaitAsync(wait, cancellationToken);
         }
     }
 }
