@@ -26,7 +26,8 @@ internal static class PeerCommand
         var port = new Option<int>("--port") { Description = "Port to listen on; 0 picks a free one.", DefaultValueFactory = _ => 0 };
         var tokenFile = new Option<FileInfo?>("--token-file")
         {
-            Description = $"File holding the token every request must send as 'Authorization: Bearer <token>' (or set {TokenEnvironmentVariable}).",
+            Description = "File holding the token every request must send as 'Authorization: Bearer <token>' " +
+                $"(or set {TokenEnvironmentVariable}).",
         };
         var maxUploads = new Option<int>("--max-uploads")
         {

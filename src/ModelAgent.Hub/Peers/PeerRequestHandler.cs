@@ -185,7 +185,8 @@ internal sealed class PeerRequestHandler(PeerCatalog catalog, PeerServerOptions 
         var header = context.Request.Headers.Authorization.ToString();
         const string prefix = "Bearer ";
         if (!header.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)) return false;
-        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header[prefix.Length..].Trim()), Encoding.UTF8.GetBytes(token));
+        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header[prefix.Length..].Trim()),
+            Encoding.UTF8.GetBytes(token));
     }
 
     private async Task ErrorAsync(HttpContext context, int status, string message)

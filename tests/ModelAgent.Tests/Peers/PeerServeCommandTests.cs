@@ -5,7 +5,9 @@ using ModelAgent.Tests.Support;
 
 namespace ModelAgent.Tests.Peers;
 
-/// <summary><c>model-agent peer serve</c> as a real process: serving a complete model, refusing an incomplete one, the corrupt fault.</summary>
+/// <summary>
+/// <c>model-agent peer serve</c> as a real process: serving a complete model, refusing an incomplete one, the corrupt fault.
+/// </summary>
 public sealed class PeerServeCommandTests
 {
     [Fact]
