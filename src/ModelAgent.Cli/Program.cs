@@ -12,6 +12,7 @@ internal static class Program
             VerifyCommand.Create(),
             PullCommand.Create(),
             HubCommand.Create(),
+            PeerCommand.Create(),
             DemoCommand.Create(),
             RunCommand.Create(),
             StatusCommand.Create(),

@@ -117,7 +117,7 @@ internal sealed class HubServer : IAsyncDisposable
     private static bool IsLoopback(string host) =>
         host == "localhost" || (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip));
 
-    private static IPAddress Address(string host)
+    internal static IPAddress Address(string host)
     {
         if (IPAddress.TryParse(host, out var ip)) return ip;
         if (host == "localhost") return IPAddress.Loopback;
@@ -155,7 +155,7 @@ internal sealed class HubServer : IAsyncDisposable
         return (app, new Uri(bound.EndsWith('/') ? bound : bound + "/"));
     }
 
-    private static void Apply(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerLimits kestrel, HubLimits limits)
+    internal static void Apply(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerLimits kestrel, HubLimits limits)
     {
         kestrel.MaxConcurrentConnections = limits.MaxConnections;
         kestrel.MaxConcurrentUpgradedConnections = 0;

@@ -180,7 +180,7 @@ internal static class HubCommand
         return new Command("hub", "An HF-compatible hub over a local folder (air-gapped mirror, test origin).") { serve };
     }
 
-    private static string? ReadToken(FileInfo? file, string environmentVariable, string flag, out string? problem)
+    internal static string? ReadToken(FileInfo? file, string environmentVariable, string flag, out string? problem)
     {
         problem = null;
         string? token;

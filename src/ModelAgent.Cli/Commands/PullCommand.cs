@@ -107,6 +107,7 @@ internal static class PullCommand
                 "$OCI_REGION first; us-east-1 with an endpoint).",
         };
         var coordination = new CoordinationOptions();
+        var peers = new PeerPullOptions();
 
         var command = new Command("pull",
             "Download a model into a directory, verified and resumable; on shared storage, one node downloads and the others wait.")
@@ -119,6 +120,7 @@ internal static class PullCommand
         command.Options.Add(s3Endpoint);
         command.Options.Add(s3Region);
         coordination.AddTo(command);
+        peers.AddTo(command);
         command.SetAction((parse, ct) => RunAsync(new PullArguments(
             parse.GetValue(uri)!, parse.GetValue(dest), parse.GetValue(endpoint), parse.GetValue(tokenFile),
             parse.GetValue(include) ?? [], parse.GetValue(exclude) ?? [], parse.GetValue(refresh), parse.GetValue(json),
@@ -126,7 +128,7 @@ internal static class PullCommand
                 parse.GetValue(writeMode)!, parse.GetValue(logLevel)!)
         {
             Repair = parse.GetValue(repair), UnreachableSeconds = parse.GetValue(unreachable), IdleSeconds = parse.GetValue(idle),
-            S3Endpoint = parse.GetValue(s3Endpoint), S3Region = parse.GetValue(s3Region),
+            S3Endpoint = parse.GetValue(s3Endpoint), S3Region = parse.GetValue(s3Region), Peers = peers.Read(parse),
         }, coordination.Read(parse), ct));
         return command;
     }
@@ -139,6 +141,7 @@ internal static class PullCommand
         public double IdleSeconds { get; init; } = 30;
         public string? S3Endpoint { get; init; }
         public string? S3Region { get; init; }
+        public (Peers.PeerSettings? Settings, string? Problem) Peers { get; init; }
     }
 
     private static async Task<int> RunAsync(PullArguments args, CoordinationArguments coordinationArgs, CancellationToken cancellationToken)
@@ -179,6 +182,7 @@ internal static class PullCommand
                 $"--idle-timeout {args.IdleSeconds} must be a number of seconds above 0 and at most 86400");
         if (!coordinationArgs.TryBuild(out var coordination, out var coordinationError))
             return Fail(ExitCodes.Usage, "usage", coordinationError);
+        if (args.Peers.Problem is { } peersError) return Fail(ExitCodes.Usage, "usage", peersError);
 
         if (storage is HuggingFaceUri or S3Uri or OciUri && string.IsNullOrWhiteSpace(args.Dest))
             return Fail(ExitCodes.Usage, "usage", "--dest DIR is required: the directory the model goes into");
@@ -194,6 +198,7 @@ internal static class PullCommand
             },
             UnreachableTimeout = TimeSpan.FromSeconds(args.UnreachableSeconds), IdleTimeout = TimeSpan.FromSeconds(args.IdleSeconds),
             Environment = Resilience.AgentEnvironment.Default with { Time = time },
+            Peers = args.Peers.Settings ?? Peers.PeerSettings.None,
         };
         // Only a pull from the Hub needs its endpoint and token: a bad HF_ENDPOINT does not stop a local:// check.
         if (storage is HuggingFaceUri)

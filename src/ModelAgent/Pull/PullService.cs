@@ -16,6 +16,7 @@ internal sealed class PullService : IPullService, IDisposable
     private readonly TransferOptions _transfer;
     private readonly ILogger _logger;
     private readonly SourceFactory _sources;
+    private readonly Peers.PeerClient? _peers;
     private readonly Lock _gate = new();
     private int _inFlight;
 
@@ -27,6 +28,7 @@ internal sealed class PullService : IPullService, IDisposable
         _transfer.Validate();
         Memory = TransferMemory.ForProcess(_transfer);
         _sources = new SourceFactory(settings, logger);
+        _peers = settings.Peers.Peers.Count > 0 ? new Peers.PeerClient(settings.Peers) : null;
     }
 
     /// <summary>The block pool and out-of-order budget every pull of this service draws on.</summary>
@@ -49,6 +51,7 @@ internal sealed class PullService : IPullService, IDisposable
         if (request.Uri is LocalUri local)
             return await new LocalModel(_settings.Time, _logger).CheckAsync(local, request, cancellationToken);
         var source = _sources.Create(request.Uri, request.Credentials, progress, request.S3);
+        if (_peers is not null) source = new Peers.PeerSnapshotSource(source, _peers, _settings.Peers, _settings.Time, _logger);
         if (string.IsNullOrWhiteSpace(request.Destination))
             throw new PullRefusedException("--dest DIR is required: the directory the model goes into", PullRefusedException.Usage);
         // Our disk is checked before the origin is asked anything: its faults are ours to report, and cost no request.
@@ -69,5 +72,9 @@ internal sealed class PullService : IPullService, IDisposable
             ? await _sources.Create(request.Uri, request.Credentials, s3: request.S3).ResolveCommitAsync(cancellationToken)
             : null;
 
-    public void Dispose() => _sources.Dispose();
+    public void Dispose()
+    {
+        _sources.Dispose();
+        _peers?.Dispose();
+    }
 }

@@ -36,4 +36,7 @@ internal sealed record PullServiceSettings(CoordinationSettings Coordination)
 
     /// <summary>Reads the filesystem under a destination (shared or not, mount point).</summary>
     public StorageProbe Probe { get; init; } = StorageProbe.ForThisHost();
+
+    /// <summary>Other agents whose files a pull may copy, every byte checked against the origin's listing (docs/peers.md).</summary>
+    public Peers.PeerSettings Peers { get; init; } = ModelAgent.Peers.PeerSettings.None;
 }

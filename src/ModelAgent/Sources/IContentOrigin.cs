@@ -12,6 +12,12 @@ internal interface IContentOrigin
     /// resumes from where it stopped). Throws <see cref="OriginException"/> for answers that are not the range.
     /// </summary>
     Task<RangeBody> OpenRangeAsync(SnapshotFile file, long offset, long length, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The engine discarded <paramref name="file"/>: what this origin sent does not match the listed digest. An origin
+    /// that chose where the bytes came from (peers) stops using that place for the file.
+    /// </summary>
+    void ContentRejected(SnapshotFile file) { }
 }
 
 /// <summary>An open response body positioned at <see cref="Offset"/> of the file, yielding at most <see cref="Length"/> bytes.</summary>

@@ -189,6 +189,7 @@ internal sealed class TransferEngine(IContentOrigin origin, TransferOptions opti
                     "{MaxAttempts})",
                     file.Path.Value, actual.ToString(), file.Digest.ToString(), attempt, options.Environment.Retry.DigestMismatch.Attempts);
                 _observer.BytesDiscarded(file, file.Size);
+                origin.ContentRejected(file);
                 download.Dispose();
                 download.Partial.Delete(partials);
                 if (!options.Environment.Retry.DigestMismatch.Allows(attempt))
