@@ -11,8 +11,12 @@ Writes bench/agent/RESULTS.md. Usage: bench/agent/run.sh [NODES [SHARD_MIB]]   (
 (arguments win over the env; env: AGENT_BENCH_NODES=16 AGENT_BENCH_MODELS=4 AGENT_BENCH_SHARDS=4 AGENT_BENCH_SHARD_MIB=8 AGENT_BENCH_REST_S=60
  AGENT_BENCH_READY_TIMEOUT=900; AGENT_BENCH_KEEP=1 keeps the work folder with each node's log)
 """
-import json, os, random, shutil, signal, socket, subprocess, sys, tempfile, threading, time, urllib.request
+import json, os, shutil, signal, subprocess, sys, tempfile, time, urllib.request
 from datetime import datetime
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
+import cluster  # noqa: E402  (bench/lib: shared with bench/scale)
+from cluster import LABEL_PREFIX, free_port, start_server, wait_until  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 NODES = int(sys.argv[1] if len(sys.argv) > 1 else os.environ.get("AGENT_BENCH_NODES", "16"))
@@ -25,7 +29,6 @@ PUBLISHED = os.path.join(ROOT, "artifacts/agent-bench/agent")
 AGENT = os.path.join(PUBLISHED, "model-agent.dll")
 KUBE = os.path.join(ROOT, "tests/KubeApiServer/bin/Release/net10.0/KubeApiServer.dll")
 OBSERVER = "bench-agent-observer"
-LABEL_PREFIX = "models.ome.io/clusterbasemodel."
 
 METHOD = """## How each number is measured
 
@@ -52,96 +55,20 @@ METHOD = """## How each number is measured
 """
 
 
-def start_server(args):
-    p = subprocess.Popen(["dotnet", *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    line = p.stdout.readline()
-    if "listening on" not in line:
-        raise SystemExit(f"server did not start: {args}: {line!r}")
-    return p, line.split("listening on", 1)[1].strip().rstrip("/")
-
-
-def call(url, method="GET", body=None, content_type="application/json"):
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, method=method, data=data,
-                                     headers={"Content-Type": content_type, "User-Agent": OBSERVER})
-    with urllib.request.urlopen(request, timeout=60) as r:
-        text = r.read()
-        return json.loads(text) if text else None
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def call(url, method="GET", body=None):
+    return cluster.call(url, OBSERVER, method, body, timeout=60)
 
 
 def make_models(hub_root):
-    sizes = {}
-    rnd = random.Random(7)
-    for m in range(MODELS):
-        repo = os.path.join(hub_root, "bench", f"model-{m}")
-        os.makedirs(repo)
-        for i in range(1, SHARDS + 1):
-            data = (SHARD_MIB << 20) - 8 - 128  # a valid safetensors header padded to 128 bytes, then random U8 data
-            header = json.dumps({"w": {"dtype": "U8", "shape": [data], "data_offsets": [0, data]}}).ljust(128).encode()
-            with open(os.path.join(repo, f"model-{i:05d}-of-{SHARDS:05d}.safetensors"), "wb") as f:
-                f.write(len(header).to_bytes(8, "little") + header + rnd.randbytes(data))
-        with open(os.path.join(repo, "config.json"), "w") as f:
-            json.dump({"model_type": "llama", "architectures": ["LlamaForCausalLM"], "max_position_embeddings": 4096}, f)
-        sizes[f"bench/model-{m}"] = sum(os.path.getsize(os.path.join(repo, n)) for n in os.listdir(repo))
-    return sizes
-
-
-class LabelWatch:
-    """Every value of every models.ome.io label on every node, with the time this script saw it."""
-
-    def __init__(self, kube):
-        self.kube, self.events, self.lock, self.stop = kube, [], threading.Lock(), False
-        self.last = {}
-        threading.Thread(target=self.run, daemon=True).start()
-
-    def run(self):
-        while not self.stop:
-            try:
-                listing = call(self.kube + "/api/v1/nodes")
-                self.observe(listing["items"])
-                rv = listing["metadata"]["resourceVersion"]
-                url = f"{self.kube}/api/v1/nodes?watch=true&resourceVersion={rv}"
-                with urllib.request.urlopen(urllib.request.Request(url, headers={"User-Agent": OBSERVER})) as stream:
-                    for line in stream:
-                        event = json.loads(line)
-                        if event["type"] in ("ADDED", "MODIFIED"):
-                            self.observe([event["object"]])
-            except Exception:
-                time.sleep(0.2)
-
-    def observe(self, nodes):
-        now = time.time()
-        with self.lock:
-            for node in nodes:
-                name = node["metadata"]["name"]
-                labels = {k: v for k, v in (node["metadata"].get("labels") or {}).items() if k.startswith(LABEL_PREFIX)}
-                for key in set(labels) | {k for (n, k) in self.last if n == name}:
-                    value = labels.get(key)
-                    if self.last.get((name, key)) != value:
-                        self.last[(name, key)] = value
-                        self.events.append((now, name, key, value))
-
-    def ready_at(self, node, key):
-        with self.lock:
-            return next((t for (t, n, k, v) in self.events if n == node and k == key and v == "Ready"), None)
-
-    def all_ready(self, keys):
-        with self.lock:
-            return all(self.last.get((f"node-{i:02d}", k)) == "Ready" for i in range(NODES) for k in keys)
-
-    def since(self, t):
-        with self.lock:
-            return [e for e in self.events if e[0] >= t]
+    return cluster.make_models(hub_root, MODELS, SHARDS, SHARD_MIB, seed=7)
 
 
 def agent_requests(stats):
-    return sum(v for k, v in stats["byUserAgent"].items() if not k.startswith(OBSERVER))
+    return cluster.agent_requests(stats, OBSERVER)
+
+
+def node_names():
+    return [f"node-{i:02d}" for i in range(NODES)]
 
 
 def start_agents(kubeconfig, hub, shared, logs):
@@ -183,14 +110,6 @@ def stop_agents(agents):
     return codes
 
 
-def wait_until(condition, timeout, what):
-    deadline = time.time() + timeout
-    while not condition():
-        if time.time() > deadline:
-            raise SystemExit(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.2)
-
-
 def percentile(values, q):
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else float("nan")
 
@@ -211,6 +130,8 @@ def main():
     agents = []
     lines = []
     try:
+        # The test API server serves ome.io only once its CRDs are applied, as a cluster without OME does.
+        cluster.apply_crds(kube, OBSERVER)
         call(kube + "/api/v1/namespaces", "POST", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ome"}})
         for i in range(NODES):
             call(kube + "/api/v1/nodes", "POST", {"apiVersion": "v1", "kind": "Node",
@@ -219,7 +140,7 @@ def main():
         with open(kubeconfig, "w") as f:
             f.write(f"apiVersion: v1\nkind: Config\nclusters:\n- name: t\n  cluster:\n    server: {kube}\ncontexts:\n- name: t\n  context:\n"
                     f"    cluster: t\n    user: t\n    namespace: ome\ncurrent-context: t\nusers:\n- name: t\n  user:\n    token: unchecked\n")
-        watch = LabelWatch(kube)
+        watch = cluster.LabelWatch(kube, OBSERVER)
         t_start = time.time()
         agents = start_agents(kubeconfig, hub, shared, logs)
         wait_ready_endpoints(agents)
@@ -235,7 +156,7 @@ def main():
                 "apiVersion": "ome.io/v1beta1", "kind": "ClusterBaseModel", "metadata": {"name": f"bench-model-{m}"},
                 "spec": {"modelFormat": {"name": "safetensors"},
                          "storage": {"storageUri": f"hf://bench/model-{m}", "path": os.path.join(shared, f"model-{m}")}}})
-        wait_until(lambda: watch.all_ready(keys), READY_TIMEOUT, "every label Ready")
+        wait_until(lambda: watch.all_ready(node_names(), keys), READY_TIMEOUT, "every label Ready")
         wall = time.time() - t0
         api_wait = call(kube + "/_test/stats")
         hub_stats = call(hub + "/_hub/stats")

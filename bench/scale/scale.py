@@ -15,10 +15,12 @@ SCALE_BENCH_SHARD_MIB=16 SCALE_BENCH_BANDWIDTH=2M (hub body bytes/s for all conn
 started at once) SCALE_BENCH_REST_S=60 SCALE_BENCH_READY_TIMEOUT=900 SCALE_BENCH_NO_BUILD=1 (reuse the last build)
 SCALE_BENCH_KEEP=1 (keep the work folder with each node's log) SCALE_BENCH_OUT=FILE (default bench/scale/RESULTS.md)
 """
-import json, os, random, shutil, signal, socket, statistics, subprocess, sys, tempfile, threading, time, urllib.request
+import json, os, shutil, signal, statistics, subprocess, sys, tempfile, threading, time, urllib.request
 from datetime import datetime, timezone
 
-import yaml  # python3-yaml, for the chart's CRDs
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
+import cluster  # noqa: E402  (bench/lib: shared with bench/agent)
+from cluster import LABEL_PREFIX, free_port, start_server, wait_until  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ARGS = sys.argv[1:]
@@ -38,9 +40,7 @@ WAIT_SETTLE_S = 5  # after the last node reports Updating, before the steady wai
 PUBLISHED = os.path.join(ROOT, "artifacts/scale-bench/agent")
 AGENT = os.path.join(PUBLISHED, "model-agent.dll")
 KUBE = os.path.join(ROOT, "tests/KubeApiServer/bin/Release/net10.0/KubeApiServer.dll")
-CRDS = os.path.join(ROOT, "deploy/helm/model-agent/crds")
 OBSERVER = "bench-scale-observer"
-LABEL_PREFIX = "models.ome.io/clusterbasemodel."
 GOAL_WAIT = 2.0
 STARTED = []
 
@@ -83,32 +83,8 @@ METHOD = """## How each number is measured
 """
 
 
-def start_server(args):
-    p = subprocess.Popen(["dotnet", *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    line = p.stdout.readline()
-    if "listening on" not in line:
-        raise SystemExit(f"server did not start: {args}: {line!r}")
-    return p, line.split("listening on", 1)[1].strip().rstrip("/")
-
-
 def call(url, method="GET", body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, method=method, data=data,
-                                     headers={"Content-Type": "application/json", "User-Agent": OBSERVER})
-    with urllib.request.urlopen(request, timeout=120) as r:
-        text = r.read()
-        return json.loads(text) if text else None
-
-
-def free_port(taken=()):
-    """A port free now and not handed out before: the kernel may give a closed port again, and two agents on one
-    port would leave one node without an agent while the other answers its /readyz."""
-    while True:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if port not in taken:
-            return port
+    return cluster.call(url, OBSERVER, method, body)
 
 
 def node_name(i):
@@ -116,79 +92,11 @@ def node_name(i):
 
 
 def make_models(hub_root):
-    sizes = {}
-    rnd = random.Random(11)
-    for m in range(MODELS):
-        repo = os.path.join(hub_root, "bench", f"model-{m}")
-        os.makedirs(repo)
-        for i in range(1, SHARDS + 1):
-            data = (SHARD_MIB << 20) - 8 - 128  # a valid safetensors header padded to 128 bytes, then random U8 data
-            header = json.dumps({"w": {"dtype": "U8", "shape": [data], "data_offsets": [0, data]}}).ljust(128).encode()
-            with open(os.path.join(repo, f"model-{i:05d}-of-{SHARDS:05d}.safetensors"), "wb") as f:
-                f.write(len(header).to_bytes(8, "little") + header + rnd.randbytes(data))
-        with open(os.path.join(repo, "config.json"), "w") as f:
-            json.dump({"model_type": "llama", "architectures": ["LlamaForCausalLM"], "max_position_embeddings": 4096}, f)
-        sizes[f"bench/model-{m}"] = sum(os.path.getsize(os.path.join(repo, n)) for n in os.listdir(repo))
-    return sizes
+    return cluster.make_models(hub_root, MODELS, SHARDS, SHARD_MIB, seed=11)
 
 
 def apply_crds(kube):
-    for name in sorted(os.listdir(CRDS)):
-        with open(os.path.join(CRDS, name)) as f:
-            call(kube + "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", "POST", yaml.safe_load(f))
-    wait_until(lambda: {"basemodels", "clusterbasemodels"} <= {r["name"] for r in call(kube + "/apis/ome.io/v1beta1")["resources"]},
-               30, "ome.io/v1beta1 in discovery")
-
-
-class LabelWatch:
-    """Every value of every models.ome.io label on every node, with the time this script saw it."""
-
-    def __init__(self, kube):
-        self.kube, self.events, self.lock, self.last = kube, [], threading.Lock(), {}
-        threading.Thread(target=self.run, daemon=True).start()
-
-    def run(self):
-        while True:
-            try:
-                listing = call(self.kube + "/api/v1/nodes")
-                self.observe(listing["items"])
-                url = f"{self.kube}/api/v1/nodes?watch=true&resourceVersion={listing['metadata']['resourceVersion']}"
-                with urllib.request.urlopen(urllib.request.Request(url, headers={"User-Agent": OBSERVER})) as stream:
-                    for line in stream:
-                        event = json.loads(line)
-                        if event["type"] in ("ADDED", "MODIFIED"):
-                            self.observe([event["object"]])
-            except Exception:
-                time.sleep(0.5)
-
-    def observe(self, nodes):
-        now = time.time()
-        with self.lock:
-            for node in nodes:
-                name = node["metadata"]["name"]
-                labels = {k: v for k, v in (node["metadata"].get("labels") or {}).items() if k.startswith(LABEL_PREFIX)}
-                for key in set(labels) | {k for (n, k) in self.last if n == name}:
-                    value = labels.get(key)
-                    if self.last.get((name, key)) != value:
-                        self.last[(name, key)] = value
-                        self.events.append((now, name, key, value))
-
-    def all_ready(self, keys):
-        with self.lock:
-            return all(self.last.get((node_name(i), k)) == "Ready" for i in range(AGENTS) for k in keys)
-
-    def last_first_updating(self, keys):
-        """When the last (node, model) pair first showed Updating; None if some pair never did."""
-        with self.lock:
-            first = {}
-            for (t, n, k, v) in self.events:
-                if v == "Updating" and k in keys:
-                    first.setdefault((n, k), t)
-            return max(first.values()) if len(first) == AGENTS * len(keys) else None
-
-    def since(self, t):
-        with self.lock:
-            return [e for e in self.events if e[0] >= t]
+    cluster.apply_crds(kube, OBSERVER)
 
 
 class Sampler:
@@ -221,7 +129,7 @@ class Sampler:
 
 
 def agent_requests(stats):
-    return sum(v for k, v in stats["byUserAgent"].items() if not k.startswith(OBSERVER))
+    return cluster.agent_requests(stats, OBSERVER)
 
 
 def diff(a, b):
@@ -335,14 +243,6 @@ def mem_available_mib():
     return float("inf")
 
 
-def wait_until(condition, timeout, what):
-    deadline = time.time() + timeout
-    while not condition():
-        if time.time() > deadline:
-            raise SystemExit(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.2)
-
-
 def fmt_by(by):
     return ", ".join(f"{k}: {v}" for k, v in by.items()) or "none"
 
@@ -383,7 +283,7 @@ def main():
             f.write(f"apiVersion: v1\nkind: Config\nclusters:\n- name: t\n  cluster:\n    server: {kube}\ncontexts:\n- name: t\n"
                     f"  context:\n    cluster: t\n    user: t\n    namespace: ome\ncurrent-context: t\nusers:\n- name: t\n  user:\n"
                     f"    token: unchecked\n")
-        watch = LabelWatch(kube)
+        watch = cluster.LabelWatch(kube, OBSERVER)
         sampler = Sampler(kube)
         ports = {}
         for i in range(AGENTS):
@@ -408,14 +308,15 @@ def main():
                 "spec": {"modelFormat": {"name": "safetensors"},
                          "storage": {"storageUri": f"hf://bench/model-{m}", "path": os.path.join(shared, f"model-{m}")}}})
         print(f"applied {MODELS} models; waiting for {AGENTS * MODELS} labels Ready", flush=True)
-        wait_until(lambda: watch.all_ready(keys), READY_TIMEOUT, "every label Ready")
+        wait_until(lambda: watch.all_ready([node_name(i) for i in range(AGENTS)], keys), READY_TIMEOUT, "every label Ready")
         t_all_ready, s_all_ready = sampler.snapshot()
         hub_stats = call(hub + "/_hub/stats")
         wall = t_all_ready - t_apply
         wait_requests, wait_by = diff(s_apply, s_all_ready)
         completed = sorted(os.stat(os.path.join(shared, f"model-{m}", ".model-agent", "manifest.json")).st_ctime
                            for m in range(MODELS))
-        t_updating = watch.last_first_updating(keys)
+        first_updating = watch.first_seen("Updating", keys)  # the last pair's first Updating; None if some pair never did
+        t_updating = max(first_updating.values()) if len(first_updating) == AGENTS * len(keys) else None
         steady = None
         if t_updating is not None:
             steady = sampler.between(t_updating + WAIT_SETTLE_S, completed[0])
